@@ -16,7 +16,7 @@ export interface LogLine {
 export interface ManagedProcess {
   readonly child: ChildProcess;
   readonly name: string;
-  /** Every line printed so far (stdout and stderr), JSON-parsed where possible. */
+  /** The lines printed so far (stdout and stderr; the newest 10–20 thousand), JSON-parsed where possible. */
   readonly lines: LogLine[];
   /** Resolves with the first line (already printed or future) matching the predicate. */
   waitForLine(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
@@ -33,6 +33,8 @@ export interface StartOptions {
   cwd?: string;
   /** Print the process's output to this process's stderr as it comes (MESH_TEST_VERBOSE=1 does it for all). */
   echo?: boolean;
+  /** Called with every line as it comes, raw and parsed (the local-mesh launcher prints them its own way). */
+  onLine?: (text: string, line: LogLine) => void;
 }
 
 /**
@@ -61,6 +63,10 @@ export function startProcess(name: string, script: string, args: string[] = [], 
       line = { msg: text };
     }
     lines.push(line);
+    // Long-running processes (the local mesh) would otherwise grow these forever.
+    if (lines.length > 20_000) lines.splice(0, 10_000);
+    if (raw.length > 20_000) raw.splice(0, 10_000);
+    options.onLine?.(text, line);
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (waiters[i].predicate(line)) {
         waiters[i].resolve(line);

@@ -1,0 +1,27 @@
+// `npm test`: lint, typecheck and test every project through Nx, then one
+// closing line with the totals of every node:test run ("N passed, N failed").
+import { spawn } from 'node:child_process';
+
+const args = ['run-many', '-t', 'lint', 'typecheck', 'test', '--outputStyle=stream', ...process.argv.slice(2)];
+const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0' };
+const child = spawn('nx', args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+let pass = 0;
+let fail = 0;
+let buf = '';
+child.stdout.setEncoding('utf8');
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  buf += chunk;
+  let nl;
+  while ((nl = buf.indexOf('\n')) >= 0) {
+    const line = buf.slice(0, nl);
+    buf = buf.slice(nl + 1);
+    const m = /ℹ (pass|fail) (\d+)\s*$/.exec(line);
+    if (m) m[1] === 'pass' ? (pass += Number(m[2])) : (fail += Number(m[2]));
+  }
+});
+child.on('exit', (code) => {
+  const failed = code !== 0 && fail === 0 ? 1 : fail;
+  console.log(`\ntests: ${pass} passed, ${failed} failed`);
+  process.exit(code ?? 1);
+});
