@@ -8,7 +8,7 @@ describe('sample app', () => {
     after(() => app.close());
     const res = await fetch(`http://127.0.0.1:${app.port}/greet?x=1`, { headers: { 'x-canary': 'true' } });
     assert.equal(res.headers.get('x-served-by'), 'hello-v2');
-    const body = await res.json();
+    const body = (await res.json()) as { version: string; path: string; headers: Record<string, string> };
     assert.equal(body.version, 'v2');
     assert.equal(body.path, '/greet?x=1');
     assert.equal(body.headers['x-canary'], 'true');
