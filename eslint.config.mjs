@@ -25,6 +25,18 @@ export default [
           ],
         },
       ],
+      // Apps export nothing, so the rule above cannot resolve an import of one by package name; name them here.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@mesh/galley', '@mesh/pilot', '@mesh/citadel', '@mesh/injector', '@mesh/proxy', '@mesh/galley/*', '@mesh/pilot/*', '@mesh/citadel/*', '@mesh/injector/*', '@mesh/proxy/*'],
+              message: 'Apps are deployed as processes and never imported; move the shared code into a library under libs/.',
+            },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
     },
