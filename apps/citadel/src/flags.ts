@@ -1,0 +1,40 @@
+// Citadel's flags and environment variables (see README.md for the table).
+import type { FlagSpec } from '@mesh/service';
+
+export const FLAGS = {
+  caPort: { type: 'number', help: 'certificate signing gRPC port (TLS)', env: 'CITADEL_CA_PORT', default: 15012 },
+  listenHost: { type: 'string', help: 'address the signing service binds (0.0.0.0 in a cluster)', env: 'CITADEL_LISTEN_HOST', default: '127.0.0.1' },
+  monitoringPort: { type: 'number', help: 'monitoring port (/metrics, /healthz, /ready, /debug/ca)', env: 'CITADEL_MONITORING_PORT', default: 15014 },
+  adminPort: { type: 'number', help: 'loopback-only admin port for tokens and rotation (0 disables)', env: 'CITADEL_ADMIN_PORT', default: 0 },
+  rootDir: { type: 'string', help: 'local mode: directory holding the root key, certificate and token key', env: 'CITADEL_ROOT_DIR', default: '.mesh/citadel' },
+  cacertsDir: { type: 'string', help: "plugged-in CA directory in Istio's cacerts layout (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem)", env: 'CITADEL_CACERTS_DIR', default: '' },
+  trustDomain: { type: 'string', help: 'SPIFFE trust domain', env: 'TRUST_DOMAIN', default: 'cluster.local' },
+  keyType: { type: 'string', help: 'root key type: ec-p256 or rsa-2048', env: 'CITADEL_KEY_TYPE', default: 'ec-p256' },
+  signingBackend: { type: 'string', help: 'signing implementation: native or forge (see docs/benchmarks.md)', env: 'CITADEL_SIGNING_BACKEND', default: 'native' },
+  rootCertTtl: { type: 'string', help: 'lifetime of a generated root', env: 'CITADEL_SELF_SIGNED_CA_CERT_TTL', default: '87600h' },
+  workloadCertTtl: { type: 'string', help: 'default workload certificate lifetime', env: 'DEFAULT_WORKLOAD_CERT_TTL', default: '24h' },
+  maxWorkloadCertTtl: { type: 'string', help: 'longest workload certificate lifetime a caller may ask for', env: 'MAX_WORKLOAD_CERT_TTL', default: '2160h' },
+  certBackdate: { type: 'string', help: 'notBefore is set this far in the past (clock skew)', env: 'CITADEL_CERT_BACKDATE', default: '1m' },
+  maxCsrBytes: { type: 'number', help: 'largest CSR accepted, in bytes', env: 'CITADEL_MAX_CSR_BYTES', default: 8192 },
+  rotationPropagationDelay: { type: 'string', help: 'rotation: time the new root is published before it signs', env: 'CITADEL_ROTATION_PROPAGATION_DELAY', default: '10m' },
+  rotationRetireGrace: { type: 'string', help: "rotation: extra time an old root stays trusted after its certificates' expiry", env: 'CITADEL_ROTATION_RETIRE_GRACE', default: '5m' },
+  rotationAutoFraction: { type: 'number', help: 'rotate when the root has less than this fraction of its lifetime left (0 disables)', env: 'CITADEL_ROTATION_AUTO_FRACTION', default: 0.2 },
+  rotationCheckInterval: { type: 'string', help: "how often the root's remaining lifetime is checked", env: 'CITADEL_ROTATION_CHECK_INTERVAL', default: '1h' },
+  natsUrl: { type: 'string', help: "NATS server for the trust bundle ('' disables publishing)", env: 'NATS_URL', default: 'nats://127.0.0.1:4222' },
+  kubernetes: { type: 'boolean', help: 'Kubernetes mode: root in a Secret, TokenReview authentication, root ConfigMaps', env: 'CITADEL_KUBERNETES', default: false },
+  kubeconfig: { type: 'string', help: 'kubeconfig file (in-cluster service account when empty)', env: 'KUBECONFIG', default: '' },
+  caNamespace: { type: 'string', help: 'Kubernetes mode: namespace of the istio-ca-secret Secret', env: 'POD_NAMESPACE', default: 'istio-system' },
+  tokenAudience: { type: 'string', help: 'audience required of service-account tokens', env: 'CITADEL_TOKEN_AUDIENCE', default: 'istio-ca' },
+  bootstrapTokenTtl: { type: 'string', help: 'local mode: lifetime of bootstrap tokens citadel issues', env: 'CITADEL_BOOTSTRAP_TOKEN_TTL', default: '1h' },
+  servingDnsNames: {
+    type: 'list',
+    help: "DNS names in citadel's own serving certificate",
+    env: 'CITADEL_SERVING_DNS_NAMES',
+    default: ['istiod.istio-system.svc', 'citadel.istio-system.svc', 'istio-citadel.istio-system.svc', 'localhost'],
+  },
+  servingIpAddresses: { type: 'list', help: "IP addresses in citadel's own serving certificate", env: 'CITADEL_SERVING_IPS', default: ['127.0.0.1'] },
+  servingCertTtl: { type: 'string', help: "lifetime of citadel's serving certificate (renewed at half)", env: 'CITADEL_SERVING_CERT_TTL', default: '24h' },
+  // `citadel token` only:
+  namespace: { type: 'string', help: '`citadel token`: the workload namespace', default: '' },
+  serviceAccount: { type: 'string', help: '`citadel token`: the workload service account', default: '' },
+} satisfies Record<string, FlagSpec>;
