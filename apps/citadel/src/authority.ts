@@ -358,7 +358,8 @@ export class CertificateAuthority extends EventEmitter<AuthorityEvents> {
 
   async #publish(): Promise<void> {
     const roots = this.bundle();
-    const fingerprint = roots.join('');
+    // The same set in another order (the signing root moves to the front on a switch) is not a change.
+    const fingerprint = [...roots].sort().join('');
     if (fingerprint !== this.#lastPublished) {
       await this.#o.publishBundle(roots);
       this.#lastPublished = fingerprint;
