@@ -283,7 +283,7 @@ export class CertificateAuthority extends EventEmitter<AuthorityEvents> {
   status(): Record<string, unknown> {
     const desc = (pem: string) => {
       const c = new X509Certificate(pem);
-      return { subject: c.subject.replace(/\n/g, ', '), serial: c.serialNumber, notAfter: c.validToDate.toISOString() };
+      return { subject: (c.subject ?? '').replace(/\n/g, ', '), serial: c.serialNumber, notAfter: c.validToDate.toISOString() };
     };
     return {
       mode: this.mode,

@@ -208,7 +208,7 @@ export function spiffeIdsOf(cert: string | Buffer): string[] {
 export type ChainResult = { ok: true; root: string } | { ok: false; error: string };
 
 function label(c: X509Certificate): string {
-  return `${c.subject.replace(/\n/g, ', ') || '(empty subject)'} serial ${c.serialNumber}`;
+  return `${(c.subject ?? '').replace(/\n/g, ', ') || '(empty subject)'} serial ${c.serialNumber}`;
 }
 
 /**
