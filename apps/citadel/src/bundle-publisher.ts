@@ -73,7 +73,10 @@ export function createBundlePublisher(sinks: TrustBundleSink[], log: Logger, opt
     },
     stop() {
       stopped = true;
-      for (const [t, wake] of sleepers) (clearTimeout(t), wake());
+      for (const [t, wake] of sleepers) {
+        clearTimeout(t);
+        wake();
+      }
       sleepers.clear();
     },
   };

@@ -136,8 +136,16 @@ export function createKubeApi(kc: KubeConfig, log: Logger, options: { relistDela
         try {
           const list = await core.listNamespace({});
           const names = new Set((list.items ?? []).map((n) => n.metadata!.name!));
-          for (const n of names) if (!known.has(n)) (known.add(n), handler.added(n));
-          for (const n of [...known]) if (!names.has(n)) (known.delete(n), handler.deleted?.(n));
+          for (const n of names) {
+            if (known.has(n)) continue;
+            known.add(n);
+            handler.added(n);
+          }
+          for (const n of [...known]) {
+            if (names.has(n)) continue;
+            known.delete(n);
+            handler.deleted?.(n);
+          }
           await watchFrom(list.metadata?.resourceVersion ?? '');
         } catch (err) {
           log.warn('listing namespaces failed; retrying', { err: describe(err) });
@@ -170,7 +178,10 @@ export function createKubeApi(kc: KubeConfig, log: Logger, options: { relistDela
             if (!name) return;
             rv = obj.metadata?.resourceVersion ?? rv;
             if (type === 'ADDED' || type === 'MODIFIED') {
-              if (!known.has(name)) (known.add(name), handler.added(name));
+              if (!known.has(name)) {
+                known.add(name);
+                handler.added(name);
+              }
             } else if (type === 'DELETED') {
               if (known.delete(name)) handler.deleted?.(name);
             }

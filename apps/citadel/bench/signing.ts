@@ -1,0 +1,80 @@
+// Signings per second through citadel's signing path (CSR decode and
+// signature check, policy, serial, certificate encode and sign), for each
+// signing backend and key type, in one run. Pin it to one core:
+//   taskset -c 0 node apps/citadel/bench/signing.ts [--seconds 3] [--json]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import os from 'node:os';
+import { BACKENDS, createCsr, generateKeyPair, type KeyType } from '@mesh/pki';
+import { createLogger } from '@mesh/telemetry';
+import { CertificateAuthority } from '../src/authority.ts';
+import { DirectoryStore } from '../src/ca-store.ts';
+
+const args = process.argv.slice(2);
+const seconds = Number(args[args.indexOf('--seconds') + 1]) || 3;
+const asJson = args.includes('--json');
+const log = createLogger('bench', { level: 'error' });
+
+interface Row {
+  keyType: KeyType;
+  backend: string;
+  signings: number;
+  perSecond: number;
+  meanMs: number;
+}
+
+async function measure(keyType: KeyType, backend: keyof typeof BACKENDS): Promise<Row> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'citadel-bench-'));
+  const ca = await CertificateAuthority.open({
+    store: new DirectoryStore(dir),
+    trustDomain: 'cluster.local',
+    keyType,
+    backend: BACKENDS[backend],
+    rootTtlMs: 365 * 86_400_000,
+    defaultCertTtlMs: 86_400_000,
+    maxCertTtlMs: 90 * 86_400_000,
+    backdateMs: 60_000,
+    maxCsrBytes: 8192,
+    rotation: { propagationDelayMs: 1, retireGraceMs: 0, autoRotateFraction: 0, checkIntervalMs: 3_600_000 },
+    publishBundle: async () => {},
+    log,
+  });
+  // Workloads use the same key type as the CA in each row; distinct keys so no cache helps.
+  const csrs = Array.from({ length: 16 }, (_, i) => createCsr({ privateKey: generateKeyPair(keyType).privateKey, uris: [`spiffe://cluster.local/ns/bench/sa/sa-${i}`] }));
+  const callers = csrs.map((_, i) => ({ trustDomain: 'cluster.local', namespace: 'bench', serviceAccount: `sa-${i}` }));
+  for (let i = 0; i < 20; i++) await ca.sign(csrs[i % 16], callers[i % 16], 0); // warm-up
+  let n = 0;
+  const start = performance.now();
+  const deadline = start + seconds * 1000;
+  while (performance.now() < deadline) {
+    await ca.sign(csrs[n % 16], callers[n % 16], 0);
+    n++;
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  await ca.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { keyType, backend, signings: n, perSecond: Math.round(n / elapsed), meanMs: Number(((elapsed * 1000) / n).toFixed(3)) };
+}
+
+const rows: Row[] = [];
+for (const keyType of ['ec-p256', 'rsa-2048'] as const) {
+  for (const backend of ['native', 'forge'] as const) rows.push(await measure(keyType, backend));
+}
+
+if (asJson) {
+  process.stdout.write(JSON.stringify({ node: process.version, cpus: os.cpus().length, seconds, rows }, null, 2) + '\n');
+} else {
+  const lines = [
+    `citadel signing benchmark: node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${seconds}s per row, one process (pin with taskset -c 0)`,
+    '',
+    '| key type (CA and workload) | backend | signings/s | mean ms/signing | signings |',
+    '|---|---|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.keyType} | ${r.backend} | ${r.perSecond} | ${r.meanMs} | ${r.signings} |`),
+  ];
+  for (const keyType of ['ec-p256', 'rsa-2048']) {
+    const [nat, forge] = ['native', 'forge'].map((b) => rows.find((r) => r.keyType === keyType && r.backend === b)!);
+    lines.push(`\n${keyType}: native is ${(nat.perSecond / forge.perSecond).toFixed(1)}x node-forge`);
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
