@@ -258,7 +258,7 @@ export interface RedirectAction {
 }
 export interface DirectResponseAction {
   status: number;
-  body?: { inlineString?: string };
+  body?: { inlineString?: string; inlineBytes?: string };
 }
 export interface Route {
   name?: string;
@@ -328,6 +328,9 @@ export interface Cluster {
   transportSocketMatches?: Array<{ name: string; match?: Record<string, unknown>; transportSocket: TransportSocket }>;
   /** e.g. `envoy.extensions.upstreams.http.v3.HttpProtocolOptions` for HTTP/2 upstreams and idle timeouts. */
   typedExtensionProtocolOptions?: Record<string, TypedAny>;
+  /** ORIGINAL_DST: take the destination from `x-envoy-original-dst-host` instead of the socket. */
+  originalDstLbConfig?: { useHttpHeader?: boolean; httpHeaderName?: string };
+  upstreamConnectionOptions?: { tcpKeepalive?: { keepaliveProbes?: UInt32Value; keepaliveTime?: UInt32Value; keepaliveInterval?: UInt32Value } };
   metadata?: Metadata;
 }
 

@@ -63,9 +63,14 @@ export class Snapshot {
   /**
    * Builds a snapshot. `resources` maps a type URL to plain objects or
    * prepared resources (pilot prepares shared resources once per push).
-   * Every type in ALL_TYPES is present, empty when not given.
+   * Every type in ALL_TYPES is present, empty when not given. `version` may
+   * be a function of the type and its content hash: control-plane replicas
+   * that derive versions from content agree on them.
    */
-  static build(version: string, resources: Partial<Record<string, Iterable<Record<string, any> | PreparedResource>>>): Snapshot {
+  static build(
+    version: string | ((typeUrl: string, contentHash: string) => string),
+    resources: Partial<Record<string, Iterable<Record<string, any> | PreparedResource>>>,
+  ): Snapshot {
     const types = new Map<string, TypeSnapshot>();
     for (const typeUrl of new Set([...ALL_TYPES, ...Object.keys(resources)])) {
       const map = new Map<string, PreparedResource>();
@@ -75,9 +80,13 @@ export class Snapshot {
         if (map.has(prepared.name)) throw new Error(`${shortTypeName(typeUrl)}: duplicate resource name ${prepared.name}`);
         map.set(prepared.name, prepared);
       }
-      types.set(typeUrl, { version, resources: map, contentHash: contentHash(map) });
+      const hash = contentHash(map);
+      types.set(typeUrl, { version: typeof version === 'string' ? version : version(typeUrl, hash), resources: map, contentHash: hash });
     }
-    return new Snapshot(version, types);
+    if (typeof version === 'string') return new Snapshot(version, types);
+    const all = createHash('sha256');
+    for (const t of types.values()) all.update(t.version).update('\0');
+    return new Snapshot(all.digest('base64url').slice(0, 16), types);
   }
 
   /** The type's resources; an empty set for a type the snapshot does not carry. */

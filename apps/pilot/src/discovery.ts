@@ -1,0 +1,215 @@
+// Pilot's discovery service: turns the ConfigStore into a PushContext per
+// (debounced) push, generates each connected proxy's snapshot from it and
+// hands it to the ADS server's snapshot cache, which pushes only the types
+// whose contents changed (an endpoints-only change goes out as EDS alone).
+import type { Logger } from '@mesh/telemetry';
+import { counter, histogram, gauge } from '@mesh/telemetry';
+import { AdsServer, Snapshot, SnapshotCache, TYPE_URLS, prepareResource, shortTypeName, type StreamInfo, type AdsServerHooks } from '@mesh/xds';
+import type { ConfigStore, StoreChange } from './config-store.ts';
+import { Debouncer } from './debounce.ts';
+import { PushContext, type Issue } from './model/push-context.ts';
+import { proxyFromNode, type Proxy } from './model/proxy.ts';
+import { describeIssue } from './model/errors.ts';
+import { generateResources, generateSnapshot } from './generators/index.ts';
+import type { ProxyStatusReporter } from './proxy-status.ts';
+
+const pushCounter = counter('pilot_xds_pushes_total', 'Push contexts built and pushed', ['trigger']);
+const pushDuration = histogram('pilot_push_duration_seconds', 'Time to build a push context and every proxy snapshot', [], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]);
+const proxiesGauge = gauge('pilot_xds_connected_proxies', 'Proxies with at least one open ADS stream');
+const issuesGauge = gauge('pilot_translation_issues', 'Config resources pilot could not (fully) translate', ['severity']);
+
+export interface DiscoveryOptions {
+  store: ConfigStore;
+  log: Logger;
+  domainSuffix: string;
+  /** Where listeners bind unless node metadata says otherwise. */
+  bindHost: string;
+  defaultOutboundPort: number;
+  privilegedPortOffset: number;
+  debounceMs: number;
+  debounceMaxMs: number;
+  /** Identifies this replica (control_plane.identifier, proxy status). */
+  pilotId: string;
+  status?: ProxyStatusReporter;
+}
+
+export interface PushStatus {
+  version: string;
+  startedAt: string;
+  durationMs: number;
+  trigger: string;
+  reasons: string[];
+  proxies: number;
+  configResources: number;
+  counts: { services: number; virtualServices: number; destinationRules: number; gateways: number; workloadEntries: number };
+  issues: Issue[];
+}
+
+export class DiscoveryService {
+  readonly cache = new SnapshotCache();
+  readonly server: AdsServer;
+  readonly #opts: DiscoveryOptions;
+  readonly #log: Logger;
+  readonly #debouncer: Debouncer;
+  readonly #proxies = new Map<string, Proxy>();
+  #push: PushContext | undefined;
+  #pushSeq = 0;
+  #lastStatus: PushStatus | undefined;
+  readonly #loggedIssues = new Set<string>();
+  readonly #pushListeners = new Set<(s: PushStatus) => void>();
+
+  constructor(options: DiscoveryOptions) {
+    this.#opts = options;
+    this.#log = options.log;
+    this.#debouncer = new Debouncer({ debounceMs: options.debounceMs, maxDelayMs: options.debounceMaxMs }, (reasons) => this.pushNow('config change', reasons));
+    const status = options.status;
+    const hooks: AdsServerHooks = {
+      onStreamOpen: (s) => this.#onStreamOpen(s),
+      onStreamClose: (s) => this.#onStreamClose(s),
+      onResponse: (s) => status?.update(s),
+      onAck: (s) => status?.update(s),
+      onNack: (s, typeUrl, version, _nonce, error) => {
+        status?.update(s);
+        this.#log.warn('proxy rejected configuration', { proxy: s.node.id, type: shortTypeName(typeUrl), keptVersion: version, error });
+      },
+    };
+    this.server = new AdsServer({ cache: this.cache, log: options.log.child({ ads: true }), hooks, identifier: options.pilotId });
+    options.store.onChange = (c) => this.#onStoreChange(c);
+  }
+
+  get pushContext(): PushContext | undefined {
+    return this.#push;
+  }
+
+  get lastPush(): PushStatus | undefined {
+    return this.#lastStatus;
+  }
+
+  proxies(): Proxy[] {
+    return [...this.#proxies.values()];
+  }
+
+  /** Called after every push (tests, debug). */
+  onPush(listener: (s: PushStatus) => void): () => void {
+    this.#pushListeners.add(listener);
+    return () => this.#pushListeners.delete(listener);
+  }
+
+  #onStoreChange(c: StoreChange): void {
+    // Before the first push (initial sync) changes are picked up by it.
+    if (!this.#push) return;
+    this.#debouncer.trigger(`${c.op} ${c.source}:${c.key}`);
+  }
+
+  /** Builds a new push context from the store and pushes every connected proxy. */
+  pushNow(trigger: string, reasons: string[] = []): PushStatus {
+    const started = performance.now();
+    const startedAt = new Date().toISOString();
+    const version = `${startedAt}/${++this.#pushSeq}`;
+    const push = new PushContext(this.#opts.store.input(), { domainSuffix: this.#opts.domainSuffix, version });
+    this.#reportIssues(push.issues);
+    this.#push = push;
+    for (const proxy of this.#proxies.values()) this.#updateProxy(proxy, push);
+    const status: PushStatus = {
+      version,
+      startedAt,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+      trigger,
+      reasons: reasons.slice(0, 50),
+      proxies: this.#proxies.size,
+      configResources: push.configCount,
+      counts: {
+        services: push.services.length,
+        virtualServices: push.virtualServices.length,
+        destinationRules: push.destinationRules.length,
+        gateways: push.gateways.length,
+        workloadEntries: push.workloadEntries.length,
+      },
+      issues: push.issues,
+    };
+    this.#lastStatus = status;
+    pushCounter.inc({ trigger });
+    pushDuration.observe(status.durationMs / 1000);
+    issuesGauge.set({ severity: 'error' }, push.issues.filter((i) => i.severity === 'error').length);
+    issuesGauge.set({ severity: 'warning' }, push.issues.filter((i) => i.severity === 'warning').length);
+    this.#log.info('pushed configuration', { version, trigger, changes: reasons.length, proxies: this.#proxies.size, ms: status.durationMs, issues: push.issues.length });
+    for (const l of this.#pushListeners) l(status);
+    return status;
+  }
+
+  /** Logs each distinct issue once (not on every push), with kind/namespace/name and the field. */
+  #reportIssues(issues: Issue[]): void {
+    const current = new Set<string>();
+    for (const i of issues) {
+      const key = `${i.severity}|${describeIssue(i)}`;
+      current.add(key);
+      if (this.#loggedIssues.has(key)) continue;
+      const fields = { kind: i.kind, namespace: i.namespace, name: i.name, field: i.field, error: i.message };
+      if (i.severity === 'error') this.#log.error('skipping a resource pilot cannot translate', fields);
+      else this.#log.warn('part of a resource is not translated', fields);
+    }
+    this.#loggedIssues.clear();
+    for (const k of current) this.#loggedIssues.add(k);
+  }
+
+  #updateProxy(proxy: Proxy, push: PushContext): void {
+    try {
+      const snapshot = generateSnapshot(push, proxy, {
+        privilegedPortOffset: this.#opts.privilegedPortOffset,
+        log: { error: (msg, fields) => this.#log.error(msg, { proxy: proxy.id, ...fields }) },
+      });
+      this.cache.set(proxy.id, this.#withSecrets(snapshot, push, proxy));
+    } catch (err) {
+      // The proxy keeps what it had; the error says why it did not get more.
+      this.#log.error('could not generate configuration for a proxy; it keeps its previous configuration', { proxy: proxy.id, err });
+    }
+  }
+
+  /** The mesh's trust roots as SDS secret ROOTCA (Istio's name), for proxies that fetch it over ADS. */
+  #withSecrets(snapshot: Snapshot, push: PushContext, _proxy: Proxy): Snapshot {
+    const roots = this.#opts.store.trustBundle?.roots;
+    if (!roots?.length) return snapshot;
+    const secret = push.memo('sds|ROOTCA', () => prepareResource(TYPE_URLS.secret, { name: 'ROOTCA', validationContext: { trustedCa: { inlineString: roots.join('\n') } } }));
+    const resources: Record<string, any[]> = {};
+    for (const t of snapshot.typeUrls()) resources[t] = [...snapshot.type(t).resources.values()];
+    resources[TYPE_URLS.secret] = [secret];
+    return Snapshot.build((_t, hash) => hash, resources);
+  }
+
+  #onStreamOpen(s: StreamInfo): void {
+    const proxy = proxyFromNode(s.node, { bindHost: this.#opts.bindHost, outboundPort: this.#opts.defaultOutboundPort });
+    const known = this.#proxies.get(proxy.id);
+    this.#proxies.set(proxy.id, proxy);
+    proxiesGauge.set(this.#proxies.size);
+    this.#log.info('proxy connected', { proxy: proxy.id, type: proxy.type, proxyless: proxy.proxyless, namespace: proxy.namespace, protocol: s.protocol });
+    this.#opts.status?.update(s);
+    // A reconnecting proxy with unchanged metadata keeps its snapshot; otherwise (re)generate now.
+    if (this.#push && (!known || JSON.stringify(known) !== JSON.stringify(proxy) || !this.cache.get(proxy.id))) this.#updateProxy(proxy, this.#push);
+  }
+
+  #onStreamClose(s: StreamInfo): void {
+    const id = s.node.id;
+    if (this.server.streams().some((o) => o.node.id === id && o !== s)) return;
+    this.#proxies.delete(id);
+    this.cache.delete(id);
+    proxiesGauge.set(this.#proxies.size);
+    this.#opts.status?.remove(id);
+    this.#log.info('proxy disconnected', { proxy: id });
+  }
+
+  /** Plain Envoy resources for one connected proxy (for /debug/configz?proxy=). */
+  configFor(proxyId: string): Record<string, unknown> | undefined {
+    const proxy = this.#proxies.get(proxyId);
+    if (!proxy || !this.#push) return undefined;
+    const r = generateResources(this.#push, proxy, { privilegedPortOffset: this.#opts.privilegedPortOffset, log: { error: () => {} } });
+    const snap = this.cache.get(proxyId);
+    const versions: Record<string, string> = {};
+    for (const t of snap?.typeUrls() ?? []) versions[shortTypeName(t)] = snap!.type(t).version;
+    return { proxy, versions, ...r };
+  }
+
+  async close(): Promise<void> {
+    this.#debouncer.stop();
+    await this.server.close(2_000);
+  }
+}

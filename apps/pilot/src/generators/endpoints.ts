@@ -1,0 +1,59 @@
+// EDS: ClusterLoadAssignments for STATIC services, one per cluster (subsets
+// select instances by labels). Also used for the inline load assignment of
+// DNS clusters.
+import type { ClusterLoadAssignment, LbEndpoint, LocalityLbEndpoints } from '@mesh/xds';
+import { instancePort, labelsMatch, type Service, type ServicePort } from '../model/services.ts';
+import type { PushContext } from '../model/push-context.ts';
+import { clusterName } from '../model/virtual-services.ts';
+
+function locality(s: string | undefined): { region?: string; zone?: string; subZone?: string } | undefined {
+  if (!s) return undefined;
+  const [region, zone, subZone] = s.split('/');
+  return { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { subZone } : {}) };
+}
+
+export function loadAssignment(name: string, svc: Service, port: ServicePort, subsetLabels: Record<string, string> | undefined): ClusterLoadAssignment {
+  const groups = new Map<string, { locality?: string; endpoints: LbEndpoint[]; weight: number }>();
+  const instances = svc.instances.filter((i) => !subsetLabels || labelsMatch(subsetLabels, i.labels));
+  for (const inst of instances) {
+    const key = inst.locality ?? '';
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { locality: inst.locality, endpoints: [], weight: 0 }));
+    const address = inst.address.startsWith('unix://')
+      ? { pipe: { path: inst.address.slice('unix://'.length) } }
+      : { socketAddress: { address: inst.address, portValue: instancePort(inst, port) } };
+    g.endpoints.push({ endpoint: { address }, ...(inst.weight ? { loadBalancingWeight: { value: inst.weight } } : {}) });
+    g.weight += inst.weight ?? 1;
+  }
+  // DNS services without endpoints resolve their own host names.
+  if (instances.length === 0 && svc.resolution !== 'STATIC' && !subsetLabels) {
+    const hosts = [svc.hostname].filter((h) => !h.includes('*'));
+    if (hosts.length) {
+      groups.set('', {
+        endpoints: hosts.map((h) => ({ endpoint: { address: { socketAddress: { address: h, portValue: port.targetPort ?? port.number } } } })),
+        weight: hosts.length,
+      });
+    }
+  }
+  const endpoints: LocalityLbEndpoints[] = [...groups.values()].map((g) => ({
+    ...(g.locality ? { locality: locality(g.locality) } : {}),
+    lbEndpoints: g.endpoints,
+    // gRPC's xDS client ignores localities without a weight.
+    loadBalancingWeight: { value: g.weight },
+  }));
+  return { clusterName: name, endpoints };
+}
+
+/** Every EDS cluster's assignment (STATIC services, each port, without and with each subset). */
+export function buildEndpoints(push: PushContext): ClusterLoadAssignment[] {
+  const out: ClusterLoadAssignment[] = [];
+  for (const svc of push.services) {
+    if (svc.resolution !== 'STATIC') continue;
+    const dr = push.destinationRule(svc.hostname);
+    for (const port of svc.ports) {
+      out.push(loadAssignment(clusterName(port.number, undefined, svc.hostname), svc, port, undefined));
+      for (const s of dr?.subsets ?? []) out.push(loadAssignment(clusterName(port.number, s.name, svc.hostname), svc, port, s.labels));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+// RDS: the sidecar's `outbound_http` (one virtual host per service port), a
+// gateway's `http.<port>` (one virtual host per VirtualService host that the
+// Gateway's servers expose), and proxyless gRPC's `<host>:<port>`.
+import type { Route, RouteConfiguration, VirtualHost } from '@mesh/xds';
+import { isHttpProtocol, type Service, type ServicePort } from '../model/services.ts';
+import type { Proxy } from '../model/proxy.ts';
+import type { PushContext } from '../model/push-context.ts';
+import type { GatewayModel } from '../model/gateways.ts';
+import { intersectHosts } from '../model/hosts.ts';
+import { MESH_GATEWAY, defaultRoute, translateHttpRoutes, type VirtualServiceModel } from '../model/virtual-services.ts';
+import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER } from './clusters.ts';
+
+export const OUTBOUND_HTTP_ROUTE = 'outbound_http';
+
+/** Hooks for problems found while generating (normally caught earlier, by the push context's dry run). */
+export interface GenerationLog {
+  error(msg: string, fields: Record<string, unknown>): void;
+}
+
+/**
+ * The names a client may use for a service port: the host, `host:port` and,
+ * for `<name>.<ns>.svc.<suffix>` hosts, `name.ns`, `name.ns.svc` and (from the
+ * same namespace) `name`, each also with `:port`; plus the ServiceEntry's addresses.
+ */
+export function serviceDomains(svc: Service, port: number, includePortless: boolean, proxyNamespace: string, domainSuffix: string): string[] {
+  const names = [svc.hostname];
+  const m = new RegExp(`^([^.]+)\\.([^.]+)\\.svc\\.${domainSuffix.replace(/\./g, '\\.')}$`).exec(svc.hostname);
+  if (m) {
+    const [, name, ns] = m;
+    if (!proxyNamespace || proxyNamespace === ns) names.push(name);
+    names.push(`${name}.${ns}`, `${name}.${ns}.svc`);
+  }
+  for (const a of svc.addresses) if (!a.includes('/')) names.push(a);
+  const out: string[] = [];
+  for (const n of names) {
+    if (includePortless) out.push(n);
+    out.push(`${n}:${port}`);
+  }
+  return out;
+}
+
+function meshRoutes(push: PushContext, svc: Service, port: ServicePort, proxyless: boolean, log: GenerationLog): Route[] {
+  const vs = push.virtualServiceFor(svc.hostname, MESH_GATEWAY);
+  if (vs) {
+    try {
+      const routes = translateHttpRoutes(vs, { lookup: push, gateway: MESH_GATEWAY, port: port.number, proxyless, warn: () => {} });
+      if (routes.length) return routes;
+    } catch (err) {
+      log.error('VirtualService failed to translate; using the default route', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
+    }
+  }
+  return [defaultRoute(svc.hostname, port.number, proxyless, push)];
+}
+
+/** The port whose virtual host also answers the port-less host names: 80 if HTTP, else the lowest HTTP port. */
+function defaultHttpPort(ports: ServicePort[]): number | undefined {
+  if (ports.some((p) => p.number === 80)) return 80;
+  return ports.map((p) => p.number).sort((a, b) => a - b)[0];
+}
+
+/** Drops domains an earlier virtual host already claimed (Envoy rejects duplicates) and empty virtual hosts. */
+function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
+  const seen = new Set<string>();
+  const out: VirtualHost[] = [];
+  for (const vh of vhosts) {
+    const domains = vh.domains.filter((d) => !seen.has(d.toLowerCase()));
+    domains.forEach((d) => seen.add(d.toLowerCase()));
+    if (domains.length) out.push({ ...vh, domains });
+  }
+  return out;
+}
+
+export function sidecarOutboundRoute(push: PushContext, proxy: Proxy, log: GenerationLog): RouteConfiguration {
+  const vhosts: VirtualHost[] = [];
+  for (const svc of push.services) {
+    const httpPorts = svc.ports.filter((p) => isHttpProtocol(p.protocol));
+    const def = defaultHttpPort(httpPorts);
+    for (const port of httpPorts) {
+      vhosts.push({
+        name: `${svc.hostname}:${port.number}`,
+        domains: serviceDomains(svc, port.number, port.number === def, proxy.namespace, push.domainSuffix),
+        routes: meshRoutes(push, svc, port, false, log),
+      });
+    }
+  }
+  const registryOnly = push.meshConfig?.outboundTrafficPolicy?.mode === 'REGISTRY_ONLY';
+  vhosts.push(
+    registryOnly
+      ? { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, directResponse: { status: 502, body: { inlineString: 'no such service in the mesh registry\n' } } }] }
+      : { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: { seconds: 0 } } }] },
+  );
+  return { name: OUTBOUND_HTTP_ROUTE, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+}
+
+const GATEWAY_HTTP = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+
+/** Gateway server ports that serve plain HTTP (the ones with an `http.<port>` route config). */
+export function gatewayHttpPorts(gateways: GatewayModel[]): number[] {
+  const ports = new Set<number>();
+  for (const g of gateways) for (const s of g.servers) if (GATEWAY_HTTP.has(s.protocol)) ports.add(s.port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+export function gatewayRoute(push: PushContext, gateways: GatewayModel[], port: number, log: GenerationLog): RouteConfiguration {
+  const byHost = new Map<string, VirtualHost & { seen: Set<VirtualServiceModel> }>();
+  for (const gw of gateways) {
+    for (const server of gw.servers) {
+      if (server.port !== port || !GATEWAY_HTTP.has(server.protocol)) continue;
+      for (const vs of push.virtualServicesForGateway(gw.key)) {
+        let routes: Route[] | undefined;
+        for (const vsHost of vs.hosts) {
+          for (const sh of server.hosts) {
+            if (sh.namespace !== '*' && sh.namespace !== vs.namespace) continue;
+            const host = intersectHosts(sh.host, vsHost);
+            if (!host) continue;
+            let vh = byHost.get(host);
+            if (!vh) {
+              vh = { name: `${host}:${port}`, domains: host === '*' ? ['*'] : [host, `${host}:*`], routes: [], seen: new Set() };
+              byHost.set(host, vh);
+            }
+            if (server.httpsRedirect) vh.requireTls = 'ALL';
+            if (vh.seen.has(vs)) continue;
+            vh.seen.add(vs);
+            try {
+              routes ??= translateHttpRoutes(vs, { lookup: push, gateway: gw.key, port, proxyless: false, warn: () => {} });
+              vh.routes!.push(...routes);
+            } catch (err) {
+              log.error('VirtualService failed to translate for a gateway; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, gateway: gw.key, err: (err as Error).message });
+            }
+          }
+        }
+      }
+    }
+  }
+  const vhosts: VirtualHost[] = [...byHost.values()].map(({ seen: _seen, ...vh }) => vh);
+  if (vhosts.length === 0) {
+    vhosts.push({ name: `blackhole:${port}`, domains: ['*'], routes: [{ name: 'blackhole', match: { prefix: '/' }, directResponse: { status: 404 } }] });
+  }
+  return { name: `http.${port}`, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+}
+
+/** Proxyless gRPC: one route config per service port, named like its listener. */
+export function proxylessRoutes(push: PushContext, proxy: Proxy, log: GenerationLog): RouteConfiguration[] {
+  const out: RouteConfiguration[] = [];
+  for (const svc of push.services) {
+    if (svc.resolution !== 'STATIC') continue;
+    for (const port of svc.ports) {
+      out.push({
+        name: `${svc.hostname}:${port.number}`,
+        virtualHosts: [{ name: `${svc.hostname}:${port.number}`, domains: serviceDomains(svc, port.number, true, proxy.namespace, push.domainSuffix), routes: meshRoutes(push, svc, port, true, log) }],
+      });
+    }
+  }
+  return out;
+}
+
+export { BLACKHOLE_CLUSTER };

@@ -1,0 +1,32 @@
+// Host names as Istio treats them: short names resolve in the resource's
+// namespace, `*` and `*.suffix` are wildcards.
+
+/** `reviews` in namespace `default` → `reviews.default.svc.cluster.local`; names with a dot and wildcards stay. */
+export function resolveHost(host: string, namespace: string, domainSuffix: string): string {
+  if (host === '*' || host.includes('.')) return host;
+  return `${host}.${namespace}.svc.${domainSuffix}`;
+}
+
+/** Whether `pattern` (possibly `*` or `*.suffix`) covers `host` (which may itself be a wildcard). */
+export function hostMatches(pattern: string, host: string): boolean {
+  if (pattern === '*' || pattern === host) return true;
+  if (pattern.startsWith('*.')) {
+    const suffix = pattern.slice(1);
+    if (host.startsWith('*.')) return host.slice(1).endsWith(suffix);
+    return host.endsWith(suffix);
+  }
+  return false;
+}
+
+/** The more specific of two intersecting hosts, or undefined when they do not intersect. */
+export function intersectHosts(a: string, b: string): string | undefined {
+  if (hostMatches(a, b)) return b;
+  if (hostMatches(b, a)) return a;
+  return undefined;
+}
+
+/** Longer, non-wildcard hosts first: Istio prefers the most specific host. */
+export function specificity(host: string): number {
+  if (host === '*') return 0;
+  return (host.startsWith('*.') ? 0 : 1_000) + host.length;
+}

@@ -1,0 +1,88 @@
+// A connected proxy as pilot sees it, from its xDS node: Istio's node id
+// `<type>~<ip>~<workload>.<namespace>~<namespace>.svc.<suffix>` and metadata
+// (LABELS, NAMESPACE, OUTBOUND_PORT, GENERATOR, ...).
+import type { XdsNode } from '@mesh/xds';
+
+export type ProxyType = 'sidecar' | 'router';
+
+export interface Proxy {
+  id: string;
+  type: ProxyType;
+  ip: string;
+  /** Empty when neither the id nor the metadata says. */
+  namespace: string;
+  workloadName: string;
+  labels: Record<string, string>;
+  metadata: Record<string, unknown>;
+  /** A proxyless gRPC client (metadata GENERATOR=grpc, or a grpc-js/grpc-go user agent). */
+  proxyless: boolean;
+  /** Where the sidecar's HTTP outbound listener binds. */
+  outboundPort: number;
+  inboundPort?: number;
+  /** The address listeners bind (metadata BIND_ADDRESS, else pilot's --bind-host). */
+  bindAddress: string;
+  clusterId?: string;
+}
+
+export interface ProxyDefaults {
+  bindHost: string;
+  outboundPort: number;
+}
+
+function parseLabels(v: unknown): Record<string, string> {
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(v)) if (val !== undefined && val !== null) out[k] = String(val);
+    return out;
+  }
+  if (typeof v === 'string' && v.trim()) {
+    // "a=b,c=d" as some launchers pass it
+    const out: Record<string, string> = {};
+    for (const pair of v.split(',')) {
+      const [k, ...rest] = pair.split('=');
+      if (k.trim()) out[k.trim()] = rest.join('=').trim();
+    }
+    return out;
+  }
+  return {};
+}
+
+function parsePort(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() ? Number(v) : NaN;
+  return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
+}
+
+export function proxyFromNode(node: XdsNode, defaults: ProxyDefaults): Proxy {
+  const meta = node.metadata ?? {};
+  const parts = node.id.split('~');
+  const type: ProxyType = parts[0] === 'router' ? 'router' : 'sidecar';
+  const ip = parts.length === 4 ? parts[1] : '';
+  const [workloadName = '', idNamespace = ''] = parts.length === 4 ? splitOnce(parts[2]) : [];
+  const namespace = typeof meta.NAMESPACE === 'string' && meta.NAMESPACE ? meta.NAMESPACE : idNamespace || (parts.length === 4 ? parts[3].split('.')[0] : '');
+  const agent = `${node.userAgentName ?? ''}`;
+  const proxyless = meta.GENERATOR === 'grpc' || /^grpc-(node|go|java|c|cpp|python)/.test(agent);
+  return {
+    id: node.id,
+    type,
+    ip,
+    namespace,
+    workloadName: typeof meta.WORKLOAD_NAME === 'string' && meta.WORKLOAD_NAME ? meta.WORKLOAD_NAME : workloadName,
+    labels: parseLabels(meta.LABELS),
+    metadata: meta,
+    proxyless,
+    outboundPort: parsePort(meta.OUTBOUND_PORT) ?? defaults.outboundPort,
+    inboundPort: parsePort(meta.INBOUND_PORT),
+    bindAddress: typeof meta.BIND_ADDRESS === 'string' && meta.BIND_ADDRESS ? meta.BIND_ADDRESS : defaults.bindHost,
+    clusterId: typeof meta.CLUSTER_ID === 'string' ? meta.CLUSTER_ID : undefined,
+  };
+}
+
+function splitOnce(s: string): [string, string] {
+  const i = s.lastIndexOf('.');
+  return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+/** What makes two proxies receive identical configuration (used to share generated resources). */
+export function proxyShapeKey(p: Proxy): string {
+  return JSON.stringify([p.type, p.proxyless, p.namespace, p.outboundPort, p.bindAddress, p.type === 'router' ? p.labels : undefined]);
+}

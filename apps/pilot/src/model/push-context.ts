@@ -1,0 +1,218 @@
+// An immutable view of everything pilot knows, built once per push (Istio's
+// PushContext): the service registry, destination rules, virtual services and
+// gateways, indexed for the generators, plus every resource that could not be
+// translated. Generators read it and may memoize shared results in it.
+import type { ConfigResource, MeshConfig } from '@mesh/contracts';
+import { encodeMessage } from '@mesh/xds';
+import { describeIssue, issueFrom, refOf, type ResourceRef, type TranslationIssue } from './errors.ts';
+import { readServiceEntry, readWorkloadEntry, type Service, type WorkloadEntryModel } from './services.ts';
+import { effectivePolicy, policyToCluster, readDestinationRule, type ClusterPolicy, type DestinationRuleModel } from './destination-rules.ts';
+import { readGateway, type GatewayModel } from './gateways.ts';
+import { hostMatches, specificity } from './hosts.ts';
+import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
+
+export interface Issue extends TranslationIssue {
+  /** error: the resource was skipped; warning: it applies, minus the named field. */
+  severity: 'error' | 'warning';
+}
+
+export interface ModelInput {
+  configs: readonly ConfigResource[];
+  meshConfig?: MeshConfig;
+  /** KV revision the input reflects (for debug output). */
+  revision?: number;
+}
+
+export interface PushContextOptions {
+  domainSuffix: string;
+  version: string;
+}
+
+function byAge(a: ConfigResource, b: ConfigResource): number {
+  const ta = a.metadata.creationTimestamp ?? '';
+  const tb = b.metadata.creationTimestamp ?? '';
+  if (ta !== tb) return ta < tb ? -1 : 1;
+  const ka = `${a.metadata.namespace}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+export class PushContext implements RouteLookup {
+  readonly version: string;
+  readonly createdAt = new Date().toISOString();
+  readonly domainSuffix: string;
+  readonly meshConfig: MeshConfig | undefined;
+  readonly revision: number | undefined;
+  readonly services: readonly Service[];
+  readonly gateways: readonly GatewayModel[];
+  readonly virtualServices: readonly VirtualServiceModel[];
+  readonly destinationRules: readonly DestinationRuleModel[];
+  readonly workloadEntries: readonly WorkloadEntryModel[];
+  readonly issues: Issue[] = [];
+  readonly configCount: number;
+  readonly #servicesByHost = new Map<string, Service>();
+  readonly #drByHost = new Map<string, DestinationRuleModel>();
+  readonly #wildcardDrs: DestinationRuleModel[] = [];
+  readonly #memo = new Map<string, unknown>();
+
+  constructor(input: ModelInput, options: PushContextOptions) {
+    this.version = options.version;
+    this.domainSuffix = options.domainSuffix;
+    this.meshConfig = input.meshConfig;
+    this.revision = input.revision;
+    this.configCount = input.configs.length;
+    const of = (kind: string) => input.configs.filter((c) => c.kind === kind).sort(byAge);
+
+    const workloads: WorkloadEntryModel[] = [];
+    for (const r of of('WorkloadEntry')) this.#try(r, () => workloads.push(readWorkloadEntry(r)));
+    this.workloadEntries = workloads;
+
+    const services: Service[] = [];
+    for (const r of of('ServiceEntry')) {
+      this.#try(r, () => {
+        for (const svc of readServiceEntry(r, workloads, this.domainSuffix)) {
+          const existing = this.#servicesByHost.get(svc.hostname);
+          if (existing) {
+            this.#warn(refOf(r), 'spec.hosts', `host ${svc.hostname} is already defined by ServiceEntry ${existing.source.namespace}/${existing.source.name}; this one is ignored for it`);
+            continue;
+          }
+          this.#servicesByHost.set(svc.hostname, svc);
+          services.push(svc);
+        }
+      });
+    }
+    this.services = services.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+
+    const drs: DestinationRuleModel[] = [];
+    for (const r of of('DestinationRule')) {
+      this.#try(r, () => {
+        const dr = readDestinationRule(r, this.domainSuffix);
+        const existing = this.#drByHost.get(dr.host) ?? this.#wildcardDrs.find((d) => d.host === dr.host);
+        if (existing) {
+          this.#warn(dr.ref, 'spec.host', `DestinationRule ${existing.namespace}/${existing.name} already applies to ${dr.host}; this one is ignored`);
+          return;
+        }
+        if (dr.host.includes('*')) this.#wildcardDrs.push(dr);
+        else this.#drByHost.set(dr.host, dr);
+        drs.push(dr);
+      });
+    }
+    this.#wildcardDrs.sort((a, b) => specificity(b.host) - specificity(a.host));
+    this.destinationRules = drs;
+
+    const gateways: GatewayModel[] = [];
+    for (const r of of('Gateway')) this.#try(r, () => gateways.push(readGateway(r)));
+    this.gateways = gateways;
+
+    const vss: VirtualServiceModel[] = [];
+    for (const r of of('VirtualService')) {
+      this.#try(r, () => {
+        const vs = readVirtualService(r, this.domainSuffix);
+        this.#dryRun(vs);
+        vss.push(vs);
+      });
+    }
+    this.virtualServices = vss;
+  }
+
+  #try(r: ConfigResource, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.issues.push({ severity: 'error', ...issueFrom(refOf(r), err) });
+    }
+  }
+
+  #warn(ref: ResourceRef, field: string, message: string): void {
+    if (!this.issues.some((i) => i.kind === ref.kind && i.namespace === ref.namespace && i.name === ref.name && i.field === field && i.message === message)) {
+      this.issues.push({ severity: 'warning', ...ref, field, message });
+    }
+  }
+
+  /**
+   * Translates a VirtualService once for every context it binds to and checks
+   * the routes against the protos, so that one bad VirtualService is rejected
+   * here, by name and field, instead of breaking some proxy's route table.
+   */
+  #dryRun(vs: VirtualServiceModel): void {
+    for (const gateway of vs.gateways) {
+      const ctx = { lookup: this, gateway, port: 0, proxyless: false, warn: (f: string, m: string) => this.#warn(vs.ref, f, m) };
+      const routes = translateHttpRoutes(vs, ctx);
+      routes.forEach((route, i) => {
+        try {
+          encodeMessage('envoy.config.route.v3.Route', route);
+        } catch (err) {
+          throw new Error(`route ${i} (${route.name ?? 'unnamed'}) is not a valid Envoy route: ${(err as Error).message}`, { cause: err });
+        }
+      });
+      translateTcpRoute(vs, ctx);
+    }
+  }
+
+  // --- RouteLookup --------------------------------------------------------
+
+  service(host: string): Service | undefined {
+    return this.#servicesByHost.get(host);
+  }
+
+  destinationRule(host: string): DestinationRuleModel | undefined {
+    return this.#drByHost.get(host) ?? this.#wildcardDrs.find((d) => hostMatches(d.host, host));
+  }
+
+  hasSubset(host: string, subset: string): boolean {
+    return this.destinationRule(host)?.subsets.some((s) => s.name === subset) ?? false;
+  }
+
+  clusterPolicy(host: string, subset: string | undefined, port: number, proxyless = false): ClusterPolicy | undefined {
+    const dr = this.destinationRule(host);
+    if (!dr) return undefined;
+    return this.memo(`policy|${host}|${subset ?? ''}|${port}|${proxyless}`, () => {
+      const s = subset ? dr.subsets.find((x) => x.name === subset) : undefined;
+      return policyToCluster(effectivePolicy(dr, s, port), (f, m) => this.#warn(dr.ref, f, m), proxyless);
+    });
+  }
+
+  // --- indexes for generators ----------------------------------------------
+
+  /** The VirtualService bound to `gateway` that owns `host`: exact host first, then the most specific wildcard, oldest first. */
+  virtualServiceFor(host: string, gateway: string): VirtualServiceModel | undefined {
+    let best: VirtualServiceModel | undefined;
+    let bestScore = -1;
+    for (const vs of this.virtualServices) {
+      if (!vs.gateways.includes(gateway)) continue;
+      for (const h of vs.hosts) {
+        if (!hostMatches(h, host)) continue;
+        const score = specificity(h);
+        if (score > bestScore) {
+          best = vs;
+          bestScore = score;
+        }
+      }
+    }
+    return best;
+  }
+
+  /** VirtualServices bound to a gateway (`namespace/name`), oldest first. */
+  virtualServicesForGateway(gatewayKey: string): VirtualServiceModel[] {
+    return this.virtualServices.filter((vs) => vs.gateways.includes(gatewayKey));
+  }
+
+  /** Gateways whose selector matches the proxy's labels (Istio: from any namespace). */
+  gatewaysFor(labels: Record<string, string>): GatewayModel[] {
+    return this.gateways.filter((g) => Object.keys(g.selector).length > 0 && Object.entries(g.selector).every(([k, v]) => labels[k] === v));
+  }
+
+  memo<T>(key: string, build: () => T): T {
+    if (this.#memo.has(key)) return this.#memo.get(key) as T;
+    const v = build();
+    this.#memo.set(key, v);
+    return v;
+  }
+
+  /** Issues as log-friendly strings. */
+  describeIssues(): string[] {
+    return this.issues.map((i) => `${i.severity}: ${describeIssue(i)}`);
+  }
+}
+
+export { MESH_GATEWAY };

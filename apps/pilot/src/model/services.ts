@@ -1,0 +1,154 @@
+// The service registry pilot builds from ServiceEntry and WorkloadEntry
+// (Istio's way of registering VMs; our local mode registers every workload so).
+import { isIP } from 'node:net';
+import type { ConfigResource } from '@mesh/contracts';
+import { FieldError, asArray, asInt, asLabels, asObject, asString, refOf, requireString, type ResourceRef } from './errors.ts';
+import { resolveHost } from './hosts.ts';
+
+export type Resolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
+
+export interface ServicePort {
+  number: number;
+  name: string;
+  /** Upper case: HTTP, HTTP2, GRPC, GRPC-WEB, HTTPS, TLS, TCP, MONGO, ... */
+  protocol: string;
+  targetPort?: number;
+}
+
+/** One endpoint of a service: a WorkloadEntry or an inline ServiceEntry endpoint. */
+export interface Instance {
+  address: string;
+  labels: Record<string, string>;
+  /** Port name → port number, overriding the service port (how local mode maps 127.0.0.1:PORT). */
+  ports: Record<string, number>;
+  weight?: number;
+  locality?: string;
+  network?: string;
+  source: ResourceRef;
+}
+
+export interface Service {
+  hostname: string;
+  namespace: string;
+  ports: ServicePort[];
+  resolution: Resolution;
+  location: 'MESH_EXTERNAL' | 'MESH_INTERNAL';
+  addresses: string[];
+  instances: Instance[];
+  source: ResourceRef;
+}
+
+const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+
+/** Istio's protocol selection: the explicit protocol, else the port name's prefix (`http-web` → HTTP). */
+export function portProtocol(protocol: string | undefined, name: string): string {
+  if (protocol) return protocol.toUpperCase();
+  const prefix = name.split('-')[0].toLowerCase();
+  const known: Record<string, string> = { http: 'HTTP', http2: 'HTTP2', grpc: 'GRPC', 'grpc-web': 'GRPC-WEB', https: 'HTTPS', tls: 'TLS', tcp: 'TCP', mongo: 'MONGO', redis: 'REDIS', mysql: 'MYSQL' };
+  return known[name.toLowerCase().startsWith('grpc-web') ? 'grpc-web' : prefix] ?? 'TCP';
+}
+
+export function isHttpProtocol(protocol: string): boolean {
+  return HTTP_PROTOCOLS.has(protocol);
+}
+
+/** HTTP/2 to the upstream: gRPC and HTTP2 ports. */
+export function isHttp2Protocol(protocol: string): boolean {
+  return protocol === 'HTTP2' || protocol === 'GRPC' || protocol === 'GRPC-WEB';
+}
+
+export function labelsMatch(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
+  return true;
+}
+
+/** The port an instance listens on for a service port. */
+export function instancePort(instance: Instance, port: ServicePort): number {
+  return instance.ports[port.name] ?? port.targetPort ?? port.number;
+}
+
+function readEndpoint(spec: Record<string, any>, field: string, ref: ResourceRef, requireAddress: boolean): Omit<Instance, 'source'> & { source: ResourceRef } {
+  const address = asString(spec.address, `${field}.address`);
+  if (requireAddress && !address) throw new FieldError(`${field}.address`, 'is required');
+  const ports: Record<string, number> = {};
+  for (const [name, n] of Object.entries(asObject(spec.ports, `${field}.ports`) ?? {})) {
+    ports[name] = asInt(n, `${field}.ports.${name}`, 1, 65535)!;
+  }
+  const weight = asInt(spec.weight, `${field}.weight`, 0, 2 ** 32 - 1);
+  return {
+    address: address ?? '',
+    labels: asLabels(spec.labels, `${field}.labels`),
+    ports,
+    ...(weight ? { weight } : {}),
+    ...(asString(spec.locality, `${field}.locality`) ? { locality: spec.locality } : {}),
+    ...(asString(spec.network, `${field}.network`) ? { network: spec.network } : {}),
+    source: ref,
+  };
+}
+
+export interface WorkloadEntryModel {
+  namespace: string;
+  name: string;
+  instance: Instance;
+}
+
+export function readWorkloadEntry(r: ConfigResource): WorkloadEntryModel {
+  const ref = refOf(r);
+  const instance = readEndpoint(r.spec, 'spec', ref, true);
+  return { namespace: r.metadata.namespace, name: r.metadata.name, instance };
+}
+
+/** ServiceEntry → one Service per host. `workloads` are every WorkloadEntry (selected by namespace and labels). */
+export function readServiceEntry(r: ConfigResource, workloads: WorkloadEntryModel[], domainSuffix: string): Service[] {
+  const ref = refOf(r);
+  const spec = r.spec as Record<string, any>;
+  const hosts = asArray<string>(spec.hosts, 'spec.hosts');
+  if (hosts.length === 0) throw new FieldError('spec.hosts', 'at least one host is required');
+  hosts.forEach((h, i) => requireString(h, `spec.hosts[${i}]`));
+  const resolution = (asString(spec.resolution, 'spec.resolution') ?? 'NONE') as Resolution;
+  if (!['NONE', 'STATIC', 'DNS', 'DNS_ROUND_ROBIN'].includes(resolution)) {
+    throw new FieldError('spec.resolution', `"${resolution}" is not one of NONE, STATIC, DNS, DNS_ROUND_ROBIN`);
+  }
+  const location = (asString(spec.location, 'spec.location') ?? 'MESH_EXTERNAL') as Service['location'];
+  if (location !== 'MESH_EXTERNAL' && location !== 'MESH_INTERNAL') throw new FieldError('spec.location', `"${location}" is not MESH_EXTERNAL or MESH_INTERNAL`);
+  const ports: ServicePort[] = asArray<Record<string, any>>(spec.ports, 'spec.ports').map((p, i) => {
+    const field = `spec.ports[${i}]`;
+    const number = asInt(p?.number, `${field}.number`, 1, 65535);
+    if (!number) throw new FieldError(`${field}.number`, 'is required');
+    const name = asString(p.name, `${field}.name`) || `port-${number}`;
+    const targetPort = asInt(p.targetPort, `${field}.targetPort`, 1, 65535);
+    return { number, name, protocol: portProtocol(asString(p.protocol, `${field}.protocol`), name), ...(targetPort ? { targetPort } : {}) };
+  });
+  if (ports.length === 0) throw new FieldError('spec.ports', 'at least one port is required');
+
+  let instances: Instance[];
+  const selector = asObject(spec.workloadSelector, 'spec.workloadSelector');
+  if (selector) {
+    if (spec.endpoints?.length) throw new FieldError('spec.workloadSelector', 'cannot be combined with spec.endpoints');
+    const labels = asLabels(selector.labels, 'spec.workloadSelector.labels');
+    instances = workloads.filter((w) => w.namespace === r.metadata.namespace && labelsMatch(labels, w.instance.labels)).map((w) => w.instance);
+  } else {
+    instances = asArray<Record<string, any>>(spec.endpoints, 'spec.endpoints').map((e, i) => readEndpoint(asObject(e, `spec.endpoints[${i}]`) ?? {}, `spec.endpoints[${i}]`, ref, true));
+  }
+  if (resolution === 'STATIC') {
+    const inline = !selector;
+    instances.forEach((inst, i) => {
+      const addr = inst.address.startsWith('unix://') ? 'unix' : isIP(inst.address) ? 'ip' : '';
+      if (!addr) {
+        const field = inline ? `spec.endpoints[${i}].address` : 'spec.workloadSelector';
+        throw new FieldError(field, `resolution STATIC needs IP addresses; "${inst.address}" (${inst.source.kind} ${inst.source.namespace}/${inst.source.name}) is not one`);
+      }
+    });
+  }
+  const addresses = asArray<string>(spec.addresses, 'spec.addresses');
+  return hosts.map((h) => ({
+    hostname: resolveHost(h, r.metadata.namespace, domainSuffix),
+    namespace: r.metadata.namespace,
+    ports,
+    resolution,
+    location,
+    addresses,
+    instances,
+    source: ref,
+  }));
+}

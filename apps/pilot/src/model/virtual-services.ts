@@ -1,0 +1,399 @@
+// VirtualService → Envoy routes, with Istio's semantics: routes in order
+// (first match wins), each `match` entry an alternative (OR), fields inside a
+// match combined (AND); destinations with weights become weighted clusters.
+import type { ConfigResource } from '@mesh/contracts';
+import { CONFIG_TYPE_URLS, FILTER_NAMES, type HeaderMatcher, type HeaderValueOption, type Route, type RouteAction, type RouteMatch, type StringMatcher } from '@mesh/xds';
+import { FieldError, asArray, asInt, asObject, asString, refOf, requireString, type ResourceRef } from './errors.ts';
+import { parseDurationMs, msToDuration, toDuration } from './duration.ts';
+import { resolveHost } from './hosts.ts';
+import type { HTTPMatchRequest, HTTPRoute, TCPRoute } from './istio.ts';
+import type { ClusterPolicy } from './destination-rules.ts';
+import type { Service } from './services.ts';
+
+export const MESH_GATEWAY = 'mesh';
+
+export interface VirtualServiceModel {
+  namespace: string;
+  name: string;
+  ref: ResourceRef;
+  /** Resolved hosts (short names expanded in the VirtualService's namespace). */
+  hosts: string[];
+  /** `mesh` or `namespace/name` of Gateways. */
+  gateways: string[];
+  http: HTTPRoute[];
+  tcp: TCPRoute[];
+  creation: string;
+}
+
+/** Resolves a gateway reference as Istio does: `name` is in the referring resource's namespace. */
+export function resolveGatewayRef(ref: string, namespace: string): string {
+  if (ref === MESH_GATEWAY) return ref;
+  return ref.includes('/') ? ref : `${namespace}/${ref}`;
+}
+
+export function readVirtualService(r: ConfigResource, domainSuffix: string): VirtualServiceModel {
+  const spec = r.spec as Record<string, any>;
+  const ns = r.metadata.namespace;
+  const hosts = asArray<string>(spec.hosts, 'spec.hosts').map((h, i) => resolveHost(requireString(h, `spec.hosts[${i}]`), ns, domainSuffix));
+  const gatewaysRaw = asArray<string>(spec.gateways, 'spec.gateways').map((g, i) => requireString(g, `spec.gateways[${i}]`));
+  const gateways = (gatewaysRaw.length ? gatewaysRaw : [MESH_GATEWAY]).map((g) => resolveGatewayRef(g, ns));
+  const http = asArray<HTTPRoute>(spec.http, 'spec.http');
+  http.forEach((h, i) => asObject(h, `spec.http[${i}]`));
+  const tcp = asArray<TCPRoute>(spec.tcp, 'spec.tcp');
+  tcp.forEach((t, i) => asObject(t, `spec.tcp[${i}]`));
+  return { namespace: ns, name: r.metadata.name, ref: refOf(r), hosts, gateways, http, tcp, creation: r.metadata.creationTimestamp ?? '' };
+}
+
+/** What route translation needs from the push context. */
+export interface RouteLookup {
+  domainSuffix: string;
+  service(host: string): Service | undefined;
+  /** Cluster policy of `outbound|port|subset|host` (for the route hash policy); undefined when none. */
+  clusterPolicy(host: string, subset: string | undefined, port: number): ClusterPolicy | undefined;
+  /** Whether the destination rule for `host` defines `subset`. */
+  hasSubset(host: string, subset: string): boolean;
+}
+
+export interface RouteContext {
+  lookup: RouteLookup;
+  /** `mesh` or the `namespace/name` of the gateway being built. */
+  gateway: string;
+  /** The service port (sidecars) or gateway server port being built; 0 when not known. */
+  port: number;
+  proxyless: boolean;
+  /** Collects fields that were understood but not translated. */
+  warn(field: string, message: string): void;
+}
+
+export function clusterName(port: number, subset: string | undefined, host: string): string {
+  return `outbound|${port}|${subset ?? ''}|${host}`;
+}
+
+function stringMatcher(m: unknown, field: string): StringMatcher | undefined {
+  const o = asObject(m, field);
+  if (!o) return undefined;
+  const keys = ['exact', 'prefix', 'regex'].filter((k) => o[k] !== undefined);
+  if (keys.length > 1) throw new FieldError(field, 'only one of exact, prefix, regex may be set');
+  if (keys.length === 0) return undefined;
+  const k = keys[0];
+  const v = asString(o[k], `${field}.${k}`) ?? '';
+  if (k === 'regex') {
+    checkRegex(v, `${field}.regex`);
+    return { safeRegex: { regex: v } };
+  }
+  return k === 'exact' ? { exact: v } : { prefix: v };
+}
+
+function checkRegex(re: string, field: string): void {
+  try {
+    new RegExp(re, 'u');
+  } catch (err) {
+    throw new FieldError(field, `invalid regular expression: ${(err as Error).message}`);
+  }
+}
+
+function headerMatcher(name: string, m: unknown, field: string, invert = false): HeaderMatcher {
+  const sm = stringMatcher(m, field);
+  const out: HeaderMatcher = sm ? { name, stringMatch: sm } : { name, presentMatch: true };
+  if (invert) out.invertMatch = true;
+  return out;
+}
+
+function routeMatch(match: HTTPMatchRequest | undefined, field: string): RouteMatch {
+  const out: RouteMatch = {};
+  const uri = stringMatcher(match?.uri, `${field}.uri`);
+  if (!uri) out.prefix = '/';
+  else if (uri.exact !== undefined) out.path = uri.exact;
+  else if (uri.prefix !== undefined) out.prefix = uri.prefix;
+  else out.safeRegex = uri.safeRegex;
+  if (match?.ignoreUriCase) out.caseSensitive = { value: false };
+  const headers: HeaderMatcher[] = [];
+  for (const [name, m] of Object.entries(asObject(match?.headers, `${field}.headers`) ?? {})) headers.push(headerMatcher(name.toLowerCase(), m, `${field}.headers.${name}`));
+  for (const [name, m] of Object.entries(asObject(match?.withoutHeaders, `${field}.withoutHeaders`) ?? {})) headers.push(headerMatcher(name.toLowerCase(), m, `${field}.withoutHeaders.${name}`, true));
+  if (match?.method) headers.push(headerMatcher(':method', match.method, `${field}.method`));
+  if (match?.authority) headers.push(headerMatcher(':authority', match.authority, `${field}.authority`));
+  if (match?.scheme) headers.push(headerMatcher(':scheme', match.scheme, `${field}.scheme`));
+  if (headers.length) out.headers = headers;
+  const query = Object.entries(asObject(match?.queryParams, `${field}.queryParams`) ?? {}).map(([name, m]) => {
+    const sm = stringMatcher(m, `${field}.queryParams.${name}`);
+    return sm ? { name, stringMatch: sm } : { name, presentMatch: true };
+  });
+  if (query.length) out.queryParameters = query;
+  return out;
+}
+
+function headerOps(ops: unknown, field: string): { add: HeaderValueOption[]; remove: string[] } {
+  const o = asObject(ops, field);
+  const add: HeaderValueOption[] = [];
+  for (const [k, v] of Object.entries(asObject(o?.set, `${field}.set`) ?? {})) add.push({ header: { key: k, value: String(v) }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' });
+  for (const [k, v] of Object.entries(asObject(o?.add, `${field}.add`) ?? {})) add.push({ header: { key: k, value: String(v) }, appendAction: 'APPEND_IF_EXISTS_OR_ADD' });
+  const remove = asArray<string>(o?.remove, `${field}.remove`).map((h, i) => requireString(h, `${field}.remove[${i}]`));
+  return { add, remove };
+}
+
+/** Applies Istio `headers` (request/response operations) to an Envoy route or weighted-cluster entry. */
+function applyHeaders(target: Record<string, any>, headers: unknown, field: string): void {
+  const h = asObject(headers, field);
+  if (!h) return;
+  const req = headerOps(h.request, `${field}.request`);
+  const res = headerOps(h.response, `${field}.response`);
+  if (req.add.length) target.requestHeadersToAdd = req.add;
+  if (req.remove.length) target.requestHeadersToRemove = req.remove;
+  if (res.add.length) target.responseHeadersToAdd = res.add;
+  if (res.remove.length) target.responseHeadersToRemove = res.remove;
+}
+
+/** A destination → cluster name; the port comes from the destination, the only service port, or the context. */
+function destinationCluster(dest: unknown, field: string, ctx: RouteContext, vsNamespace: string): { name: string; host: string; subset?: string; port: number } {
+  const d = asObject(dest, field);
+  if (!d) throw new FieldError(field, 'is required');
+  const host = resolveHost(requireString(d.host, `${field}.host`), vsNamespace, ctx.lookup.domainSuffix);
+  const subset = asString(d.subset, `${field}.subset`) || undefined;
+  const explicit = asInt(asObject(d.port, `${field}.port`)?.number, `${field}.port.number`, 1, 65535);
+  const svc = ctx.lookup.service(host);
+  let port = explicit;
+  if (!port && svc) {
+    if (svc.ports.length === 1) port = svc.ports[0].number;
+    else if (svc.ports.some((p) => p.number === ctx.port)) port = ctx.port;
+    else {
+      port = svc.ports[0].number;
+      ctx.warn(`${field}.port`, `service ${host} has several ports; pick one with destination.port (using ${port})`);
+    }
+  }
+  if (!port) port = ctx.port || 80;
+  if (!svc) ctx.warn(`${field}.host`, `no service ${host} is registered; requests will fail with 503 until one is`);
+  else if (subset && !ctx.lookup.hasSubset(host, subset)) ctx.warn(`${field}.subset`, `no DestinationRule for ${host} defines subset "${subset}"`);
+  return { name: clusterName(port, subset, host), host, subset, port };
+}
+
+function percentToFraction(pct: unknown, field: string, legacy?: unknown): { numerator: number; denominator: 'MILLION' } {
+  const o = asObject(pct, field);
+  let value = 100;
+  if (o && o.value !== undefined) {
+    if (typeof o.value !== 'number' || o.value < 0 || o.value > 100) throw new FieldError(`${field}.value`, 'expected a percentage in [0, 100]');
+    value = o.value;
+  } else if (typeof legacy === 'number') value = legacy;
+  return { numerator: Math.round(value * 10_000), denominator: 'MILLION' };
+}
+
+const GRPC_CODES: Record<string, number> = {
+  OK: 0, CANCELLED: 1, UNKNOWN: 2, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
+};
+
+function faultConfig(fault: unknown, field: string): Record<string, unknown> | undefined {
+  const f = asObject(fault, field);
+  if (!f) return undefined;
+  const out: Record<string, unknown> = { '@type': CONFIG_TYPE_URLS.fault };
+  const delay = asObject(f.delay, `${field}.delay`);
+  if (delay) {
+    const fixed = toDuration(delay.fixedDelay, `${field}.delay.fixedDelay`);
+    if (!fixed) throw new FieldError(`${field}.delay.fixedDelay`, 'is required');
+    out.delay = { fixedDelay: fixed, percentage: percentToFraction(delay.percentage, `${field}.delay.percentage`, delay.percent) };
+  }
+  const abort = asObject(f.abort, `${field}.abort`);
+  if (abort) {
+    const a: Record<string, unknown> = { percentage: percentToFraction(abort.percentage, `${field}.abort.percentage`) };
+    if (abort.httpStatus !== undefined) a.httpStatus = asInt(abort.httpStatus, `${field}.abort.httpStatus`, 200, 599);
+    else if (abort.grpcStatus !== undefined) {
+      const code = GRPC_CODES[String(abort.grpcStatus)];
+      if (code === undefined) throw new FieldError(`${field}.abort.grpcStatus`, `"${abort.grpcStatus}" is not a gRPC status name`);
+      a.grpcStatus = code;
+    } else throw new FieldError(`${field}.abort`, 'httpStatus or grpcStatus is required');
+    out.abort = a;
+  }
+  return out.delay || out.abort ? out : undefined;
+}
+
+/** Istio's default retry policy for HTTP routes without `retries`. */
+export const DEFAULT_RETRY = {
+  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+  numRetries: { value: 2 },
+  retriableStatusCodes: [503],
+};
+
+function retryPolicy(retries: unknown, field: string, proxyless: boolean): Record<string, unknown> | undefined {
+  const r = asObject(retries, field);
+  // Proxyless gRPC has its own retry semantics (status names); only explicit retries go to it.
+  if (!r) return proxyless ? undefined : DEFAULT_RETRY;
+  const attempts = asInt(r.attempts, `${field}.attempts`, 0) ?? 0;
+  if (attempts === 0) return undefined;
+  const out: Record<string, unknown> = { numRetries: { value: attempts } };
+  const retryOn = asString(r.retryOn, `${field}.retryOn`);
+  const codes: number[] = [];
+  const conditions: string[] = [];
+  for (const token of (retryOn ?? DEFAULT_RETRY.retryOn).split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (/^\d{3}$/.test(token)) codes.push(Number(token));
+    else conditions.push(token);
+  }
+  if (codes.length) {
+    if (!conditions.includes('retriable-status-codes')) conditions.push('retriable-status-codes');
+    out.retriableStatusCodes = codes;
+  } else if (!retryOn) out.retriableStatusCodes = DEFAULT_RETRY.retriableStatusCodes;
+  out.retryOn = conditions.join(',');
+  const perTry = toDuration(r.perTryTimeout, `${field}.perTryTimeout`);
+  if (perTry) out.perTryTimeout = perTry;
+  return out;
+}
+
+const REDIRECT_CODES: Record<number, string> = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
+
+/** One HTTP route of a VirtualService → zero or more Envoy routes (one per applicable match). */
+function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number, ctx: RouteContext): Route[] {
+  const field = `spec.http[${i}]`;
+  const matches = asArray<HTTPMatchRequest>(route.match, `${field}.match`);
+  const applicable: Array<{ m: HTTPMatchRequest | undefined; f: string }> = [];
+  if (matches.length === 0) applicable.push({ m: undefined, f: `${field}.match` });
+  matches.forEach((m, j) => {
+    const f = `${field}.match[${j}]`;
+    asObject(m, f);
+    const port = asInt(m?.port, `${f}.port`, 1, 65535);
+    if (port && ctx.port && port !== ctx.port) return;
+    const gws = asArray<string>(m?.gateways, `${f}.gateways`).map((g) => resolveGatewayRef(g, vs.namespace));
+    if (gws.length && !gws.includes(ctx.gateway)) return;
+    if (m?.sourceLabels || m?.sourceNamespace) ctx.warn(`${f}.sourceLabels`, 'source matches are not translated yet; the match applies to every source');
+    applicable.push({ m, f });
+  });
+  if (applicable.length === 0) return [];
+
+  const base: Omit<Route, 'match'> & Record<string, any> = {};
+  const kinds = ['route', 'redirect', 'directResponse'].filter((k) => (route as any)[k] !== undefined && !(k === 'route' && asArray(route.route, `${field}.route`).length === 0));
+  if (kinds.length !== 1) throw new FieldError(field, 'exactly one of route, redirect or directResponse is required');
+
+  if (route.redirect !== undefined) {
+    const r = asObject(route.redirect, `${field}.redirect`)!;
+    const redirect: Record<string, unknown> = {};
+    const uri = asString(r.uri, `${field}.redirect.uri`);
+    const authority = asString(r.authority, `${field}.redirect.authority`);
+    const scheme = asString(r.scheme, `${field}.redirect.scheme`);
+    const port = asInt(r.port, `${field}.redirect.port`, 1, 65535);
+    if (uri) redirect.pathRedirect = uri;
+    if (authority) redirect.hostRedirect = authority;
+    if (scheme) redirect.schemeRedirect = scheme;
+    if (port) redirect.portRedirect = port;
+    const code = asInt(r.redirectCode, `${field}.redirect.redirectCode`) ?? 301;
+    if (!REDIRECT_CODES[code]) throw new FieldError(`${field}.redirect.redirectCode`, `${code} is not one of 301, 302, 303, 307, 308`);
+    redirect.responseCode = REDIRECT_CODES[code];
+    base.redirect = redirect;
+  } else if (route.directResponse !== undefined) {
+    const d = asObject(route.directResponse, `${field}.directResponse`)!;
+    const status = asInt(d.status, `${field}.directResponse.status`, 200, 599);
+    if (!status) throw new FieldError(`${field}.directResponse.status`, 'is required');
+    const body = asObject(d.body, `${field}.directResponse.body`);
+    base.directResponse = { status, ...(body?.string !== undefined ? { body: { inlineString: String(body.string) } } : body?.bytes !== undefined ? { body: { inlineBytes: String(body.bytes) } } : {}) };
+  } else {
+    const dests = asArray<Record<string, any>>(route.route, `${field}.route`);
+    const resolved = dests.map((d, j) => {
+      const f = `${field}.route[${j}]`;
+      asObject(d, f);
+      const c = destinationCluster(d.destination, `${f}.destination`, ctx, vs.namespace);
+      const weight = asInt(d.weight, `${f}.weight`, 0, 100);
+      return { ...c, weight: weight ?? (dests.length === 1 ? 100 : 0), headers: d.headers, field: f };
+    });
+    const total = resolved.reduce((s, d) => s + d.weight, 0);
+    if (resolved.length > 1 && total === 0) throw new FieldError(`${field}.route`, 'the destination weights add up to 0');
+    // Weight-0 destinations receive nothing; dropping them keeps the route simple for every data plane.
+    const live = resolved.filter((d) => d.weight > 0);
+    const action: RouteAction & Record<string, any> = {};
+    if (live.length === 1) {
+      action.cluster = live[0].name;
+      applyHeaders(base, live[0].headers, `${live[0].field}.headers`);
+    } else {
+      action.weightedClusters = {
+        clusters: live.map((d) => {
+          const entry: Record<string, any> = { name: d.name, weight: { value: d.weight } };
+          applyHeaders(entry, d.headers, `${d.field}.headers`);
+          return entry as any;
+        }),
+      };
+    }
+    // Consistent hashing: the route carries the hash policy of its (first) destination cluster.
+    const policy = ctx.lookup.clusterPolicy(live[0].host, live[0].subset, live[0].port);
+    if (policy?.hashPolicy) action.hashPolicy = policy.hashPolicy;
+
+    const rewrite = asObject(route.rewrite, `${field}.rewrite`);
+    if (rewrite) {
+      const uri = asString(rewrite.uri, `${field}.rewrite.uri`);
+      const regex = asObject(rewrite.uriRegexRewrite, `${field}.rewrite.uriRegexRewrite`);
+      if (uri !== undefined && regex) throw new FieldError(`${field}.rewrite`, 'uri and uriRegexRewrite are mutually exclusive');
+      if (uri !== undefined) action.prefixRewrite = uri;
+      if (regex) {
+        const pattern = requireString(regex.match, `${field}.rewrite.uriRegexRewrite.match`);
+        checkRegex(pattern, `${field}.rewrite.uriRegexRewrite.match`);
+        action.regexRewrite = { pattern: { regex: pattern }, substitution: asString(regex.rewrite, `${field}.rewrite.uriRegexRewrite.rewrite`) ?? '' };
+      }
+      const authority = asString(rewrite.authority, `${field}.rewrite.authority`);
+      if (authority) action.hostRewriteLiteral = authority;
+    }
+    // Istio disables Envoy's 15 s default route timeout unless a timeout is set.
+    const timeoutMs = parseDurationMs(route.timeout, `${field}.timeout`);
+    action.timeout = msToDuration(timeoutMs ?? 0);
+    const retries = retryPolicy(route.retries, `${field}.retries`, ctx.proxyless);
+    if (retries) action.retryPolicy = retries as any;
+    const mirrors: Array<{ dest: unknown; pct: unknown; f: string }> = [];
+    if (route.mirror) mirrors.push({ dest: route.mirror, pct: route.mirrorPercentage, f: `${field}.mirror` });
+    asArray<Record<string, any>>(route.mirrors, `${field}.mirrors`).forEach((m, j) => mirrors.push({ dest: m?.destination, pct: m?.percentage, f: `${field}.mirrors[${j}].destination` }));
+    if (mirrors.length && !ctx.proxyless) {
+      action.requestMirrorPolicies = mirrors.map((m) => ({
+        cluster: destinationCluster(m.dest, m.f, ctx, vs.namespace).name,
+        runtimeFraction: { defaultValue: percentToFraction(m.pct, `${m.f.replace(/\.destination$/, '')}.percentage`) },
+      }));
+    }
+    base.route = action;
+  }
+  applyHeaders(base, route.headers, `${field}.headers`);
+  const fault = faultConfig(route.fault, `${field}.fault`);
+  if (fault && !ctx.proxyless) base.typedPerFilterConfig = { [FILTER_NAMES.fault]: fault as any };
+  if (route.name !== undefined) asString(route.name, `${field}.name`);
+
+  return applicable.map(({ m, f }, j) => ({
+    ...(route.name ? { name: applicable.length > 1 ? `${route.name}.${j}` : route.name } : {}),
+    match: routeMatch(m, f),
+    ...structuredClone(base),
+  }));
+}
+
+/** Every HTTP route of a VirtualService for one context, in order. Throws FieldError on a bad field. */
+export function translateHttpRoutes(vs: VirtualServiceModel, ctx: RouteContext): Route[] {
+  return vs.http.flatMap((r, i) => translateHttpRoute(vs, r, i, ctx));
+}
+
+/** The route used when no VirtualService applies to a service port. */
+export function defaultRoute(host: string, port: number, proxyless: boolean, lookup?: RouteLookup): Route {
+  const hashPolicy = lookup?.clusterPolicy(host, undefined, port)?.hashPolicy;
+  return {
+    name: 'default',
+    match: { prefix: '/' },
+    route: {
+      cluster: clusterName(port, undefined, host),
+      timeout: { seconds: 0 },
+      ...(proxyless ? {} : { retryPolicy: DEFAULT_RETRY as any }),
+      ...(hashPolicy ? { hashPolicy } : {}),
+    },
+  };
+}
+
+/** TCP routes of a VirtualService for one context: the first matching route's weighted destinations. */
+export function translateTcpRoute(vs: VirtualServiceModel, ctx: RouteContext): Array<{ name: string; weight: number }> | undefined {
+  for (let i = 0; i < vs.tcp.length; i++) {
+    const field = `spec.tcp[${i}]`;
+    const route = vs.tcp[i];
+    const matches = asArray<Record<string, any>>(route.match, `${field}.match`);
+    const ok =
+      matches.length === 0 ||
+      matches.some((m, j) => {
+        const port = asInt(m?.port, `${field}.match[${j}].port`, 1, 65535);
+        const gws = asArray<string>(m?.gateways, `${field}.match[${j}].gateways`).map((g) => resolveGatewayRef(g, vs.namespace));
+        return (!port || !ctx.port || port === ctx.port) && (!gws.length || gws.includes(ctx.gateway));
+      });
+    if (!ok) continue;
+    const dests = asArray<Record<string, any>>(route.route, `${field}.route`);
+    if (dests.length === 0) throw new FieldError(`${field}.route`, 'at least one destination is required');
+    const out = dests.map((d, j) => {
+      const c = destinationCluster(d?.destination, `${field}.route[${j}].destination`, ctx, vs.namespace);
+      return { name: c.name, weight: asInt(d.weight, `${field}.route[${j}].weight`, 0, 100) ?? (dests.length === 1 ? 100 : 0) };
+    });
+    return out.filter((d) => d.weight > 0);
+  }
+  return undefined;
+}

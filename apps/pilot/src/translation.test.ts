@@ -1,0 +1,468 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { CONFIG_TYPE_URLS, TYPE_URLS, encodeMessage, normalize } from '@mesh/xds';
+import { generateSnapshot } from './generators/index.ts';
+import { gateway, generate, grpcClient, push, res, sampleConfig, sidecar, testLog } from './test-support.ts';
+
+const HELLO = 'hello.default.svc.cluster.local';
+const ports = (cla: any) => cla.endpoints.flatMap((l: any) => l.lbEndpoints.map((e: any) => e.endpoint.address.socketAddress.portValue)).sort();
+const service = (host: string, extra: Record<string, unknown> = {}) =>
+  res('ServiceEntry', host.split('.')[0], { hosts: [host], resolution: 'STATIC', location: 'MESH_INTERNAL', ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], endpoints: [{ address: '10.0.0.1' }], ...extra });
+
+/** Routes of the single VirtualService under test, via the sidecar's outbound_http. */
+function sidecarRoutes(configs: ReturnType<typeof res>[], host = HELLO, port = 80): any[] {
+  const p = push(configs);
+  assert.deepEqual(p.issues.filter((i) => i.severity === 'error'), []);
+  const g = generate(p, sidecar());
+  const vh = g.routes[0] as any;
+  return vh.virtualHosts.find((v: any) => v.name === `${host}:${port}`).routes;
+}
+
+describe('translation of the sample mesh (examples/local)', () => {
+  const p = push(sampleConfig());
+
+  it('has no translation issues', () => {
+    assert.deepEqual(p.issues, []);
+  });
+
+  it('gives the ingress gateway a listener on 0.0.0.0_80 bound at 127.0.0.1:8080 with RDS http.80', () => {
+    const g = generate(p, gateway());
+    assert.equal(g.listeners.length, 1);
+    const l = g.listeners[0] as any;
+    assert.equal(l.name, '0.0.0.0_80');
+    assert.deepEqual(l.address, { socketAddress: { address: '127.0.0.1', portValue: 8080 } });
+    const hcm = l.filterChains[0].filters[0].typedConfig;
+    assert.equal(hcm['@type'], CONFIG_TYPE_URLS.httpConnectionManager);
+    assert.deepEqual(hcm.rds, { configSource: { ads: {}, resourceApiVersion: 'V3' }, routeConfigName: 'http.80' });
+    assert.deepEqual(hcm.httpFilters.map((f: any) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
+  });
+
+  it('routes the gateway: header x-canary → v2, else 80/20 between v1 and v2, for both VirtualService hosts', () => {
+    const g = generate(p, gateway());
+    const rc = g.byName(g.routes, 'http.80');
+    assert.deepEqual(rc.virtualHosts.map((v: any) => [v.name, v.domains]), [
+      ['hello.example.com:80', ['hello.example.com', 'hello.example.com:*']],
+      [`${HELLO}:80`, [HELLO, `${HELLO}:*`]],
+    ]);
+    for (const vh of rc.virtualHosts) {
+      const [canary, weighted] = vh.routes;
+      assert.equal(vh.routes.length, 2);
+      assert.equal(canary.name, 'canary-header');
+      assert.deepEqual(canary.match, { prefix: '/', headers: [{ name: 'x-canary', stringMatch: { exact: 'true' } }] });
+      assert.equal(canary.route.cluster, `outbound|80|v2|${HELLO}`);
+      assert.equal(weighted.name, 'weighted');
+      assert.deepEqual(weighted.match, { prefix: '/' });
+      assert.deepEqual(weighted.route.weightedClusters, {
+        clusters: [
+          { name: `outbound|80|v1|${HELLO}`, weight: { value: 80 } },
+          { name: `outbound|80|v2|${HELLO}`, weight: { value: 20 } },
+        ],
+      });
+      assert.deepEqual(weighted.route.timeout, { seconds: 0 }, 'Istio disables the 15 s default route timeout');
+    }
+  });
+
+  it('builds one EDS cluster per subset and endpoints selected by subset labels, on the WorkloadEntry ports', () => {
+    const g = generate(p, gateway());
+    const names = (g.clusters as any[]).map((c) => c.name);
+    assert.deepEqual(names, [`outbound|80||${HELLO}`, `outbound|80|v1|${HELLO}`, `outbound|80|v2|${HELLO}`, 'BlackHoleCluster', 'PassthroughCluster']);
+    const v1 = g.byName(g.clusters, `outbound|80|v1|${HELLO}`);
+    assert.equal(v1.type, 'EDS');
+    assert.equal(v1.lbPolicy, 'ROUND_ROBIN');
+    assert.deepEqual(v1.edsClusterConfig, { edsConfig: { ads: {}, resourceApiVersion: 'V3' }, serviceName: `outbound|80|v1|${HELLO}` });
+    assert.deepEqual(ports(g.byName(g.endpoints, `outbound|80||${HELLO}`)), [9081, 9082]);
+    assert.deepEqual(ports(g.byName(g.endpoints, `outbound|80|v1|${HELLO}`)), [9081]);
+    assert.deepEqual(ports(g.byName(g.endpoints, `outbound|80|v2|${HELLO}`)), [9082]);
+    assert.equal(g.byName(g.endpoints, `outbound|80|v1|${HELLO}`).endpoints[0].lbEndpoints[0].endpoint.address.socketAddress.address, '127.0.0.1');
+  });
+
+  it('gives a sidecar the virtualOutbound listener on OUTBOUND_PORT and outbound_http with the mesh routes and short names', () => {
+    const g = generate(p, sidecar({ OUTBOUND_PORT: '16001' }));
+    const l = g.byName(g.listeners, 'virtualOutbound');
+    assert.deepEqual(l.address, { socketAddress: { address: '127.0.0.1', portValue: 16001 } });
+    assert.equal(l.filterChains[0].filters[0].typedConfig.rds.routeConfigName, 'outbound_http');
+    const rc = g.byName(g.routes, 'outbound_http');
+    const vh = rc.virtualHosts.find((v: any) => v.name === `${HELLO}:80`);
+    assert.deepEqual(vh.domains, [HELLO, `${HELLO}:80`, 'hello', 'hello:80', 'hello.default', 'hello.default:80', 'hello.default.svc', 'hello.default.svc:80']);
+    assert.equal(vh.routes[0].route.cluster, `outbound|80|v2|${HELLO}`);
+    assert.equal(vh.routes[1].route.weightedClusters.clusters.length, 2);
+    assert.equal(rc.virtualHosts.at(-1).name, 'allow_any');
+  });
+
+  it('produces resources that encode as valid Envoy messages, for every kind of proxy', () => {
+    for (const proxy of [gateway(), sidecar(), grpcClient()]) {
+      const snap = generateSnapshot(p, proxy, { privilegedPortOffset: 8000, log: { error: (m, f) => assert.fail(`${m} ${JSON.stringify(f)}`) } });
+      const counts = snap.counts();
+      assert.ok(counts.LDS > 0 && counts.RDS > 0 && counts.CDS > 0 && counts.EDS > 0, JSON.stringify(counts));
+      assert.deepEqual(snap.consistencyErrors(), []);
+    }
+  });
+
+  it('drops weight-0 destinations (the e2e edit to 0/100) and uses a plain cluster', () => {
+    const cfg = sampleConfig();
+    const vs = cfg.find((c) => c.kind === 'VirtualService')!;
+    (vs.spec as any).http[1].route[0].weight = 0;
+    (vs.spec as any).http[1].route[1].weight = 100;
+    const routes = sidecarRoutes(cfg);
+    assert.deepEqual(routes[1].route.cluster, `outbound|80|v2|${HELLO}`);
+    assert.equal(routes[1].route.weightedClusters, undefined);
+  });
+});
+
+describe('VirtualService HTTP translation', () => {
+  const vsWith = (http: unknown[], extra: Record<string, unknown> = {}) => [service(HELLO), res('VirtualService', 'vs', { hosts: ['hello'], http, ...extra })];
+
+  it('translates uri, header, method, authority, query and case matches; each match entry is one route', () => {
+    const routes = sidecarRoutes(
+      vsWith([
+        {
+          match: [
+            { uri: { exact: '/a' }, method: { exact: 'GET' }, ignoreUriCase: true },
+            { uri: { prefix: '/b' }, headers: { 'X-User': { prefix: 'j' }, 'x-id': { regex: '[0-9]+' }, 'x-any': {} }, authority: { exact: 'h.example' } },
+            { uri: { regex: '/c/.*' }, queryParams: { q: { exact: '1' }, r: { regex: 'a.*' } }, withoutHeaders: { 'x-skip': { exact: 'yes' } } },
+          ],
+          route: [{ destination: { host: 'hello' } }],
+        },
+      ]),
+    );
+    assert.equal(routes.length, 3);
+    assert.deepEqual(routes[0].match, { path: '/a', caseSensitive: { value: false }, headers: [{ name: ':method', stringMatch: { exact: 'GET' } }] });
+    assert.deepEqual(routes[1].match, {
+      prefix: '/b',
+      headers: [
+        { name: 'x-user', stringMatch: { prefix: 'j' } },
+        { name: 'x-id', stringMatch: { safeRegex: { regex: '[0-9]+' } } },
+        { name: 'x-any', presentMatch: true },
+        { name: ':authority', stringMatch: { exact: 'h.example' } },
+      ],
+    });
+    assert.deepEqual(routes[2].match, {
+      safeRegex: { regex: '/c/.*' },
+      headers: [{ name: 'x-skip', stringMatch: { exact: 'yes' }, invertMatch: true }],
+      queryParameters: [
+        { name: 'q', stringMatch: { exact: '1' } },
+        { name: 'r', stringMatch: { safeRegex: { regex: 'a.*' } } },
+      ],
+    });
+    for (const r of routes) assert.equal(r.route.cluster, `outbound|80||${HELLO}`);
+  });
+
+  it('keeps VirtualService order: first match wins, a catch-all last', () => {
+    const routes = sidecarRoutes(
+      vsWith([
+        { name: 'api', match: [{ uri: { prefix: '/api' } }], route: [{ destination: { host: 'hello' } }] },
+        { name: 'rest', route: [{ destination: { host: 'hello' } }] },
+      ]),
+    );
+    assert.deepEqual(routes.map((r) => r.name), ['api', 'rest']);
+  });
+
+  it('translates rewrite, timeout, retries, fault, header operations and mirrors', () => {
+    const [r] = sidecarRoutes([
+      ...vsWith([
+        {
+          match: [{ uri: { prefix: '/old' } }],
+          rewrite: { uri: '/new', authority: 'new.example' },
+          timeout: '2.5s',
+          retries: { attempts: 3, perTryTimeout: '500ms', retryOn: 'gateway-error,connect-failure,503' },
+          fault: { delay: { fixedDelay: '1s', percentage: { value: 10 } }, abort: { httpStatus: 418, percentage: { value: 0.5 } } },
+          headers: { request: { set: { 'x-a': '1' }, add: { 'x-b': '2' }, remove: ['x-c'] }, response: { set: { 'x-d': '4' }, remove: ['server'] } },
+          mirror: { host: 'shadow' },
+          mirrorPercentage: { value: 25 },
+          route: [{ destination: { host: 'hello', port: { number: 80 } } }],
+        },
+      ]),
+      service('shadow.default.svc.cluster.local'),
+    ]);
+    assert.equal(r.route.prefixRewrite, '/new');
+    assert.equal(r.route.hostRewriteLiteral, 'new.example');
+    assert.deepEqual(r.route.timeout, { seconds: 2, nanos: 500_000_000 });
+    assert.deepEqual(r.route.retryPolicy, { numRetries: { value: 3 }, retriableStatusCodes: [503], retryOn: 'gateway-error,connect-failure,retriable-status-codes', perTryTimeout: { seconds: 0, nanos: 500_000_000 } });
+    assert.deepEqual(r.typedPerFilterConfig['envoy.filters.http.fault'], {
+      '@type': CONFIG_TYPE_URLS.fault,
+      delay: { fixedDelay: { seconds: 1 }, percentage: { numerator: 100_000, denominator: 'MILLION' } },
+      abort: { percentage: { numerator: 5_000, denominator: 'MILLION' }, httpStatus: 418 },
+    });
+    assert.deepEqual(r.requestHeadersToAdd, [
+      { header: { key: 'x-a', value: '1' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' },
+      { header: { key: 'x-b', value: '2' }, appendAction: 'APPEND_IF_EXISTS_OR_ADD' },
+    ]);
+    assert.deepEqual(r.requestHeadersToRemove, ['x-c']);
+    assert.deepEqual(r.responseHeadersToAdd, [{ header: { key: 'x-d', value: '4' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }]);
+    assert.deepEqual(r.responseHeadersToRemove, ['server']);
+    assert.deepEqual(r.route.requestMirrorPolicies, [{ cluster: 'outbound|80||shadow.default.svc.cluster.local', runtimeFraction: { defaultValue: { numerator: 250_000, denominator: 'MILLION' } } }]);
+    encodeMessage('envoy.config.route.v3.Route', r);
+  });
+
+  it('applies Istio default retries and omits retries when attempts is 0', () => {
+    const routes = sidecarRoutes(
+      vsWith([
+        { match: [{ uri: { prefix: '/a' } }], route: [{ destination: { host: 'hello' } }] },
+        { retries: { attempts: 0 }, route: [{ destination: { host: 'hello' } }] },
+      ]),
+    );
+    assert.equal(routes[0].route.retryPolicy.numRetries.value, 2);
+    assert.match(routes[0].route.retryPolicy.retryOn, /connect-failure/);
+    assert.equal(routes[1].route.retryPolicy, undefined);
+  });
+
+  it('translates redirects and direct responses', () => {
+    const routes = sidecarRoutes(
+      vsWith([
+        { match: [{ uri: { exact: '/r' } }], redirect: { uri: '/elsewhere', authority: 'other.example', redirectCode: 302 } },
+        { directResponse: { status: 503, body: { string: 'down' } } },
+      ]),
+    );
+    assert.deepEqual(routes[0].redirect, { pathRedirect: '/elsewhere', hostRedirect: 'other.example', responseCode: 'FOUND' });
+    assert.deepEqual(routes[1].directResponse, { status: 503, body: { inlineString: 'down' } });
+  });
+
+  it('puts per-destination header operations on weighted clusters', () => {
+    const routes = sidecarRoutes(
+      vsWith([
+        {
+          route: [
+            { destination: { host: 'hello' }, weight: 60, headers: { request: { set: { 'x-w': 'a' } } } },
+            { destination: { host: 'hello' }, weight: 40 },
+          ],
+        },
+      ]),
+    );
+    assert.deepEqual(routes[0].route.weightedClusters.clusters[0], { name: `outbound|80||${HELLO}`, weight: { value: 60 }, requestHeadersToAdd: [{ header: { key: 'x-w', value: 'a' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }] });
+  });
+
+  it('honours match.port and match.gateways', () => {
+    const configs = [
+      service(HELLO, { ports: [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 8080, name: 'http-alt', protocol: 'HTTP' }] }),
+      res('VirtualService', 'vs', {
+        hosts: ['hello'],
+        gateways: ['mesh', 'gw'],
+        http: [
+          { name: 'only-8080', match: [{ port: 8080 }], route: [{ destination: { host: 'hello', port: { number: 8080 } } }] },
+          { name: 'only-gw', match: [{ gateways: ['gw'] }], route: [{ destination: { host: 'hello', port: { number: 80 } } }] },
+        ],
+      }),
+    ];
+    assert.deepEqual(sidecarRoutes(configs, HELLO, 8080).map((r) => r.name), ['only-8080']);
+    // No route of the VirtualService applies to port 80 from the mesh: the default route does.
+    assert.deepEqual(sidecarRoutes(configs, HELLO, 80).map((r) => r.name), ['default']);
+  });
+
+  it('routes a service without a VirtualService to its cluster by default', () => {
+    const routes = sidecarRoutes([service(HELLO)]);
+    assert.deepEqual(routes, [
+      { name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|80||${HELLO}`, timeout: { seconds: 0 }, retryPolicy: { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: { value: 2 }, retriableStatusCodes: [503] } } },
+    ]);
+  });
+});
+
+describe('DestinationRule translation', () => {
+  const clusters = (drSpec: Record<string, unknown>, svcExtra: Record<string, unknown> = {}) => {
+    const p = push([service(HELLO, svcExtra), res('DestinationRule', 'dr', { host: HELLO, ...drSpec })]);
+    assert.deepEqual(p.issues.filter((i) => i.severity === 'error'), []);
+    const g = generate(p, sidecar());
+    return { get: (name: string) => g.byName(g.clusters, name), routes: g.routes[0] as any, push: p };
+  };
+
+  it('maps simple load balancers', () => {
+    assert.equal(clusters({ trafficPolicy: { loadBalancer: { simple: 'LEAST_CONN' } } }).get(`outbound|80||${HELLO}`).lbPolicy, 'LEAST_REQUEST');
+    assert.equal(clusters({ trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } }).get(`outbound|80||${HELLO}`).lbPolicy, 'RANDOM');
+    assert.equal(clusters({}).get(`outbound|80||${HELLO}`).lbPolicy, 'ROUND_ROBIN');
+  });
+
+  it('maps consistent hashing to RING_HASH/MAGLEV and puts the hash policy on routes', () => {
+    const c = clusters({ trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user', ringHash: { minimumRingSize: 2048 } } } } });
+    const cl = c.get(`outbound|80||${HELLO}`);
+    assert.equal(cl.lbPolicy, 'RING_HASH');
+    assert.deepEqual(cl.ringHashLbConfig, { minimumRingSize: { value: '2048' } });
+    const vh = c.routes.virtualHosts.find((v: any) => v.name === `${HELLO}:80`);
+    assert.deepEqual(vh.routes[0].route.hashPolicy, [{ header: { headerName: 'x-user' } }]);
+    const m = clusters({ trafficPolicy: { loadBalancer: { consistentHash: { httpCookie: { name: 'sid', ttl: '60s' }, maglev: { tableSize: 65537 } } } } });
+    assert.equal(m.get(`outbound|80||${HELLO}`).lbPolicy, 'MAGLEV');
+    const mvh = m.routes.virtualHosts.find((v: any) => v.name === `${HELLO}:80`);
+    assert.deepEqual(mvh.routes[0].route.hashPolicy, [{ cookie: { name: 'sid', ttl: { seconds: 60 } } }]);
+  });
+
+  it('maps connectionPool to circuit breakers, connect timeout and upstream HTTP options', () => {
+    const cl = clusters({
+      trafficPolicy: {
+        connectionPool: { tcp: { maxConnections: 10, connectTimeout: '3s' }, http: { http1MaxPendingRequests: 5, http2MaxRequests: 20, maxRetries: 1, maxRequestsPerConnection: 7, idleTimeout: '30s' } },
+      },
+    }).get(`outbound|80||${HELLO}`);
+    assert.deepEqual(cl.circuitBreakers.thresholds[0], { maxConnections: { value: 10 }, maxPendingRequests: { value: 5 }, maxRequests: { value: 20 }, maxRetries: { value: 1 }, trackRemaining: true });
+    assert.deepEqual(cl.connectTimeout, { seconds: 3 });
+    const opts = cl.typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+    assert.deepEqual(opts.commonHttpProtocolOptions, { maxRequestsPerConnection: { value: 7 }, idleTimeout: { seconds: 30 } });
+    assert.deepEqual(opts.explicitHttpConfig, { httpProtocolOptions: {} });
+  });
+
+  it('maps outlierDetection with only the configured detectors enforced', () => {
+    const cl = clusters({ trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50, minHealthPercent: 20 } } }).get(`outbound|80||${HELLO}`);
+    assert.deepEqual(cl.outlierDetection, {
+      consecutive5xx: { value: 3 },
+      enforcingConsecutive5xx: { value: 100 },
+      enforcingSuccessRate: { value: 0 },
+      interval: { seconds: 10 },
+      baseEjectionTime: { seconds: 30 },
+      maxEjectionPercent: { value: 50 },
+    });
+    assert.deepEqual(cl.commonLbConfig, { healthyPanicThreshold: { value: 20 } });
+  });
+
+  it('applies port-level settings and subset overrides in Istio order', () => {
+    const c = clusters(
+      {
+        trafficPolicy: { loadBalancer: { simple: 'RANDOM' }, portLevelSettings: [{ port: { number: 8080 }, loadBalancer: { simple: 'LEAST_REQUEST' } }] },
+        subsets: [{ name: 'canary', labels: { v: '2' }, trafficPolicy: { connectionPool: { tcp: { maxConnections: 1 } } } }, { name: 'rr', labels: { v: '3' }, trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } }],
+      },
+      { ports: [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 8080, name: 'grpc', protocol: 'GRPC' }] },
+    );
+    assert.equal(c.get(`outbound|80||${HELLO}`).lbPolicy, 'RANDOM');
+    assert.equal(c.get(`outbound|8080||${HELLO}`).lbPolicy, 'LEAST_REQUEST');
+    assert.equal(c.get(`outbound|80|canary|${HELLO}`).lbPolicy, 'RANDOM', 'a subset inherits what it does not override');
+    assert.equal(c.get(`outbound|80|canary|${HELLO}`).circuitBreakers.thresholds[0].maxConnections.value, 1);
+    assert.equal(c.get(`outbound|8080|rr|${HELLO}`).lbPolicy, 'ROUND_ROBIN');
+    // gRPC ports talk HTTP/2 upstream.
+    assert.deepEqual(c.get(`outbound|8080||${HELLO}`).typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicitHttpConfig, { http2ProtocolOptions: {} });
+  });
+
+  it('originates TLS for mode SIMPLE with SNI and warns about ISTIO_MUTUAL without dropping the rule', () => {
+    const c = clusters({ trafficPolicy: { tls: { mode: 'SIMPLE', sni: 'api.example.com' } }, subsets: [{ name: 'm', labels: { a: 'b' }, trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }] });
+    const ts = c.get(`outbound|80||${HELLO}`).transportSocket;
+    assert.equal(ts.name, 'envoy.transport_sockets.tls');
+    assert.equal(ts.typedConfig['@type'], CONFIG_TYPE_URLS.upstreamTlsContext);
+    assert.equal(ts.typedConfig.sni, 'api.example.com');
+    assert.equal(c.get(`outbound|80|m|${HELLO}`).transportSocket, undefined);
+    assert.ok(c.push.issues.some((i) => i.severity === 'warning' && i.field === 'spec.subsets[0].trafficPolicy.tls.mode'));
+  });
+});
+
+describe('ServiceEntry and WorkloadEntry translation', () => {
+  it('uses the WorkloadEntry port for the service port name, weights and localities', () => {
+    const p = push([
+      res('ServiceEntry', 'api', { hosts: ['api.example.internal'], resolution: 'STATIC', ports: [{ number: 80, name: 'http', protocol: 'HTTP', targetPort: 8000 }], workloadSelector: { labels: { app: 'api' } } }),
+      res('WorkloadEntry', 'a', { address: '10.0.0.1', ports: { http: 9000 }, labels: { app: 'api' }, weight: 3, locality: 'eu/zone-a' }),
+      res('WorkloadEntry', 'b', { address: '10.0.0.2', labels: { app: 'api' } }),
+      res('WorkloadEntry', 'other-ns', { address: '10.0.0.3', labels: { app: 'api' } }, 'elsewhere'),
+    ]);
+    const g = generate(p, sidecar());
+    const cla = g.byName(g.endpoints, 'outbound|80||api.example.internal');
+    assert.deepEqual(cla.endpoints, [
+      { locality: { region: 'eu', zone: 'zone-a' }, lbEndpoints: [{ endpoint: { address: { socketAddress: { address: '10.0.0.1', portValue: 9000 } } }, loadBalancingWeight: { value: 3 } }], loadBalancingWeight: { value: 3 } },
+      { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: '10.0.0.2', portValue: 8000 } } } }], loadBalancingWeight: { value: 1 } },
+    ]);
+  });
+
+  it('uses inline endpoints, and DNS / DNS_ROUND_ROBIN / NONE cluster types', () => {
+    const p = push([
+      res('ServiceEntry', 'inline', { hosts: ['inline.example'], resolution: 'STATIC', ports: [{ number: 81, name: 'http' }], endpoints: [{ address: '10.1.1.1' }, { address: '10.1.1.2', ports: { http: 8181 } }] }),
+      res('ServiceEntry', 'dns', { hosts: ['api.external.com'], location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{ number: 443, name: 'https', protocol: 'HTTPS' }] }),
+      res('ServiceEntry', 'logical', { hosts: ['one.external.com'], resolution: 'DNS_ROUND_ROBIN', ports: [{ number: 80, name: 'http' }], endpoints: [{ address: 'a.external.com' }, { address: 'b.external.com' }] }),
+      res('ServiceEntry', 'none', { hosts: ['passthrough.example'], resolution: 'NONE', ports: [{ number: 9000, name: 'tcp', protocol: 'TCP' }] }),
+    ]);
+    assert.deepEqual(p.issues, []);
+    const g = generate(p, sidecar());
+    assert.deepEqual(ports(g.byName(g.endpoints, 'outbound|81||inline.example')), [81, 8181]);
+    const dns = g.byName(g.clusters, 'outbound|443||api.external.com');
+    assert.equal(dns.type, 'STRICT_DNS');
+    assert.deepEqual(dns.loadAssignment.endpoints[0].lbEndpoints, [{ endpoint: { address: { socketAddress: { address: 'api.external.com', portValue: 443 } } } }]);
+    const logical = g.byName(g.clusters, 'outbound|80||one.external.com');
+    assert.equal(logical.type, 'LOGICAL_DNS');
+    assert.equal(logical.loadAssignment.endpoints[0].lbEndpoints.length, 1);
+    const none = g.byName(g.clusters, 'outbound|9000||passthrough.example');
+    assert.equal(none.type, 'ORIGINAL_DST');
+    assert.equal(none.lbPolicy, 'CLUSTER_PROVIDED');
+    // Only STATIC services have EDS assignments; HTTPS/TCP ports get no HTTP virtual host.
+    assert.deepEqual((g.endpoints as any[]).map((e) => e.clusterName), ['outbound|81||inline.example']);
+    const rc = g.routes[0] as any;
+    assert.ok(!rc.virtualHosts.some((v: any) => v.name.startsWith('api.external.com')));
+  });
+});
+
+describe('Gateway translation', () => {
+  it('selects gateways by LABELS, resolves short gateway names and restricts hosts by namespace', () => {
+    const configs = [
+      service(HELLO),
+      res('Gateway', 'gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 8443, name: 'http', protocol: 'HTTP' }, hosts: ['team/*.example.com', '*/open.example.com'] }] }, 'istio-system'),
+      res('VirtualService', 'ok', { hosts: ['a.example.com'], gateways: ['istio-system/gw'], http: [{ route: [{ destination: { host: HELLO } }] }] }, 'team'),
+      res('VirtualService', 'wrong-ns', { hosts: ['b.example.com'], gateways: ['istio-system/gw'], http: [{ route: [{ destination: { host: HELLO } }] }] }, 'default'),
+      res('VirtualService', 'open', { hosts: ['open.example.com'], gateways: ['istio-system/gw'], http: [{ route: [{ destination: { host: HELLO } }] }] }, 'default'),
+      res('VirtualService', 'short', { hosts: ['c.example.com'], gateways: ['gw'], http: [{ route: [{ destination: { host: HELLO } }] }] }, 'istio-system'),
+    ];
+    const p = push(configs);
+    assert.equal(generate(p, gateway({ istio: 'other' })).listeners.length, 0);
+    const g = generate(p, gateway());
+    assert.deepEqual(g.listeners.map((l: any) => [l.name, l.address.socketAddress.portValue]), [['0.0.0.0_8443', 8443]]);
+    const rc = g.byName(g.routes, 'http.8443');
+    assert.deepEqual(rc.virtualHosts.map((v: any) => v.name).sort(), ['a.example.com:8443', 'open.example.com:8443']);
+  });
+
+  it('answers 404 through a blackhole virtual host when no VirtualService binds the gateway', () => {
+    const p = push([res('Gateway', 'gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] })]);
+    const g = generate(p, gateway());
+    assert.deepEqual(g.byName(g.routes, 'http.80').virtualHosts, [{ name: 'blackhole:80', domains: ['*'], routes: [{ name: 'blackhole', match: { prefix: '/' }, directResponse: { status: 404 } }] }]);
+  });
+
+  it('builds tcp_proxy listeners with weighted clusters for TCP servers', () => {
+    const p = push([
+      res('ServiceEntry', 'db', { hosts: ['db.default.svc.cluster.local'], resolution: 'STATIC', ports: [{ number: 5432, name: 'tcp', protocol: 'TCP' }], endpoints: [{ address: '10.0.0.9', labels: { v: '1' } }] }),
+      res('DestinationRule', 'db', { host: 'db', subsets: [{ name: 'a', labels: { v: '1' } }, { name: 'b', labels: { v: '2' } }] }),
+      res('Gateway', 'gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 5432, name: 'tcp', protocol: 'TCP' }, hosts: ['*'] }] }),
+      res('VirtualService', 'db', { hosts: ['*'], gateways: ['gw'], tcp: [{ match: [{ port: 5432 }], route: [{ destination: { host: 'db', subset: 'a' }, weight: 70 }, { destination: { host: 'db', subset: 'b' }, weight: 30 }] }] }),
+    ]);
+    const g = generate(p, gateway());
+    const l = g.byName(g.listeners, '0.0.0.0_5432');
+    assert.deepEqual(l.filterChains[0].filters[0].typedConfig, {
+      '@type': CONFIG_TYPE_URLS.tcpProxy,
+      statPrefix: 'outbound_0.0.0.0_5432',
+      weightedClusters: { clusters: [{ name: 'outbound|5432|a|db.default.svc.cluster.local', weight: 70 }, { name: 'outbound|5432|b|db.default.svc.cluster.local', weight: 30 }] },
+    });
+    normalize(TYPE_URLS.listener, l);
+  });
+});
+
+describe('proxyless gRPC clients', () => {
+  it('get api_listeners named <host>:<port>, a route config each, EDS clusters with gRPC-supported policies', () => {
+    const cfg = [...sampleConfig(), res('DestinationRule', 'lr', { host: 'other.default.svc.cluster.local', trafficPolicy: { loadBalancer: { simple: 'LEAST_REQUEST' } } }), service('other.default.svc.cluster.local')];
+    const p = push(cfg);
+    const g = generate(p, grpcClient());
+    const l = g.byName(g.listeners, `${HELLO}:80`);
+    assert.deepEqual(l.apiListener.apiListener.rds.routeConfigName, `${HELLO}:80`);
+    assert.deepEqual(l.apiListener.apiListener.httpFilters.map((f: any) => f.name), ['envoy.filters.http.router']);
+    assert.ok(g.byName(g.listeners, HELLO), 'single-port services also answer the bare host');
+    const rc = g.byName(g.routes, `${HELLO}:80`);
+    assert.equal(rc.virtualHosts[0].routes[0].route.cluster, `outbound|80|v2|${HELLO}`);
+    assert.equal(rc.virtualHosts[0].routes[0].route.retryPolicy, undefined, 'no implicit retries for gRPC clients');
+    assert.equal(g.byName(g.clusters, 'outbound|80||other.default.svc.cluster.local').lbPolicy, 'ROUND_ROBIN');
+    assert.equal(g.byName(g.clusters, 'PassthroughCluster'), undefined);
+  });
+});
+
+describe('bad input that got past galley', () => {
+  it('skips the resource it cannot translate, names kind/namespace/name/field, and still serves the rest', () => {
+    const cfg = [
+      ...sampleConfig(),
+      res('VirtualService', 'bad-regex', { hosts: ['x.example.com'], gateways: ['hello-gateway'], http: [{ match: [{ uri: { regex: '(' } }], route: [{ destination: { host: HELLO } }] }] }),
+      res('VirtualService', 'no-action', { hosts: ['y.example.com'], gateways: ['hello-gateway'], http: [{ match: [{ uri: { prefix: '/' } }] }] }),
+      res('ServiceEntry', 'no-ports', { hosts: ['z.example.com'], resolution: 'STATIC' }),
+      res('DestinationRule', 'bad-lb', { host: 'z.example.com', trafficPolicy: { loadBalancer: { simple: 'FASTEST' } } }),
+      res('WorkloadEntry', 'bad-port', { address: '10.0.0.1', ports: { http: 'eighty' } }),
+      res('Gateway', 'bad-gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 99999, protocol: 'HTTP' }, hosts: ['*'] }] }),
+    ];
+    const p = push(cfg);
+    const errors = p.issues.filter((i) => i.severity === 'error').map((i) => `${i.kind} ${i.namespace}/${i.name} ${i.field}`);
+    assert.deepEqual(errors.sort(), [
+      'DestinationRule default/bad-lb spec.trafficPolicy.loadBalancer.simple',
+      'Gateway default/bad-gw spec.servers[0].port.number',
+      'ServiceEntry default/no-ports spec.ports',
+      'VirtualService default/bad-regex spec.http[0].match[0].uri.regex',
+      'VirtualService default/no-action spec.http[0]',
+      'WorkloadEntry default/bad-port spec.ports.http',
+    ]);
+    const g = generate(p, gateway());
+    const rc = g.byName(g.routes, 'http.80');
+    assert.deepEqual(rc.virtualHosts.map((v: any) => v.name), ['hello.example.com:80', `${HELLO}:80`]);
+    const snap = generateSnapshot(p, gateway(), { privilegedPortOffset: 8000, log: testLog });
+    assert.deepEqual(snap.consistencyErrors(), []);
+  });
+});
