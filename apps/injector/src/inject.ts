@@ -31,6 +31,8 @@ export interface InjectContext {
   /** The namespace's labels when known; undefined means the webhook configuration already selected the pod. */
   namespaceLabels?: Record<string, string>;
   workload: WorkloadMeta;
+  /** Offline injection (kube-inject): inject as `revision` whatever revision labels say. */
+  anyRevision?: boolean;
 }
 
 export interface InjectResult {
@@ -68,20 +70,27 @@ function checkShape(pod: PodLike): void {
     items.forEach((c, i) => {
       if (!isObject(c)) fail(`spec.${list}[${i}]`, 'expected an object');
       if (typeof c.name !== 'string' || c.name === '') fail(`spec.${list}[${i}].name`, 'expected a non-empty string');
-      if ([PROXY_CONTAINER, INIT_CONTAINER].includes(c.name)) {
-        fail(`spec.${list}[${i}].name`, `a container named ${c.name} already exists; overriding the injected containers by name is not supported`);
-      }
       if (c.ports !== undefined && !Array.isArray(c.ports)) fail(`spec.${list}[${i}].ports`, 'expected a list');
     });
   }
-  if (spec.volumes !== undefined) {
-    if (!Array.isArray(spec.volumes)) fail('spec.volumes', 'expected a list');
-    spec.volumes.forEach((v, i) => {
-      if (isObject(v) && (INJECTED_VOLUMES as readonly string[]).includes(v.name as string)) {
-        fail(`spec.volumes[${i}].name`, `volume ${String(v.name)} is reserved for the injected sidecar`);
+  if (spec.volumes !== undefined && !Array.isArray(spec.volumes)) fail('spec.volumes', 'expected a list');
+}
+
+/** Names the injected pod needs for itself (checked only when injecting: an injected pod has them all). */
+function checkNoConflicts(pod: PodLike): void {
+  const spec = pod.spec!;
+  for (const list of ['containers', 'initContainers'] as const) {
+    (spec[list] ?? []).forEach((c, i) => {
+      if ([PROXY_CONTAINER, INIT_CONTAINER].includes(c.name)) {
+        throw new InjectionError(`spec.${list}[${i}].name: a container named ${c.name} already exists; overriding the injected containers by name is not supported`);
       }
     });
   }
+  (spec.volumes ?? []).forEach((v, i) => {
+    if (isObject(v) && (INJECTED_VOLUMES as readonly string[]).includes(v.name as string)) {
+      throw new InjectionError(`spec.volumes[${i}].name: volume ${String(v.name)} is reserved for the injected sidecar`);
+    }
+  });
 }
 
 /** Istio's POD_PORTS text: a JSON array with one port per line. */
@@ -102,11 +111,18 @@ function podPortsEnv(containers: Container[]): string {
   return ['[', ...ports.map((p, i) => `    ${i ? ',' : ''}${p}`), ']'].join('\n');
 }
 
+function copyResources(r: ResourceRequirements): ResourceRequirements {
+  const out: ResourceRequirements = {};
+  if (r.requests) out.requests = { ...r.requests };
+  if (r.limits) out.limits = { ...r.limits };
+  return out;
+}
+
 function resourcesFor(ann: Partial<Record<AnnotationKey, string>>, settings: InjectionSettings): ResourceRequirements {
   const { proxyCPU, proxyMemory, proxyCPULimit, proxyMemoryLimit } = ann;
   // Any resource annotation replaces the defaults entirely, as in Istio.
   if (proxyCPU === undefined && proxyMemory === undefined && proxyCPULimit === undefined && proxyMemoryLimit === undefined) {
-    return structuredClone(settings.injector.resources) as ResourceRequirements;
+    return copyResources(settings.injector.resources);
   }
   const out: ResourceRequirements = {};
   if (proxyCPU !== undefined || proxyMemory !== undefined) {
@@ -140,15 +156,17 @@ export function injectPod(input: PodLike, ctx: InjectContext): InjectResult {
     revision: ctx.revision,
     policy: inj.policy,
     enableNamespacesByDefault: inj.enableNamespacesByDefault,
+    anyRevision: ctx.anyRevision,
   });
   if (!decision.inject) return { injected: false, reason: decision.reason, pod: input, warnings };
+  checkNoConflicts(input);
 
-  const pod = structuredClone(input) as PodLike & { metadata: NonNullable<PodLike['metadata']>; spec: NonNullable<PodLike['spec']> };
-  pod.metadata ??= {};
+  // Copy on write: only the objects we change are copied, so the input stays
+  // untouched and the patch diff can skip everything still shared.
+  const labels: Record<string, string> = { ...meta.labels };
+  const annotations: Record<string, string> = { ...meta.annotations };
+  const pod = { ...input, metadata: { ...meta, labels, annotations }, spec: { ...input.spec! } };
   const v = ann.values;
-  const labels = (pod.metadata.labels ??= {});
-  const annotations = (pod.metadata.annotations ??= {});
-  const appContainers = pod.spec.containers;
   const statusPort = v.statusPort !== undefined ? Number(v.statusPort) : inj.statusPort;
   const interception = v.interceptionMode ?? 'REDIRECT';
   const image = v.proxyImage ?? inj.image;
@@ -166,7 +184,8 @@ export function injectPod(input: PodLike, ctx: InjectContext): InjectResult {
 
   // Probes first: ISTIO_KUBE_APP_PROBERS goes into the proxy's env.
   const rewrite = inj.rewriteAppHTTPProbe && v.rewriteAppHTTPProbers !== 'false' && statusPort !== 0;
-  const probes = rewrite ? rewriteProbes(appContainers, statusPort) : { probers: {}, warnings: [] };
+  const probes = rewrite ? rewriteProbes(pod.spec.containers, statusPort) : { containers: pod.spec.containers, probers: {}, warnings: [] };
+  const appContainers = probes.containers;
   warnings.push(...probes.warnings);
 
   const workloadName = labels['service.istio.io/workload-name'] || ctx.workload.name;
@@ -238,7 +257,7 @@ export function injectPod(input: PodLike, ctx: InjectContext): InjectResult {
       includeOutboundPorts: v.includeOutboundPorts,
       excludeOutboundPorts: v.excludeOutboundPorts ?? inj.excludeOutboundPorts,
     });
-    inits.push(initContainer({ image, args, resources: structuredClone(resources), imagePullPolicy: inj.imagePullPolicy, env: structuredClone(metadataEnv) }));
+    inits.push(initContainer({ image, args, resources: copyResources(resources), imagePullPolicy: inj.imagePullPolicy, env: metadataEnv.map((e) => ({ ...e })) }));
   }
 
   // istio-init runs first so that traffic is captured before anything else starts; istio-proxy goes last.

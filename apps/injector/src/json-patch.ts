@@ -11,6 +11,7 @@ export interface PatchOp {
 
 /** RFC 6901 pointer escaping: annotation keys contain '/'. */
 export function escapePointer(key: string): string {
+  if (!key.includes('/') && !key.includes('~')) return key;
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 

@@ -81,7 +81,7 @@ function injectDocument(doc: Record<string, unknown>, opts: KubeInjectOptions, w
   const label = `${where} (${describe(doc)})`;
   let result;
   try {
-    result = injectPod(target.pod, { settings: opts.settings, revision: opts.revision, namespace, workload });
+    result = injectPod(target.pod, { settings: opts.settings, revision: opts.revision, namespace, workload, anyRevision: true });
   } catch (err) {
     throw new KubeInjectError(`${label}: ${(err as Error).message}`, { cause: err });
   }

@@ -11,7 +11,8 @@
 //     revision; otherwise the pod's istio.io/rev label, then the namespace's;
 //     otherwise the default revision. Another revision's pod: not ours.
 //  6. Is the pod selected at all: namespace enabled or revision-labelled, pod
-//     revision-labelled or saying true, or enableNamespacesByDefault. When the
+//     revision-labelled or saying true, or enableNamespacesByDefault.
+//     (kube-inject injects as the revision it is given, whatever the labels.) When the
 //     namespace's labels are unknown (the webhook is only called for pods the
 //     webhook configuration selected) the pod counts as selected.
 //  7. Policy disabled: only pods saying true. Policy enabled: yes.
@@ -33,6 +34,8 @@ export interface PolicyInput {
   revision: string;
   policy: 'enabled' | 'disabled';
   enableNamespacesByDefault: boolean;
+  /** kube-inject: the user asked for this revision explicitly, so revision labels do not select. */
+  anyRevision?: boolean;
 }
 
 export interface PolicyDecision {
@@ -64,7 +67,7 @@ export function decideInjection(p: PolicyInput): PolicyDecision {
   if (nsInjection === 'enabled') wanted = DEFAULT_REVISION;
   else if (podRev !== undefined) wanted = norm(podRev);
   else if (nsRev !== undefined) wanted = norm(nsRev);
-  if (wanted !== ours) return no(`revision ${wanted} is handled by another injector (this one is ${ours})`, wanted);
+  if (wanted !== ours && !p.anyRevision) return no(`revision ${wanted} is handled by another injector (this one is ${ours})`, wanted);
 
   const selected =
     ns === undefined || nsInjection === 'enabled' || nsRev !== undefined || podRev !== undefined || podSays === true || p.enableNamespacesByDefault;

@@ -35,16 +35,22 @@ function defined(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-/** Rewrites the probes of `containers` in place (pass copies). */
-export function rewriteProbes(containers: Container[], statusPort: number): ProbeRewrite {
+/**
+ * Returns the containers with their probes rewritten. Containers and probes
+ * that change are copied; the rest are the same objects (the JSONPatch diff
+ * skips shared objects without looking inside).
+ */
+export function rewriteProbes(containers: Container[], statusPort: number): ProbeRewrite & { containers: Container[] } {
   const probers: Record<string, Record<string, unknown>> = {};
   const warnings: string[] = [];
-  for (const c of containers) {
+  const out = containers.map((c) => {
+    let copy: Container | undefined;
     for (const [kind, suffix] of KINDS) {
       const probe = c[kind];
       if (!probe || typeof probe !== 'object') continue;
       const path = `/app-health/${c.name}/${suffix}`;
       const target = { path, port: statusPort };
+      let rewritten: Probe | undefined;
       if (probe.httpGet) {
         const port = resolvePort(c, probe.httpGet.port);
         if (port === undefined) {
@@ -54,7 +60,7 @@ export function rewriteProbes(containers: Container[], statusPort: number): Prob
         if (port === statusPort) continue;
         const { path: p, host, scheme, httpHeaders } = probe.httpGet;
         probers[path] = original('httpGet', defined({ path: p, port, host, scheme, httpHeaders }), probe);
-        probe.httpGet = defined({ ...target, httpHeaders }) as unknown as Probe['httpGet'];
+        rewritten = { ...probe, httpGet: defined({ ...target, httpHeaders }) as unknown as Probe['httpGet'] };
       } else if (probe.tcpSocket) {
         const port = resolvePort(c, probe.tcpSocket.port);
         if (port === undefined) {
@@ -62,16 +68,21 @@ export function rewriteProbes(containers: Container[], statusPort: number): Prob
           continue;
         }
         probers[path] = original('tcpSocket', defined({ port, host: probe.tcpSocket.host }), probe);
-        delete probe.tcpSocket;
-        probe.httpGet = target;
+        rewritten = { ...probe, httpGet: target };
+        delete rewritten.tcpSocket;
       } else if (probe.grpc) {
         probers[path] = original('grpc', defined({ port: probe.grpc.port, service: probe.grpc.service }), probe);
-        delete probe.grpc;
-        probe.httpGet = target;
+        rewritten = { ...probe, httpGet: target };
+        delete rewritten.grpc;
+      }
+      if (rewritten) {
+        copy ??= { ...c };
+        copy[kind] = rewritten;
       }
     }
-  }
-  return { probers, warnings };
+    return copy ?? c;
+  });
+  return { containers: out, probers, warnings };
 }
 
 /** The ISTIO_KUBE_APP_PROBERS value: compact JSON with paths sorted, as Istio writes it. */
