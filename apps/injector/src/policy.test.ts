@@ -33,6 +33,8 @@ const table: Array<[string, Partial<PolicyInput>, boolean]> = [
   ['hostNetwork', { namespaceLabels: { 'istio-injection': 'enabled' }, hostNetwork: true }, false],
   ['already injected', { namespaceLabels: { 'istio-injection': 'enabled' }, alreadyInjected: true }, false],
   ['kube-system', { namespace: 'kube-system', namespaceLabels: undefined }, false],
+  ['kube-inject (any revision) ignores revision labels', { namespaceLabels: undefined, podLabels: { 'istio.io/rev': 'canary' }, anyRevision: true }, true],
+  ['kube-inject still honours the pod opting out', { namespaceLabels: undefined, podInject: 'false', anyRevision: true }, false],
 ];
 
 describe('decideInjection', () => {
