@@ -63,7 +63,7 @@ describe('citadel process (main.ts)', () => {
     }
     const metrics = await (await fetch(`http://127.0.0.1:${monitoringPort}/metrics`)).text();
     assert.match(metrics, /citadel_signings_total\{result="ok"\} 1/);
-    const status = await (await fetch(`http://127.0.0.1:${monitoringPort}/debug/ca`)).json();
+    const status = (await (await fetch(`http://127.0.0.1:${monitoringPort}/debug/ca`)).json()) as { mode: string; backend: string };
     assert.equal(status.mode, 'self-signed');
     assert.equal(status.backend, 'native');
     assert.doesNotMatch(JSON.stringify(status), /PRIVATE KEY/);
@@ -72,10 +72,10 @@ describe('citadel process (main.ts)', () => {
   it('mints tokens and starts a rotation on the loopback admin endpoint', async () => {
     const res = await fetch(`http://127.0.0.1:${adminPort}/token?namespace=default&serviceAccount=reviews`, { method: 'POST' });
     assert.equal(res.status, 200);
-    assert.ok((await res.json()).token);
+    assert.ok(((await res.json()) as { token: string }).token);
     const rotate = await fetch(`http://127.0.0.1:${adminPort}/rotate`, { method: 'POST' });
     assert.equal(rotate.status, 202);
-    assert.equal((await rotate.json()).bundle.length, 2);
+    assert.equal(((await rotate.json()) as { bundle: unknown[] }).bundle.length, 2);
   });
 
   it('stops cleanly on SIGTERM', async () => {
