@@ -72,6 +72,8 @@ export async function fileMeshConfig(file: string, log: Logger): Promise<Source<
 
 /** Mesh config from NATS (BUCKETS.meshConfig, key MESH_CONFIG_KEY); defaults until one is published. */
 export async function natsMeshConfig(servers: string, log: Logger): Promise<Source<InjectionSettings>> {
+  // Not ready until NATS answers: connectBus keeps retrying the first connection.
+  log.info('connecting to NATS for mesh config', { servers, bucket: BUCKETS.meshConfig, key: MESH_CONFIG_KEY });
   const bus: Bus = await connectBus({ servers, name: `injector-${process.pid}`, log });
   let settings = DEFAULT_SETTINGS;
   let from = 'defaults (nothing published yet)';
