@@ -1,10 +1,20 @@
 // The gRPC definition of the certificate service, loaded from proto/ca.proto.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-export const CA_PROTO_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../proto/ca.proto');
+/** proto/ca.proto beside this library; found through the package name when this code is bundled into an app. */
+export const CA_PROTO_PATH = ((): string => {
+  const beside = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../proto/ca.proto');
+  if (existsSync(beside)) return beside;
+  try {
+    return fileURLToPath(import.meta.resolve('@mesh/ca-client/proto/ca.proto'));
+  } catch {
+    return beside;
+  }
+})();
 export const CA_SERVICE_NAME = 'istio.v1.auth.IstioCertificateService';
 
 export interface IstioCertificateRequest {
