@@ -4,6 +4,7 @@ import type { FlagSpec } from '@mesh/service';
 export const FLAGS = {
   caPort: { type: 'number', help: 'certificate signing gRPC port (TLS)', env: 'CITADEL_CA_PORT', default: 15012 },
   listenHost: { type: 'string', help: 'address the signing service binds (0.0.0.0 in a cluster)', env: 'CITADEL_LISTEN_HOST', default: '127.0.0.1' },
+  monitoringHost: { type: 'string', help: 'address the monitoring server binds (0.0.0.0 in a cluster)', env: 'CITADEL_MONITORING_HOST', default: '127.0.0.1' },
   monitoringPort: { type: 'number', help: 'monitoring port (/metrics, /healthz, /ready, /debug/ca)', env: 'CITADEL_MONITORING_PORT', default: 15014 },
   adminPort: { type: 'number', help: 'loopback-only admin port for tokens and rotation (0 disables)', env: 'CITADEL_ADMIN_PORT', default: 0 },
   rootDir: { type: 'string', help: 'local mode: directory holding the root key, certificate and token key', env: 'CITADEL_ROOT_DIR', default: '.mesh/citadel' },

@@ -26,7 +26,7 @@ await runMain('citadel', 'certificate authority: workload SPIFFE certificates, t
   }
   if (command !== 'serve') throw new Error(`unknown command "${command}"; expected serve, token or rotate`);
   configFromFlags(flags); // refuse bad flags before opening any port
-  const svc = await startService({ component: 'citadel', monitoringPort: flags.monitoringPort });
+  const svc = await startService({ component: 'citadel', monitoringHost: flags.monitoringHost, monitoringPort: flags.monitoringPort });
   const kube = flags.kubernetes ? { api: createKubeApi(loadKubeConfig(flags.kubeconfig || undefined), svc.log), namespace: flags.caNamespace } : undefined;
   const citadel = await startCitadel(configFromFlags(flags, kube), svc.log);
   svc.addDebug('/debug/ca', () => citadel.authority.status());
