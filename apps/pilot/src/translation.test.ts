@@ -349,7 +349,7 @@ describe('ServiceEntry and WorkloadEntry translation', () => {
     const cla = g.byName(g.endpoints, 'outbound|80||api.example.internal');
     assert.deepEqual(cla.endpoints, [
       { locality: { region: 'eu', zone: 'zone-a' }, lbEndpoints: [{ endpoint: { address: { socketAddress: { address: '10.0.0.1', portValue: 9000 } } }, loadBalancingWeight: { value: 3 } }], loadBalancingWeight: { value: 3 } },
-      { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: '10.0.0.2', portValue: 8000 } } } }], loadBalancingWeight: { value: 1 } },
+      { locality: {}, lbEndpoints: [{ endpoint: { address: { socketAddress: { address: '10.0.0.2', portValue: 8000 } } } }], loadBalancingWeight: { value: 1 } },
     ]);
   });
 

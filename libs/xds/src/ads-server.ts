@@ -420,7 +420,7 @@ export class AdsServer {
         stream.close('client closed the stream');
         call.end();
       });
-      call.on('error', (err) => stream.close(`stream error: ${err.message}`));
+      call.on('error', (err: Partial<grpc.ServiceError>) => stream.close(`stream error: ${err.details || err.message || err.code}`));
       call.on('cancelled', () => stream.close('cancelled'));
       call.on('close', () => stream.close('closed'));
     };

@@ -36,7 +36,8 @@ export function loadAssignment(name: string, svc: Service, port: ServicePort, su
     }
   }
   const endpoints: LocalityLbEndpoints[] = [...groups.values()].map((g) => ({
-    ...(g.locality ? { locality: locality(g.locality) } : {}),
+    // gRPC's xDS client rejects a locality group without a locality (even an empty one).
+    locality: locality(g.locality) ?? {},
     lbEndpoints: g.endpoints,
     // gRPC's xDS client ignores localities without a weight.
     loadBalancingWeight: { value: g.weight },
