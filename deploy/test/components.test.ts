@@ -22,6 +22,8 @@ import {
 } from './load.ts';
 
 const ns = CONTROL_PLANE_NAMESPACE;
+/** pilot's xDS ports on the istio-pilot Service: plaintext, and mTLS once pilot serves it. */
+const XDS_PORTS = ['grpc-xds', 'https-xds'];
 
 function bindingsOf(serviceAccount: string): K8sObject[] {
   return [...ofKind('RoleBinding'), ...ofKind('ClusterRoleBinding')]
@@ -210,8 +212,9 @@ describe('gateways', () => {
       const told = Object.fromEntries(argValue(c, 'labels')!.split(',').map((kv) => kv.split('=')));
       for (const [k, v] of Object.entries(told)) assert.equal(podLabels[k], v, `${name}: --labels says ${k}=${v}, the pod says ${podLabels[k]}`);
       assert.equal(told.istio, label);
-      assert.equal(servicePort(argValue(c, 'pilot')!).name, 'https-xds', `${name} connects to pilot over mTLS`);
-      assert.equal(servicePort(argValue(c, 'ca-address')!).name, 'https-ca');
+      assert.ok(XDS_PORTS.includes(servicePort(argValue(c, 'pilot')!).name), `${name}: --pilot is not pilot's xDS port`);
+      assert.equal(argValue(c, 'bind-address'), '0.0.0.0', `${name}: listeners must bind the pod IP the Service targets`);
+      assert.equal(argValue(c, 'status-host'), '0.0.0.0', `${name}: kubelet probes 15021 on the pod IP`);
       assert.equal(c.readinessProbe.httpGet.path, '/healthz/ready');
       assert.equal(c.readinessProbe.httpGet.port, 15021);
     }
@@ -264,8 +267,8 @@ describe('NATS', () => {
 describe('mesh config (ConfigMap istio)', () => {
   const mesh = YAML.parse(get('ConfigMap', 'istio', ns).data.mesh);
 
-  it('sends sidecars to pilot over mTLS and to citadel for certificates, with the deployed proxy image', () => {
-    assert.equal(servicePort(mesh.defaultConfig.discoveryAddress).name, 'https-xds');
+  it("sends sidecars to pilot's xDS and to citadel for certificates, with the deployed proxy image", () => {
+    assert.ok(XDS_PORTS.includes(servicePort(mesh.defaultConfig.discoveryAddress).name));
     assert.equal(servicePort(mesh.sidecarInjector.caAddress).name, 'https-ca');
     assert.equal(mesh.sidecarInjector.image, `mesh/proxy:${appVersion('proxy')}`);
   });

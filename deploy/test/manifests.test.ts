@@ -12,6 +12,7 @@ import {
   GATEWAYS,
   K8S_DIR,
   appVersion,
+  argValue,
   containerPort,
   containers,
   envValue,
@@ -180,8 +181,10 @@ describe('workloads and services', () => {
         const cmd: string[] | undefined = c.lifecycle?.preStop?.exec?.command;
         assert.ok(cmd, `${file}: ${c.name} has no preStop hook`);
         const pause = cmd[0] === 'sleep' ? Number(cmd[1]) : 0;
-        // The services' own shutdown is bounded at 10 s (@mesh/service); NATS's lame-duck mode at 30 s + 10 s.
-        const shutdown = obj.metadata.name === 'nats' ? 40 : 10;
+        // Shutdown is bounded at 10 s in the control plane (@mesh/service), at the drain time + 5 s in the
+        // proxy, at lame-duck 30 s + grace 10 s in NATS.
+        const drain = argValue(c, 'drain-seconds');
+        const shutdown = obj.metadata.name === 'nats' ? 40 : meshImage(c.image)?.app === 'proxy' ? Number(drain ?? 5) + 5 : 10;
         assert.ok(grace >= pause + shutdown, `${file}: terminationGracePeriodSeconds ${grace} < preStop ${pause}s + shutdown ${shutdown}s`);
       }
     }
