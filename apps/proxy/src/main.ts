@@ -1,1 +1,160 @@
-export {};
+// `proxy [run] [flags]`: the data plane. Subcommands are dispatched here;
+// `run` (the default) serves what pilot sends over ADS, or a static config
+// file. Other subcommands (e.g. `init` for iptables) are added to
+// SUBCOMMANDS.
+import { readFileSync } from 'node:fs';
+import { AdsClient } from '@mesh/xds';
+import { runMain, type FlagSpec } from '@mesh/service';
+import { collectProcessMetrics, createLogger, type LogLevel } from '@mesh/telemetry';
+import { startSidePorts } from './admin.ts';
+import { snapshotFromResources } from './config/snapshot-compiler.ts';
+import { buildNode, identityOf, type ProxyMode } from './node-identity.ts';
+import { Proxy } from './proxy.ts';
+
+export const RUN_FLAGS = {
+  mode: { type: 'string', help: 'gateway (node type router~) or sidecar (node type sidecar~)', env: 'PROXY_MODE', default: 'sidecar' },
+  pilot: { type: 'string', help: "pilot's ADS address (host:port)", env: 'PILOT_ADDRESS', default: '127.0.0.1:15010' },
+  nodeId: { type: 'string', help: 'xDS node id; built from --mode, INSTANCE_IP, POD_NAME and POD_NAMESPACE when empty', env: 'NODE_ID', default: '' },
+  podName: { type: 'string', help: 'workload instance name (node id and metadata NAME)', env: 'POD_NAME', default: '' },
+  podNamespace: { type: 'string', help: 'namespace (node id and metadata NAMESPACE)', env: 'POD_NAMESPACE', default: '' },
+  instanceIp: { type: 'string', help: 'workload IP (node id and metadata INSTANCE_IPS)', env: 'INSTANCE_IP', default: '' },
+  labels: { type: 'list', help: 'workload labels k=v,... (node metadata LABELS, e.g. istio=ingressgateway)', env: 'PROXY_LABELS', default: [] },
+  cluster: { type: 'string', help: "service cluster (the xDS node's cluster); default: the workload name (gateway) or workload.namespace (sidecar)", env: 'SERVICE_CLUSTER', default: '' },
+  clusterId: { type: 'string', help: 'metadata CLUSTER_ID', env: 'CLUSTER_ID', default: 'Kubernetes' },
+  outboundPort: { type: 'number', help: "sidecar: port of the outbound HTTP listener (metadata OUTBOUND_PORT)", env: 'OUTBOUND_PORT', default: 15001 },
+  inboundPort: { type: 'number', help: 'sidecar: inbound capture port (metadata INBOUND_PORT)', env: 'INBOUND_PORT', default: 15006 },
+  interceptionMode: { type: 'string', help: 'metadata INTERCEPTION_MODE (NONE: apps use the sidecar explicitly; REDIRECT: iptables)', env: 'INTERCEPTION_MODE', default: 'NONE' },
+  bindAddress: { type: 'string', help: 'metadata BIND_ADDRESS: the address pilot tells listeners to bind (pilot decides when empty)', env: 'BIND_ADDRESS', default: '' },
+  adminHost: { type: 'string', help: 'admin interface address (keep it loopback)', env: 'ADMIN_HOST', default: '127.0.0.1' },
+  adminPort: { type: 'number', help: 'admin port (config_dump, clusters, stats); 0 picks a free port', env: 'ADMIN_PORT', default: 15000 },
+  statusHost: { type: 'string', help: 'address of the status and stats ports (0.0.0.0 in Kubernetes)', env: 'STATUS_HOST', default: '127.0.0.1' },
+  statusPort: { type: 'number', help: 'readiness port (/healthz/ready); 0 picks a free port', env: 'STATUS_PORT', default: 15021 },
+  statsPort: { type: 'number', help: 'Prometheus port (/stats/prometheus); 0 picks a free port', env: 'STATS_PORT', default: 15090 },
+  drainSeconds: { type: 'number', help: 'how long in-flight requests may take to finish on shutdown or listener removal', env: 'DRAIN_DURATION_SECONDS', default: 5 },
+  accessLog: { type: 'boolean', help: 'log every request (Envoy-style access log line, JSON)', env: 'ACCESS_LOG', default: false },
+  staticConfig: { type: 'string', help: 'serve the resources in this JSON file ({listeners, routes, clusters, endpoints, secrets}) instead of asking pilot', env: 'STATIC_CONFIG', default: '' },
+  xdsProtocol: { type: 'string', help: 'sotw or delta', env: 'XDS_PROTOCOL', default: 'sotw' },
+  logLevel: { type: 'string', help: 'debug, info, warn or error', env: 'LOG_LEVEL', default: 'info' },
+} satisfies Record<string, FlagSpec>;
+
+async function run(): Promise<void> {
+  await runMain('proxy', 'xDS data plane: ingress/egress gateway or sidecar', RUN_FLAGS, async (flags) => {
+    if (flags.mode !== 'gateway' && flags.mode !== 'sidecar') throw new Error(`--mode must be gateway or sidecar, got "${flags.mode}"`);
+    if (flags.xdsProtocol !== 'sotw' && flags.xdsProtocol !== 'delta') throw new Error(`--xds-protocol must be sotw or delta, got "${flags.xdsProtocol}"`);
+    if (flags._.length > 0) throw new Error(`unexpected arguments: ${flags._.join(' ')}`);
+    const level = (['debug', 'info', 'warn', 'error'].includes(flags.logLevel) ? flags.logLevel : 'info') as LogLevel;
+    const log = createLogger('proxy', { level });
+    collectProcessMetrics();
+    const mode = flags.mode as ProxyMode;
+    const node = buildNode({
+      mode,
+      nodeId: flags.nodeId,
+      podName: flags.podName,
+      podNamespace: flags.podNamespace,
+      instanceIp: flags.instanceIp,
+      labels: flags.labels,
+      serviceCluster: flags.cluster,
+      clusterId: flags.clusterId,
+      outboundPort: mode === 'sidecar' ? flags.outboundPort : undefined,
+      inboundPort: mode === 'sidecar' ? flags.inboundPort : undefined,
+      interceptionMode: flags.interceptionMode,
+      bindAddress: flags.bindAddress,
+    });
+    const drainMs = flags.drainSeconds * 1000;
+    const proxy = new Proxy({ log, identity: identityOf(node), accessLog: flags.accessLog || level === 'debug', drainTimeoutMs: drainMs, node });
+
+    let client: AdsClient | undefined;
+    let shuttingDown: Promise<void> | undefined;
+    const shutdown = (reason: string) => {
+      shuttingDown ??= (async () => {
+        log.info('shutting down: readiness fails, listeners drain', { reason, drainSeconds: flags.drainSeconds });
+        const guard = setTimeout(() => {
+          log.error('shutdown took too long; exiting anyway');
+          process.exit(1);
+        }, drainMs + 5_000);
+        guard.unref();
+        const draining = proxy.shutdown(drainMs);
+        await client?.stop();
+        await draining;
+        await side.close();
+        log.info('stopped');
+        process.exit(0);
+      })();
+      return shuttingDown;
+    };
+
+    const side = await startSidePorts(proxy, {
+      adminHost: flags.adminHost,
+      adminPort: flags.adminPort,
+      statusHost: flags.statusHost,
+      statusPort: flags.statusPort,
+      statsPort: flags.statsPort,
+      onQuit: () => void shutdown('POST /quitquitquit'),
+    });
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
+    process.on('unhandledRejection', (err) => log.error('unhandled promise rejection', { err }));
+    log.info('proxy starting', {
+      mode,
+      node: node.id,
+      serviceCluster: node.cluster,
+      labels: node.metadata.LABELS,
+      admin: `http://${flags.adminHost}:${side.adminPort}`,
+      status: `http://${flags.statusHost}:${side.statusPort}/healthz/ready`,
+      stats: `http://${flags.statusHost}:${side.statsPort}/stats/prometheus`,
+      adminPort: side.adminPort,
+      statusPort: side.statusPort,
+      statsPort: side.statsPort,
+    });
+
+    if (flags.staticConfig) {
+      const resources = JSON.parse(readFileSync(flags.staticConfig, 'utf8'));
+      const snapshot = snapshotFromResources(resources);
+      for (const [type, list] of [
+        ['type.googleapis.com/envoy.config.listener.v3.Listener', snapshot.listeners],
+        ['type.googleapis.com/envoy.config.route.v3.RouteConfiguration', snapshot.routes],
+        ['type.googleapis.com/envoy.config.cluster.v3.Cluster', snapshot.clusters],
+        ['type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment', snapshot.endpoints],
+      ] as const) {
+        proxy.validate(type, [...list.values()]);
+      }
+      await proxy.apply(snapshot);
+      log.info('static config applied', { file: flags.staticConfig });
+      return;
+    }
+
+    client = new AdsClient({
+      target: flags.pilot,
+      node,
+      log,
+      validate: proxy.validate,
+      protocol: flags.xdsProtocol as 'sotw' | 'delta',
+    });
+    client.on('connected', () => log.info('connected to pilot', { pilot: flags.pilot }));
+    client.on('disconnected', ({ reason }) =>
+      log.warn('disconnected from pilot; serving the last config', { pilot: flags.pilot, reason, hasConfig: proxy.snapshot !== undefined }),
+    );
+    client.on('nack', ({ typeUrl, error }) => log.warn('config rejected (NACK); the previous config stays in effect', { typeUrl, error }));
+    client.on('snapshot', (snapshot) => {
+      proxy.apply(snapshot).catch((err) => log.error('applying config failed', { err }));
+    });
+    client.start();
+  });
+}
+
+type Subcommand = () => Promise<void>;
+
+/** `proxy <subcommand> ...`; the lead adds `init` here. */
+export const SUBCOMMANDS: Record<string, Subcommand> = { run };
+
+const first = process.argv[2];
+if (first !== undefined && !first.startsWith('-')) {
+  const sub = SUBCOMMANDS[first];
+  if (sub === undefined) {
+    process.stderr.write(`proxy: unknown subcommand "${first}"; one of: ${Object.keys(SUBCOMMANDS).join(', ')} (default: run)\n`);
+    process.exit(2);
+  }
+  process.argv.splice(2, 1);
+  await sub();
+} else {
+  await run();
+}

@@ -1,0 +1,140 @@
+// From an xDS snapshot (Maps of plain Envoy objects) to the compiled forms
+// the data plane runs on. Compiled resources are cached by content so an
+// update recompiles only what changed, and unchanged objects keep their
+// identity (route tables keep their caches, clusters are not touched).
+import { compileCluster, compileLoadAssignment, type ClusterSpec, type EndpointSpec } from './cluster-config.ts';
+import { compileListener, type ListenerSpec } from './listener-config.ts';
+import { RouteTable, type CompileOptions } from './route-table.ts';
+
+export const TYPE_URLS = {
+  listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
+  route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
+  cluster: 'type.googleapis.com/envoy.config.cluster.v3.Cluster',
+  endpoint: 'type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment',
+  secret: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
+} as const;
+
+/** The shape AdsClient emits (docs/xds-representation.md). */
+export interface XdsSnapshot {
+  listeners: Map<string, any>;
+  routes: Map<string, any>;
+  clusters: Map<string, any>;
+  endpoints: Map<string, any>;
+  secrets: Map<string, any>;
+  versions: Record<string, string>;
+}
+
+export interface CompiledConfig {
+  readonly listeners: Map<string, ListenerSpec>;
+  readonly routes: Map<string, RouteTable>;
+  readonly clusters: Map<string, ClusterSpec>;
+  readonly endpoints: Map<string, EndpointSpec[]>;
+  /** Resources that failed to compile (normally NACKed before they get here), with why. */
+  readonly errors: string[];
+}
+
+class ContentCache<T> {
+  #entries = new Map<string, { json: string; value: T }>();
+
+  get(name: string, resource: unknown, make: () => T): T {
+    const json = JSON.stringify(resource);
+    const hit = this.#entries.get(name);
+    if (hit !== undefined && hit.json === json) return hit.value;
+    const value = make();
+    this.#entries.set(name, { json, value });
+    return value;
+  }
+
+  /** Forgets names not in `keep`. */
+  retain(keep: Iterable<string>): void {
+    const names = new Set(keep);
+    for (const name of this.#entries.keys()) if (!names.has(name)) this.#entries.delete(name);
+  }
+}
+
+export class SnapshotCompiler {
+  readonly #listeners = new ContentCache<ListenerSpec>();
+  readonly #routes = new ContentCache<RouteTable>();
+  readonly #clusters = new ContentCache<ClusterSpec>();
+  readonly #endpoints = new ContentCache<EndpointSpec[]>();
+
+  private readonly options: CompileOptions;
+
+  constructor(options: CompileOptions = {}) {
+    this.options = options;
+  }
+
+  compile(snapshot: XdsSnapshot): CompiledConfig {
+    const errors: string[] = [];
+    const each = <T>(source: Map<string, any>, cache: ContentCache<T>, make: (r: any, name: string) => T): Map<string, T> => {
+      const out = new Map<string, T>();
+      for (const [name, resource] of source) {
+        try {
+          out.set(name, cache.get(name, resource, () => make(resource, name)));
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+      cache.retain(out.keys());
+      return out;
+    };
+    return {
+      listeners: each(snapshot.listeners, this.#listeners, (r) => compileListener(r, this.options)),
+      routes: each(snapshot.routes, this.#routes, (r) => new RouteTable(r, this.options)),
+      clusters: each(snapshot.clusters, this.#clusters, (r) => compileCluster(r)),
+      endpoints: each(snapshot.endpoints, this.#endpoints, (r, name) => compileLoadAssignment(r, `ClusterLoadAssignment ${name}`)),
+      errors,
+    };
+  }
+
+  /**
+   * The AdsClient `validate` hook: compiles one type's resources and throws
+   * (NACK) with every problem found, each naming its resource and field.
+   */
+  validate(typeUrl: string, resources: object[]): void {
+    const errors: string[] = [];
+    for (const r of resources as any[]) {
+      try {
+        switch (typeUrl) {
+          case TYPE_URLS.listener:
+            compileListener(r, this.options);
+            break;
+          case TYPE_URLS.route:
+            new RouteTable(r, this.options);
+            break;
+          case TYPE_URLS.cluster:
+            compileCluster(r);
+            break;
+          case TYPE_URLS.endpoint:
+            compileLoadAssignment(r, `ClusterLoadAssignment ${r?.clusterName ?? '(unnamed)'}`);
+            break;
+          default:
+        }
+      } catch (err) {
+        errors.push((err as Error).message);
+      }
+    }
+    if (errors.length > 0) throw new Error(errors.join('; '));
+  }
+}
+
+/** Builds an XdsSnapshot from plain resource lists (static config files and tests). */
+export function snapshotFromResources(resources: {
+  listeners?: any[];
+  routes?: any[];
+  clusters?: any[];
+  endpoints?: any[];
+  secrets?: any[];
+  version?: string;
+}): XdsSnapshot {
+  const byName = (list: any[] | undefined, key: string) => new Map((list ?? []).map((r) => [String(r[key]), r]));
+  const v = resources.version ?? 'static';
+  return {
+    listeners: byName(resources.listeners, 'name'),
+    routes: byName(resources.routes, 'name'),
+    clusters: byName(resources.clusters, 'name'),
+    endpoints: byName(resources.endpoints, 'clusterName'),
+    secrets: byName(resources.secrets, 'name'),
+    versions: Object.fromEntries(Object.values(TYPE_URLS).map((t) => [t, v])),
+  };
+}

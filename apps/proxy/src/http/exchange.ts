@@ -1,0 +1,802 @@
+// One downstream request from arrival to the last response byte: route
+// selection, the fault filter, local replies (direct response, redirect,
+// errors), and the router - host selection, upstream attempts through the
+// host's undici pool with streaming both ways, per-try and route timeouts,
+// retries. This is the hot path: one Exchange object and one Attempt object
+// per request, no closures, no regexes built, nothing logged unless enabled.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Dispatcher } from 'undici';
+import { getHeader, removeHeader, setHeader, type HeaderContext, type HeaderMutation } from '../config/header-mutation.ts';
+import type { RequestHead } from '../config/matchers.ts';
+import { stripPort, type ForwardAction, type Route, type RouteTable, type VirtualHost, type WeightedTarget } from '../config/route-table.ts';
+import type { FaultConfig } from '../config/fault-config.ts';
+import type { Cluster } from '../upstream/cluster.ts';
+import type { Host } from '../upstream/host.ts';
+import { hash32 } from '../upstream/load-balancer.ts';
+import type { ClusterManager } from '../upstream/cluster-manager.ts';
+import type { HcmConfig } from '../config/hcm-config.ts';
+import type { HttpStats } from '../stats.ts';
+import type { AccessLogSink } from './access-log.ts';
+import { decideFault, faultEnded, faultStarted } from './fault.ts';
+import { FAULT_ABORT, FLAGS, NO_HEALTHY_UPSTREAM, UPSTREAM_TIMEOUT, upstreamResetBody } from './local-reply.ts';
+import { ReplayableBody } from './replayable-body.ts';
+import { sendShadow } from './shadow.ts';
+
+/** What one listener's HTTP connection manager serves with; replaced as a whole on config change. */
+export interface ActiveHttpConfig {
+  readonly hcm: HcmConfig;
+  readonly routes: RouteTable;
+  readonly stats: HttpStats;
+  readonly accessLog: AccessLogSink | undefined;
+}
+
+/** What every exchange of one listener shares. */
+export interface ExchangeContext {
+  readonly listenerName: string;
+  readonly clusters: ClusterManager;
+  readonly random: () => number;
+  /** Responses carry `connection: close` while the listener drains. */
+  readonly draining: boolean;
+}
+
+const REPLAY_LIMIT = 1024 * 1024;
+
+// Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the proxy sets itself.
+const SKIP_REQUEST: Record<string, 1> = Object.assign(Object.create(null), {
+  host: 1,
+  connection: 1,
+  'keep-alive': 1,
+  'proxy-connection': 1,
+  'transfer-encoding': 1,
+  upgrade: 1,
+  te: 1,
+  trailer: 1,
+  'x-forwarded-for': 1,
+  'x-forwarded-proto': 1,
+  'x-request-id': 1,
+});
+const SKIP_RESPONSE: Record<string, 1> = Object.assign(Object.create(null), {
+  connection: 1,
+  'keep-alive': 1,
+  'proxy-connection': 1,
+  'transfer-encoding': 1,
+  upgrade: 1,
+  trailer: 1,
+  server: 1,
+});
+
+const kExchanges = Symbol('exchanges');
+type TrackedSocket = Socket & { [kExchanges]?: Set<Exchange> };
+
+/** Installed once per downstream connection: a closed connection cancels its exchanges' upstream work. */
+export function onDownstreamSocketClose(this: TrackedSocket): void {
+  const set = this[kExchanges];
+  if (set === undefined) return;
+  for (const ex of set) ex.downstreamClosed();
+  set.clear();
+}
+
+const ACTIVE = 0;
+const ABANDONED = 1;
+
+/** One upstream try: the undici dispatch handler. Callbacks of an abandoned attempt are ignored. */
+class Attempt implements Dispatcher.DispatchHandler {
+  state = ACTIVE;
+  controller: Dispatcher.DispatchController | undefined = undefined;
+  timer: NodeJS.Timeout | undefined = undefined;
+  perTryTimedOut = false;
+  readonly startedAt: number;
+
+  readonly exchange: Exchange;
+  readonly host: Host;
+
+  constructor(exchange: Exchange, host: Host) {
+    this.exchange = exchange;
+    this.host = host;
+    this.startedAt = performance.now();
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.state !== ACTIVE) controller.abort(new Error('attempt abandoned'));
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[]>): void {
+    if (this.state === ACTIVE) this.exchange.upstreamResponse(this, status, headers);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.state === ACTIVE) this.exchange.upstreamData(controller, chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.state === ACTIVE) this.exchange.upstreamEnd(this);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.state === ACTIVE) this.exchange.upstreamError(this, err);
+  }
+
+  /** Stops this attempt; its later callbacks are ignored. */
+  abandon(reason: Error): void {
+    if (this.state !== ACTIVE) return;
+    this.state = ABANDONED;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.exchange.releaseHost(this.host);
+    this.controller?.abort(reason);
+  }
+}
+
+function onRouteTimeout(ex: Exchange): void {
+  ex.routeTimeout();
+}
+
+function onPerTryTimeout(attempt: Attempt): void {
+  attempt.exchange.perTryTimeout(attempt);
+}
+
+function onRetryTimer(ex: Exchange): void {
+  ex.retryTimer = undefined;
+  ex.startAttempt();
+}
+
+function onFaultDelay(ex: Exchange): void {
+  ex.faultDelayDone();
+}
+
+function classify(err: Error & { code?: string }): 'connect' | 'reset' {
+  switch (err.code) {
+    case 'ECONNREFUSED':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'CERT_HAS_EXPIRED':
+      return 'connect';
+    default:
+      return 'reset';
+  }
+}
+
+function ipOf(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+export class Exchange implements RequestHead {
+  // RequestHead
+  method: string;
+  authority = '';
+  path = '';
+  scheme: string;
+  headers: Record<string, string | string[] | undefined>;
+
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly ctx: ExchangeContext;
+  readonly cfg: ActiveHttpConfig;
+  readonly startedAt: number;
+  readonly startedAtMs: number;
+
+  virtualHost: VirtualHost | undefined = undefined;
+  route: Route | undefined = undefined;
+  action: ForwardAction | undefined = undefined;
+  weighted: WeightedTarget | undefined = undefined;
+  cluster: Cluster | undefined = undefined;
+  host: Host | undefined = undefined;
+  attempt: Attempt | undefined = undefined;
+  attempts = 0;
+  tried: Host[] | undefined = undefined;
+  retryCounted = false;
+  upstreamHeaders: string[] | undefined = undefined;
+  upstreamPath = '';
+  requestId: string | undefined = undefined;
+  body: AsyncIterable<Buffer> | ReplayableBody | null = null;
+  routeTimer: NodeJS.Timeout | undefined = undefined;
+  retryTimer: NodeJS.Timeout | undefined = undefined;
+  faultTimer: NodeJS.Timeout | undefined = undefined;
+  faultAbort = 0;
+  faultActive = false;
+  status = 0;
+  flags: string = FLAGS.NONE;
+  bytesSent = 0;
+  upstreamServiceTime = -1;
+  paused: Dispatcher.DispatchController | undefined = undefined;
+  onDrain: (() => void) | undefined = undefined;
+  done = false;
+
+  constructor(ctx: ExchangeContext, cfg: ActiveHttpConfig, req: IncomingMessage, res: ServerResponse) {
+    this.ctx = ctx;
+    this.cfg = cfg;
+    this.req = req;
+    this.res = res;
+    this.method = req.method ?? 'GET';
+    this.headers = req.headers;
+    this.scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
+    this.startedAt = performance.now();
+    this.startedAtMs = Date.now();
+  }
+
+  start(): void {
+    const cfg = this.cfg;
+    const hcm = cfg.hcm;
+    cfg.stats.rqTotal++;
+    cfg.stats.rqActive++;
+    const socket = this.req.socket as TrackedSocket;
+    let set = socket[kExchanges];
+    if (set === undefined) socket[kExchanges] = set = new Set();
+    set.add(this);
+
+    const url = this.req.url ?? '/';
+    if (url.charCodeAt(0) === 47 /* / */) {
+      this.path = url;
+      this.authority = (this.headers.host as string | undefined) ?? '';
+    } else if (url.startsWith('http://') || url.startsWith('https://')) {
+      // Absolute-form (explicit proxy): the URI's authority wins over Host (RFC 9112 §3.2.2).
+      const start = url.indexOf('//') + 2;
+      let end = url.indexOf('/', start);
+      const q = url.indexOf('?', start);
+      if (q >= 0 && (end < 0 || q < end)) end = q;
+      this.authority = end < 0 ? url.slice(start) : url.slice(start, end);
+      this.path = end < 0 ? '/' : url.charCodeAt(end) === 63 ? '/' + url.slice(end) : url.slice(end);
+      const at = this.authority.lastIndexOf('@');
+      if (at >= 0) this.authority = this.authority.slice(at + 1);
+    } else {
+      this.path = url;
+      this.authority = (this.headers.host as string | undefined) ?? (this.method === 'CONNECT' ? url : '');
+    }
+    if (hcm.stripAnyHostPort) this.authority = stripPort(this.authority);
+    else if (hcm.stripMatchingHostPort) {
+      const local = this.req.socket.localPort;
+      if (this.authority.endsWith(`:${local}`)) this.authority = stripPort(this.authority);
+    }
+    if (!hcm.useRemoteAddress) {
+      const xfp = this.headers['x-forwarded-proto'];
+      if (xfp === 'https' || xfp === 'http') this.scheme = xfp;
+    }
+
+    const vh = cfg.routes.selectVirtualHost(this.authority);
+    const route = vh === undefined ? undefined : vh.route(this);
+    if (route === undefined) {
+      cfg.stats.noRoute++;
+      this.localReply(404, undefined, FLAGS.NO_ROUTE, false);
+      return;
+    }
+    this.virtualHost = vh;
+    this.route = route;
+    if (vh!.requireTls && this.scheme !== 'https') {
+      this.redirectTo(`https://${stripPort(this.authority)}${this.path}`, 301);
+      return;
+    }
+    const fault: FaultConfig | undefined = hcm.faultFilter ? route.fault ?? hcm.fault : undefined;
+    if (fault !== undefined) {
+      const target = route.action.kind === 'route' ? route.action.cluster : undefined;
+      const decision = decideFault(fault, this, target, this.ctx.random);
+      if (decision !== undefined) {
+        this.faultActive = true;
+        faultStarted();
+        this.faultAbort = decision.abortStatus;
+        if (decision.delayMs > 0) {
+          cfg.stats.faultDelays++;
+          this.flags = FLAGS.DELAY_INJECTED;
+          this.faultTimer = setTimeout(onFaultDelay, decision.delayMs, this);
+          return;
+        }
+        if (this.faultAbort) return this.faultAbortReply(fault);
+      }
+    }
+    this.runAction();
+  }
+
+  faultDelayDone(): void {
+    this.faultTimer = undefined;
+    if (this.done) return;
+    if (this.faultAbort) {
+      const route = this.route!;
+      return this.faultAbortReply(this.cfg.hcm.faultFilter ? (route.fault ?? this.cfg.hcm.fault)! : undefined);
+    }
+    this.runAction();
+  }
+
+  faultAbortReply(fault: FaultConfig | undefined): void {
+    this.cfg.stats.faultAborts++;
+    if (fault?.abortGrpcStatus !== undefined) {
+      this.sendLocal(200, undefined, FLAGS.FAULT_INJECTED, ['content-type', 'application/grpc', 'grpc-status', String(fault.abortGrpcStatus), 'grpc-message', FAULT_ABORT], true);
+      return;
+    }
+    this.localReply(this.faultAbort, FAULT_ABORT, FLAGS.FAULT_INJECTED, true);
+  }
+
+  runAction(): void {
+    const action = this.route!.action;
+    switch (action.kind) {
+      case 'direct':
+        this.sendLocal(action.status, action.body, this.flags, action.body ? ['content-type', 'text/plain'] : undefined, true);
+        return;
+      case 'redirect':
+        this.redirectTo(action.location(this, this.route!), action.status);
+        return;
+      default:
+        this.forward(action);
+    }
+  }
+
+  redirectTo(location: string, status: number): void {
+    this.sendLocal(status, undefined, this.flags, ['location', location], true);
+  }
+
+  // -------------------------------------------------------------------------
+  // Router
+
+  forward(action: ForwardAction): void {
+    this.action = action;
+    let clusterName = action.cluster;
+    if (action.weighted !== undefined) {
+      this.weighted = action.pickWeighted();
+      clusterName = this.weighted!.name;
+    } else if (action.clusterHeader !== undefined) {
+      const v = this.headers[action.clusterHeader];
+      clusterName = typeof v === 'string' ? v : undefined;
+    }
+    const cluster = clusterName === undefined ? undefined : this.ctx.clusters.get(clusterName);
+    if (cluster === undefined) {
+      this.cfg.stats.noCluster++;
+      this.localReply(action.clusterNotFoundStatus, undefined, FLAGS.NO_CLUSTER, false);
+      return;
+    }
+    this.cluster = cluster;
+    const spec = cluster.spec;
+    const cstats = cluster.stats;
+    if (cstats.rqActive >= spec.maxRequests || cstats.rqActive >= spec.maxConnections + spec.maxPendingRequests) {
+      cstats.rqPendingOverflow++;
+      this.localReply(503, upstreamResetBody('overflow', false), FLAGS.UPSTREAM_OVERFLOW, false);
+      return;
+    }
+    cstats.rqActive++;
+    this.buildUpstreamRequest(action);
+
+    const h = this.headers;
+    const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+    // undici destroys a stream body when an attempt fails; an iterator that does not destroy
+    // the request on return keeps the downstream connection alive for the error reply.
+    if (hasBody) this.body = action.retry !== undefined || action.mirrors.length > 0 ? new ReplayableBody(this.req, REPLAY_LIMIT) : this.req.iterator({ destroyOnReturn: false });
+    if (action.timeoutMs > 0) this.routeTimer = setTimeout(onRouteTimeout, action.timeoutMs, this);
+    if (action.mirrors.length > 0) this.mirror(action);
+    this.startAttempt();
+  }
+
+  mirror(action: ForwardAction): void {
+    const body = this.body;
+    if (body !== null && !(body instanceof ReplayableBody)) return; // a streamed-once body cannot be copied
+    for (const m of action.mirrors) {
+      if (m.fraction < 1 && this.ctx.random() >= m.fraction) continue;
+      const cluster = this.ctx.clusters.get(m.cluster);
+      if (cluster !== undefined) sendShadow(cluster, this.method, this.upstreamPath, this.upstreamHeaders!, body);
+    }
+  }
+
+  buildUpstreamRequest(action: ForwardAction): void {
+    const hcm = this.cfg.hcm;
+    const h = this.headers;
+    const out: string[] = [];
+    let authority = this.authority;
+    const weighted = this.weighted;
+    const rewriteHost = weighted?.hostRewriteLiteral ?? action.hostRewriteLiteral;
+    if (rewriteHost !== undefined) authority = rewriteHost;
+    else if (action.hostRewriteHeader !== undefined) {
+      const v = h[action.hostRewriteHeader];
+      if (typeof v === 'string' && v) authority = v;
+    }
+    out.push('host', authority);
+    const connection = h.connection;
+    for (const name in h) {
+      if (SKIP_REQUEST[name] === 1) {
+        if (name === 'te' && h.te === 'trailers') out.push('te', 'trailers');
+        continue;
+      }
+      const v = h[name];
+      if (typeof v === 'string') out.push(name, v);
+      else if (v !== undefined) for (let i = 0; i < v.length; i++) out.push(name, v[i]);
+    }
+    // Headers named by Connection are hop-by-hop too.
+    if (typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close') {
+      for (const token of connection.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t && t !== 'keep-alive' && t !== 'close') removeHeader(out, t);
+      }
+    }
+    if (authority !== this.authority && action.appendXForwardedHost) out.push('x-forwarded-host', this.authority);
+
+    const xff = h['x-forwarded-for'];
+    const remote = ipOf(this.req.socket.remoteAddress);
+    if (hcm.useRemoteAddress && !hcm.skipXffAppend) out.push('x-forwarded-for', typeof xff === 'string' && xff ? `${xff},${remote}` : remote);
+    else if (typeof xff === 'string') out.push('x-forwarded-for', xff);
+    const xfp = h['x-forwarded-proto'];
+    out.push('x-forwarded-proto', hcm.useRemoteAddress || typeof xfp !== 'string' ? this.scheme : xfp);
+    let rid = h['x-request-id'] as string | undefined;
+    if (rid === undefined || (hcm.useRemoteAddress && !hcm.preserveExternalRequestId)) rid = hcm.generateRequestId ? randomUUID() : rid;
+    if (rid !== undefined) out.push('x-request-id', rid);
+    this.requestId = rid;
+
+    // Path rewrites apply to the path; the query is kept.
+    let path = this.path;
+    if (action.prefixRewrite !== undefined || action.regexRewrite !== undefined) {
+      const q = path.indexOf('?');
+      const pathOnly = q < 0 ? path : path.slice(0, q);
+      const query = q < 0 ? '' : path.slice(q);
+      let rewritten: string;
+      if (action.prefixRewrite !== undefined) rewritten = this.route!.rewritePrefix(pathOnly, action.prefixRewrite);
+      else {
+        action.regexRewrite!.lastIndex = 0;
+        rewritten = pathOnly.replace(action.regexRewrite!, action.regexSubstitution);
+      }
+      if (rewritten.charCodeAt(0) !== 47) rewritten = '/' + rewritten;
+      if (rewritten !== pathOnly) {
+        out.push('x-envoy-original-path', path);
+        path = rewritten + query;
+      }
+    }
+    this.upstreamPath = path;
+
+    // Envoy's order: weighted cluster, route, virtual host, route configuration (the last word wins).
+    const ctx = this.needsHeaderContext() ? this.headerContext() : undefined;
+    weighted?.requestMutation?.apply(out, ctx);
+    this.route!.requestMutation?.apply(out, ctx);
+    this.virtualHost!.requestMutation?.apply(out, ctx);
+    this.cfg.routes.requestMutation?.apply(out, ctx);
+    this.upstreamHeaders = out;
+  }
+
+  needsHeaderContext(): boolean {
+    return (
+      this.weighted?.requestMutation !== undefined ||
+      this.weighted?.responseMutation !== undefined ||
+      this.route?.requestMutation !== undefined ||
+      this.route?.responseMutation !== undefined ||
+      this.virtualHost?.requestMutation !== undefined ||
+      this.virtualHost?.responseMutation !== undefined ||
+      this.cfg.routes.requestMutation !== undefined ||
+      this.cfg.routes.responseMutation !== undefined
+    );
+  }
+
+  headerContext(): HeaderContext {
+    const s = this.req.socket;
+    return {
+      remoteAddress: ipOf(s.remoteAddress),
+      remotePort: s.remotePort ?? 0,
+      localAddress: ipOf(s.localAddress),
+      localPort: s.localPort ?? 0,
+      protocol: `HTTP/${this.req.httpVersion}`,
+      requestHeaders: this.headers,
+      upstreamHost: this.host?.key,
+      upstreamCluster: this.cluster?.name,
+    };
+  }
+
+  hashKey(): number | undefined {
+    const policies = this.action!.hashPolicies;
+    if (policies.length === 0) return undefined;
+    let key: string | undefined;
+    for (const p of policies) {
+      let part: string | undefined;
+      if (p.header !== undefined) {
+        const v = this.headers[p.header];
+        part = typeof v === 'string' ? v : v?.join(',');
+      } else if (p.cookie !== undefined) {
+        const cookie = this.headers.cookie;
+        const m = typeof cookie === 'string' ? new RegExp(`(?:^|;\\s*)${p.cookie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=([^;]*)`).exec(cookie) : null;
+        part = m?.[1];
+      } else if (p.sourceIp) part = ipOf(this.req.socket.remoteAddress);
+      else if (p.queryParameter !== undefined) {
+        const q = this.path.indexOf('?');
+        part = q < 0 ? undefined : (new URLSearchParams(this.path.slice(q + 1)).get(p.queryParameter) ?? undefined);
+      }
+      if (part !== undefined) {
+        key = key === undefined ? part : key + '\0' + part;
+        if (p.terminal) break;
+      }
+    }
+    return key === undefined ? undefined : hash32(key);
+  }
+
+  startAttempt(): void {
+    if (this.done) return;
+    const cluster = this.cluster!;
+    const action = this.action!;
+    let host: Host | undefined;
+    if (cluster.spec.type === 'ORIGINAL_DST') {
+      const header = cluster.spec.originalDstHeader;
+      const v = header === undefined ? this.authority : this.headers[header];
+      const dest = typeof v === 'string' ? (v.includes(':') && !v.endsWith(']') ? v : `${v}:80`) : undefined;
+      host = dest === undefined ? undefined : cluster.originalDestination(dest);
+    } else {
+      const retry = action.retry;
+      host = cluster.pick(
+        action.hashPolicies.length ? this.hashKey() : undefined,
+        retry !== undefined && retry.avoidPreviousHosts ? this.tried : undefined,
+        retry?.hostSelectionMaxAttempts ?? 1,
+      );
+    }
+    if (host === undefined || host.closed) {
+      this.cfg.stats.noHealthyUpstream++;
+      this.localReply(503, NO_HEALTHY_UPSTREAM, FLAGS.NO_HEALTHY_UPSTREAM, false);
+      return;
+    }
+    this.host = host;
+    host.active++;
+    host.rqTotal++;
+    this.attempts++;
+    const headers = this.upstreamHeaders!;
+    if (action.autoHostRewrite && action.hostRewriteLiteral === undefined) setHeader(headers, 'host', host.hostname ?? host.address);
+    const attempt = new Attempt(this, host);
+    this.attempt = attempt;
+    const retry = action.retry;
+    if (retry !== undefined && retry.perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, retry.perTryTimeoutMs, attempt);
+    const body = this.body;
+    try {
+      host.pool.dispatch(
+        {
+          path: this.upstreamPath,
+          method: this.method,
+          headers,
+          // undici takes async iterables as bodies; its types only list streams.
+          body: (body === null ? null : body instanceof ReplayableBody ? body.reader() : body) as Dispatcher.DispatchOptions['body'],
+        },
+        attempt,
+      );
+    } catch (err) {
+      attempt.onResponseError(undefined as never, err as Error);
+    }
+  }
+
+  releaseHost(host: Host): void {
+    host.active--;
+  }
+
+  upstreamResponse(attempt: Attempt, status: number, headers: Record<string, string | string[]>): void {
+    if (attempt.timer !== undefined) {
+      clearTimeout(attempt.timer);
+      attempt.timer = undefined;
+    }
+    const cluster = this.cluster!;
+    const retry = this.action!.retry;
+    if (retry !== undefined && this.attempts <= retry.numRetries && retry.retriableStatus(status, headers['grpc-status'] as string | undefined)) {
+      if (this.scheduleRetry(attempt, status)) return;
+    }
+    cluster.recordOutcome(attempt.host, status);
+    if (this.retryCounted && status < 500) cluster.stats.rqRetrySuccess++;
+    this.status = status;
+    const now = performance.now();
+    this.upstreamServiceTime = Math.round(now - attempt.startedAt);
+
+    const hcm = this.cfg.hcm;
+    const out: string[] = [];
+    for (const name in headers) {
+      if (SKIP_RESPONSE[name] === 1) continue;
+      const v = headers[name];
+      if (typeof v === 'string') out.push(name, v);
+      else for (let i = 0; i < v.length; i++) out.push(name, v[i]);
+    }
+    out.push('x-envoy-upstream-service-time', String(this.upstreamServiceTime));
+    const server = headers.server;
+    if (server !== undefined && hcm.serverHeader !== 'OVERWRITE') out.push('server', typeof server === 'string' ? server : server[0]);
+    else if (hcm.serverHeader !== 'PASS_THROUGH') out.push('server', hcm.serverName);
+    this.finishResponseHeaders(out, true);
+    this.res.writeHead(status, out);
+  }
+
+  /** Response header mutations, request id echo and drain signalling, shared by proxied and local responses. */
+  finishResponseHeaders(out: string[], mutations: boolean): void {
+    if (mutations) {
+      const route = this.route;
+      const ctx = this.needsHeaderContext() ? this.headerContext() : undefined;
+      this.weighted?.responseMutation?.apply(out, ctx);
+      route?.responseMutation?.apply(out, ctx);
+      this.virtualHost?.responseMutation?.apply(out, ctx);
+      if (route !== undefined) this.cfg.routes.responseMutation?.apply(out, ctx);
+    }
+    if (this.cfg.hcm.alwaysSetRequestIdInResponse && this.requestId !== undefined && getHeader(out, 'x-request-id') === undefined) {
+      out.push('x-request-id', this.requestId);
+    }
+    // A request body left half-read would stall the next request on this connection: close it instead.
+    if (this.ctx.draining || (this.body !== null && !this.req.complete)) out.push('connection', 'close');
+  }
+
+  upstreamData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytesSent += chunk.length;
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.paused = controller;
+      if (this.onDrain === undefined) this.onDrain = () => this.paused?.resume();
+      this.res.once('drain', this.onDrain);
+    }
+  }
+
+  upstreamEnd(attempt: Attempt): void {
+    attempt.state = ABANDONED;
+    this.releaseHost(attempt.host);
+    this.res.end();
+    this.finish();
+  }
+
+  upstreamError(attempt: Attempt, err: Error): void {
+    if (attempt.timer !== undefined) clearTimeout(attempt.timer);
+    attempt.state = ABANDONED;
+    this.releaseHost(attempt.host);
+    this.attemptFailed(attempt, attempt.perTryTimedOut ? 'timeout' : classify(err as Error & { code?: string }));
+  }
+
+  perTryTimeout(attempt: Attempt): void {
+    attempt.timer = undefined;
+    if (attempt.state !== ACTIVE) return;
+    attempt.perTryTimedOut = true;
+    this.cluster!.stats.rqPerTryTimeout++;
+    attempt.abandon(new Error('per-try timeout'));
+    this.attemptFailed(attempt, 'timeout');
+  }
+
+  attemptFailed(attempt: Attempt, kind: 'connect' | 'reset' | 'timeout'): void {
+    if (this.done) return;
+    const cluster = this.cluster!;
+    if (kind === 'connect') {
+      cluster.stats.cxConnectFail++;
+      attempt.host.cxConnectFail++;
+    } else if (kind === 'reset') cluster.stats.rqReset++;
+    attempt.host.rqError++;
+    if (this.res.headersSent) {
+      // Mid-response: nothing to retry or report; the client sees the connection cut, as with Envoy.
+      cluster.recordOutcome(attempt.host, 0);
+      this.flags = FLAGS.UPSTREAM_REMOTE_RESET;
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    const retry = this.action!.retry;
+    if (retry !== undefined && this.attempts <= retry.numRetries && retry.retriableFailure(kind) && this.scheduleRetry(attempt, 0)) return;
+    cluster.recordOutcome(attempt.host, 0);
+    const retried = this.attempts > 1;
+    if (kind === 'timeout') {
+      cluster.stats.rqTimeout++;
+      this.localReply(504, UPSTREAM_TIMEOUT, FLAGS.UPSTREAM_TIMEOUT, false);
+      return;
+    }
+    const flag = kind === 'connect' ? FLAGS.UPSTREAM_CONNECT_FAILURE : FLAGS.UPSTREAM_CONNECTION_TERMINATION;
+    this.localReply(503, upstreamResetBody(kind === 'connect' ? 'connection failure' : 'connection termination', retried), retried ? `${flag},${FLAGS.RETRY_LIMIT_EXCEEDED}` : flag, false);
+  }
+
+  /** Starts the back-off before the next attempt; false when the request cannot be retried. */
+  scheduleRetry(attempt: Attempt, status: number): boolean {
+    const cluster = this.cluster!;
+    const body = this.body;
+    if (body !== null && !(body instanceof ReplayableBody && body.replayable)) return false;
+    if (!this.retryCounted && cluster.retriesActive >= cluster.spec.maxRetries) {
+      cluster.stats.rqRetryOverflow++;
+      return false;
+    }
+    if (attempt.state === ACTIVE) {
+      // A retriable response: let its body drain on the connection, but stop listening to it.
+      attempt.state = ABANDONED;
+      this.releaseHost(attempt.host);
+    }
+    cluster.recordOutcome(attempt.host, status);
+    (this.tried ??= []).push(attempt.host);
+    cluster.stats.rqRetry++;
+    if (!this.retryCounted) cluster.retriesActive++;
+    this.retryCounted = true;
+    const delay = this.action!.retry!.backoffMs(this.attempts, this.ctx.random);
+    this.retryTimer = setTimeout(onRetryTimer, delay, this);
+    return true;
+  }
+
+  routeTimeout(): void {
+    this.routeTimer = undefined;
+    if (this.done) return;
+    const cluster = this.cluster!;
+    this.attempt?.abandon(new Error('route timeout'));
+    if (this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    cluster.stats.rqTimeout++;
+    this.cfg.stats.rqTimeout++;
+    if (this.host !== undefined) cluster.recordOutcome(this.host, 0);
+    if (this.res.headersSent) {
+      this.flags = FLAGS.UPSTREAM_TIMEOUT;
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    this.localReply(504, UPSTREAM_TIMEOUT, FLAGS.UPSTREAM_TIMEOUT, false);
+  }
+
+  downstreamClosed(): void {
+    if (this.done) return;
+    this.attempt?.abandon(new Error('downstream closed'));
+    this.flags = FLAGS.DOWNSTREAM_CONNECTION_TERMINATION;
+    if (!this.res.headersSent) this.status = 0;
+    this.finish();
+  }
+
+  // -------------------------------------------------------------------------
+  // Local replies and completion
+
+  localReply(status: number, body: string | undefined, flags: string, mutations: boolean): void {
+    this.sendLocal(status, body === undefined ? undefined : Buffer.from(body), flags, body === undefined ? undefined : ['content-type', 'text/plain'], mutations);
+  }
+
+  sendLocal(status: number, body: Buffer | undefined, flags: string, extra: string[] | undefined, mutations: boolean): void {
+    if (this.done) return;
+    const out = extra === undefined ? [] : extra.slice();
+    out.push('content-length', String(body?.length ?? 0));
+    if (this.cfg.hcm.serverHeader !== 'PASS_THROUGH') out.push('server', this.cfg.hcm.serverName);
+    this.finishResponseHeaders(out, mutations);
+    this.status = status;
+    this.flags = flags;
+    this.bytesSent = body?.length ?? 0;
+    const res = this.res;
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(status, out);
+      res.end(body);
+    }
+    this.finish();
+  }
+
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.routeTimer !== undefined) clearTimeout(this.routeTimer);
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    if (this.faultTimer !== undefined) clearTimeout(this.faultTimer);
+    if (this.faultActive) faultEnded();
+    (this.req.socket as TrackedSocket)[kExchanges]?.delete(this);
+    const duration = performance.now() - this.startedAt;
+    const stats = this.cfg.stats;
+    stats.rqActive--;
+    stats.rqClass[(this.status / 100) | 0]++;
+    stats.rqTime.observe(duration);
+    const cluster = this.cluster;
+    if (cluster !== undefined && this.upstreamHeaders !== undefined) {
+      cluster.stats.rqActive--;
+      if (this.retryCounted) cluster.retriesActive--;
+      cluster.stats.record(this.status, duration, this.flags);
+    }
+    const log = this.cfg.accessLog;
+    if (log !== undefined) this.writeAccessLog(log, duration);
+  }
+
+  writeAccessLog(log: AccessLogSink, duration: number): void {
+    const h = this.headers;
+    const s = this.req.socket;
+    log.write({
+      start_time: new Date(this.startedAtMs).toISOString(),
+      method: this.method,
+      path: (h['x-envoy-original-path'] as string | undefined) ?? this.path,
+      protocol: `HTTP/${this.req.httpVersion}`,
+      response_code: this.status,
+      response_flags: this.flags,
+      bytes_received: Number(h['content-length'] ?? 0),
+      bytes_sent: this.bytesSent,
+      duration: Math.round(duration),
+      upstream_service_time: this.upstreamServiceTime >= 0 ? this.upstreamServiceTime : null,
+      x_forwarded_for: (h['x-forwarded-for'] as string | undefined) ?? null,
+      user_agent: (h['user-agent'] as string | undefined) ?? null,
+      request_id: this.requestId ?? (h['x-request-id'] as string | undefined) ?? null,
+      authority: this.authority,
+      upstream_host: this.host?.key ?? null,
+      upstream_cluster: this.cluster?.name ?? null,
+      route_name: this.route?.name || null,
+      downstream_remote_address: `${ipOf(s.remoteAddress)}:${s.remotePort}`,
+      listener: this.ctx.listenerName,
+    });
+  }
+}
+
+export type { HeaderMutation };

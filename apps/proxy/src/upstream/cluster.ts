@@ -1,0 +1,229 @@
+// A cluster at run time: its hosts (kept across EDS updates so pools, stats
+// and balancer state survive), the set it currently balances over (health,
+// priority, panic threshold and outlier ejections applied), and passive
+// outlier detection.
+import { createLoadBalancer, type LoadBalancer } from './load-balancer.ts';
+import { Host, hostKey, type PoolSecrets } from './host.ts';
+import type { ClusterSpec, EndpointSpec } from '../config/cluster-config.ts';
+import type { ClusterStats } from '../stats.ts';
+import type { Logger } from '@mesh/telemetry';
+
+export interface ClusterDeps {
+  stats: ClusterStats;
+  log: Logger;
+  secrets?: PoolSecrets;
+  random?: () => number;
+}
+
+export class Cluster {
+  readonly name: string;
+  spec: ClusterSpec;
+  readonly stats: ClusterStats;
+  hosts: Host[] = [];
+  /** Whether endpoints were ever assigned (an EDS cluster waits for its ClusterLoadAssignment). */
+  hasEndpoints = false;
+  /** Requests currently being retried (Envoy's max_retries circuit breaker counts these). */
+  retriesActive = 0;
+  #available: Host[] = [];
+  #lb: LoadBalancer<Host>;
+  #outlierTimer: NodeJS.Timeout | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  readonly #originalDst = new Map<string, Host>();
+  readonly #deps: ClusterDeps;
+
+  constructor(spec: ClusterSpec, deps: ClusterDeps) {
+    this.name = spec.name;
+    this.spec = spec;
+    this.stats = deps.stats;
+    this.#deps = deps;
+    this.#lb = createLoadBalancer(spec.lbPolicy, [], {});
+    if (spec.inlineEndpoints) this.setEndpoints(spec.inlineEndpoints);
+    this.#startTimers();
+  }
+
+  /** Applies a new Cluster resource. Pools are rebuilt only when pool-relevant settings changed. */
+  updateSpec(spec: ClusterSpec): void {
+    const old = this.spec;
+    this.spec = spec;
+    if (old.poolKey !== spec.poolKey || old.type !== spec.type) {
+      // Hosts carry the spec their pools were built with: replace them all.
+      const endpoints = this.hosts.map((h) => ({ host: h.address, port: h.port, weight: h.weight, health: h.health, priority: h.priority, hostname: h.hostname, locality: h.locality }));
+      for (const h of this.hosts) void h.close();
+      this.hosts = [];
+      for (const h of this.#originalDst.values()) void h.close();
+      this.#originalDst.clear();
+      this.setEndpoints(spec.inlineEndpoints ?? endpoints);
+    } else if (spec.inlineEndpoints) {
+      this.setEndpoints(spec.inlineEndpoints);
+    } else {
+      this.#rebuild();
+    }
+    this.#stopTimers();
+    this.#startTimers();
+  }
+
+  /** Applies an endpoint list: hosts that stay keep their pool and state; removed hosts close gracefully. */
+  setEndpoints(endpoints: EndpointSpec[]): void {
+    this.hasEndpoints = true;
+    const byKey = new Map(this.hosts.map((h) => [h.key, h]));
+    const next: Host[] = [];
+    for (const e of endpoints) {
+      const key = hostKey(e.host, e.port);
+      const existing = byKey.get(key);
+      if (existing && !next.includes(existing)) {
+        existing.weight = e.weight;
+        existing.health = e.health;
+        existing.priority = e.priority;
+        byKey.delete(key);
+        next.push(existing);
+      } else if (!existing) {
+        next.push(new Host(e, this.spec, this.stats, this.#deps.secrets));
+      }
+    }
+    for (const removed of byKey.values()) void removed.close();
+    this.hosts = next;
+    this.#rebuild();
+  }
+
+  #rebuild(): void {
+    const hosts = this.hosts;
+    let available: Host[] = [];
+    if (hosts.length > 0) {
+      const healthy = hosts.filter((h) => h.healthy);
+      if (healthy.length / hosts.length < this.spec.panicThreshold) {
+        // Panic mode: too few healthy hosts; Envoy spreads over all of them rather than overload the few.
+        const top = Math.min(...hosts.map((h) => h.priority));
+        available = hosts.filter((h) => h.priority === top);
+      } else {
+        const top = Math.min(...healthy.map((h) => h.priority));
+        available = healthy.filter((h) => h.priority === top);
+      }
+    }
+    this.#available = available;
+    this.#lb = createLoadBalancer(this.spec.lbPolicy, available, {
+      choiceCount: this.spec.leastRequestChoiceCount,
+      ringSize: this.spec.ringSize,
+      random: this.#deps.random,
+    });
+  }
+
+  get available(): readonly Host[] {
+    return this.#available;
+  }
+
+  /**
+   * Picks a host. `avoid` lists hosts already tried (retry host predicate);
+   * up to `attempts` picks are made to find one outside it.
+   */
+  pick(hash: number | undefined, avoid?: Host[], attempts = 1): Host | undefined {
+    let host = this.#lb.pick(hash);
+    if (avoid !== undefined && host !== undefined) {
+      for (let i = 1; i < attempts && avoid.includes(host!); i++) host = this.#lb.pick(hash);
+    }
+    return host;
+  }
+
+  /** ORIGINAL_DST: the host for a destination "ip:port", created on first use. */
+  originalDestination(dest: string): Host | undefined {
+    let host = this.#originalDst.get(dest);
+    if (host === undefined) {
+      const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(dest);
+      const address = m ? m[1] : dest;
+      const port = m ? Number(m[2]) : 80;
+      if (!address || !(port > 0 && port < 65536)) return undefined;
+      host = new Host({ host: address, port, weight: 1, health: 'HEALTHY', priority: 0, hostname: undefined, locality: '' }, this.spec, this.stats, this.#deps.secrets);
+      this.#originalDst.set(dest, host);
+    }
+    host.lastUsed = Date.now();
+    return host;
+  }
+
+  /** Feeds passive outlier detection: `status` 0 means no response (connect failure, reset, timeout). */
+  recordOutcome(host: Host, status: number): void {
+    const od = this.spec.outlier;
+    if (od === undefined) return;
+    if (status !== 0 && status < 500) {
+      host.consecutive5xx = 0;
+      host.consecutiveGateway = 0;
+      return;
+    }
+    host.consecutive5xx++;
+    const gateway = status === 0 || status === 502 || status === 503 || status === 504;
+    if (gateway) host.consecutiveGateway++;
+    const random = this.#deps.random ?? Math.random;
+    if (host.consecutive5xx >= od.consecutive5xx && random() * 100 < od.enforcing5xx) this.#eject(host, 'consecutive 5xx');
+    else if (gateway && host.consecutiveGateway >= od.consecutiveGatewayFailure && random() * 100 < od.enforcingGateway) {
+      this.#eject(host, 'consecutive gateway failures');
+    }
+  }
+
+  #eject(host: Host, reason: string): void {
+    if (host.ejectedUntil !== 0) return;
+    const od = this.spec.outlier!;
+    const ejected = this.hosts.filter((h) => h.ejectedUntil !== 0).length;
+    // Envoy always allows ejecting at least one host, whatever max_ejection_percent says.
+    if (ejected > 0 && ((ejected + 1) / this.hosts.length) * 100 > od.maxEjectionPercent) return;
+    host.ejections++;
+    host.ejectedUntil = Date.now() + od.baseEjectionMs * host.ejections;
+    host.consecutive5xx = 0;
+    host.consecutiveGateway = 0;
+    this.stats.ejections++;
+    this.#deps.log.info('outlier detection ejected a host', { cluster: this.name, host: host.key, reason, untilMs: od.baseEjectionMs * host.ejections });
+    this.#rebuild();
+  }
+
+  #startTimers(): void {
+    const od = this.spec.outlier;
+    if (od) {
+      this.#outlierTimer = setInterval(() => {
+        const now = Date.now();
+        let changed = false;
+        for (const h of this.hosts) {
+          if (h.ejectedUntil !== 0 && h.ejectedUntil <= now) {
+            h.ejectedUntil = 0;
+            changed = true;
+          }
+        }
+        if (changed) this.#rebuild();
+      }, Math.max(10, Math.min(od.intervalMs, od.baseEjectionMs)));
+      this.#outlierTimer.unref();
+    }
+    if (this.spec.type === 'ORIGINAL_DST') {
+      this.#sweepTimer = setInterval(() => {
+        const cutoff = Date.now() - this.spec.cleanupIntervalMs;
+        for (const [k, h] of this.#originalDst) {
+          if (h.active === 0 && h.lastUsed < cutoff) {
+            this.#originalDst.delete(k);
+            void h.close();
+          }
+        }
+      }, this.spec.cleanupIntervalMs);
+      this.#sweepTimer.unref();
+    }
+  }
+
+  #stopTimers(): void {
+    clearInterval(this.#outlierTimer);
+    clearInterval(this.#sweepTimer);
+  }
+
+  /** [healthy, total] as /clusters and the membership gauges report them. */
+  membership(): [number, number] {
+    return [this.hosts.filter((h) => h.healthy).length, this.hosts.length];
+  }
+
+  allHosts(): Host[] {
+    return [...this.hosts, ...this.#originalDst.values()];
+  }
+
+  /** Graceful: in-flight requests finish on their connections. */
+  async close(): Promise<void> {
+    this.#stopTimers();
+    await Promise.all(this.allHosts().map((h) => h.close()));
+  }
+
+  async destroy(): Promise<void> {
+    this.#stopTimers();
+    await Promise.all(this.allHosts().map((h) => h.destroy()));
+  }
+}
