@@ -4,7 +4,7 @@
 // are reported as ignored, not as errors. Only what cannot be read at all (a
 // YAML syntax error, a document without kind or name) is an error here; the
 // rest is validation's job, so that a bad resource can still be named.
-import { LineCounter, isNode, parseAllDocuments, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Document } from 'yaml';
 import { classify } from './kinds.ts';
 import { parsePath, type PathSegment } from './paths.ts';
 import type { ParsedResource, SourceLocation } from './resource.ts';
@@ -54,7 +54,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 export function parseResources(text: string, options: ParseOptions = {}): ParseResult {
   const result: ParseResult = { resources: [], errors: [], ignored: [] };
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter: lines, merge: true });
   const source = options.source;
   const lineAt = (offset: number | undefined) => (offset === undefined ? 1 : lines.linePos(offset).line);
 
@@ -64,8 +64,8 @@ export function parseResources(text: string, options: ParseOptions = {}): ParseR
     if (doc.errors.length) {
       for (const err of doc.errors) {
         result.errors.push({
-          location: { source, document, line: err.linePos?.[0]?.line ?? docLine },
-          message: `YAML syntax error: ${err.message.split('\n')[0]}`,
+          location: locate(source, document, err.linePos?.[0]?.line ?? docLine),
+          message: `YAML syntax error: ${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
         });
       }
       continue;
@@ -82,12 +82,16 @@ export function parseResources(text: string, options: ParseOptions = {}): ParseR
       base.push({ value, base: [], line: docLine });
     }
     for (const entry of base) {
-      const location: SourceLocation = { source, document, line: entry.line };
+      const location = locate(source, document, entry.line);
       if (entry.item !== undefined) location.item = entry.item;
       readObject(entry.value, location, { doc, lines, base: entry.base }, options, result);
     }
   }
   return result;
+}
+
+function locate(source: string | undefined, document: number, line: number): SourceLocation {
+  return source === undefined ? { document, line } : { source, document, line };
 }
 
 function nodeOffset(doc: Document, path: PathSegment[]): number | undefined {
@@ -137,16 +141,34 @@ function readObject(value: unknown, location: SourceLocation, origin: Origin, op
 
 /**
  * The 1-based line of a field (a path as FieldError gives it, such as
- * `spec.http[0].route[1].weight`) in the text a resource was parsed from.
- * Falls back to the nearest enclosing field, then the resource's first line.
+ * `spec.http[0].route[1].weight`) in the text a resource was parsed from: the
+ * line of the field's key, or of the list item. Falls back to the nearest
+ * enclosing field, then to the resource's first line.
  */
 export function fieldLine(resource: ParsedResource, path: string): number {
   const origin = origins.get(resource);
   const segments = parsePath(path);
   if (!origin || !segments) return resource.location.line;
-  for (let n = segments.length; n > 0; n--) {
-    const node = origin.doc.getIn([...origin.base, ...segments.slice(0, n)], true);
-    if (isNode(node) && node.range) return origin.lines.linePos(node.range[0]).line;
+  let node: unknown = origin.doc.getIn(origin.base, true);
+  let line = resource.location.line;
+  for (const seg of segments) {
+    if (isMap(node)) {
+      // Field names may have been written in snake_case.
+      const pair = node.items.find((p) => {
+        const key = isScalar(p.key) ? String(p.key.value) : undefined;
+        return key === String(seg) || (key !== undefined && key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()) === seg);
+      });
+      if (!pair) break;
+      const at = isNode(pair.key) ? pair.key.range?.[0] : undefined;
+      if (at !== undefined) line = origin.lines.linePos(at).line;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      node = node.items[seg];
+      const at = isNode(node) ? node.range?.[0] : undefined;
+      if (at !== undefined) line = origin.lines.linePos(at).line;
+    } else {
+      break;
+    }
   }
-  return resource.location.line;
+  return line;
 }

@@ -68,12 +68,12 @@ function validateServerTls(server: N.Server, rep: Reporter): void {
   const tls = server.tls;
   const r = rep.at('tls');
   if (!tls) {
-    if (isTlsProtocol(protocol)) r.error(`a ${protocol!.toUpperCase()} server needs tls settings (for example mode: SIMPLE with credentialName)`);
+    if (isTlsProtocol(protocol)) r.error(`a server with protocol ${protocol!.toUpperCase()} needs tls settings (for example mode: SIMPLE with credentialName)`);
     return;
   }
   if (protocol && !isTlsProtocol(protocol)) {
     const onlyRedirect = Object.entries(tls).every(([k, v]) => k === 'httpsRedirect' || v === undefined);
-    if (!onlyRedirect) r.error(`tls settings apply only to HTTPS and TLS servers; a ${protocol.toUpperCase()} server may only set tls.httpsRedirect`);
+    if (!onlyRedirect) r.error(`tls settings apply only to HTTPS and TLS servers; a server with protocol ${protocol.toUpperCase()} may only set tls.httpsRedirect`);
     return;
   }
   const mode = tls.mode ?? 'PASSTHROUGH';
