@@ -1,7 +1,7 @@
 // Conversions between the in-memory shape of Envoy resources (protobufjs plain
 // objects, see docs/xds-representation.md) and protobuf bytes.
 import protobuf from 'protobufjs';
-import { messageType, protoRoot } from './protos.ts';
+import { hasMessageType, messageType } from './protos.ts';
 
 const PREFIX = 'type.googleapis.com/';
 
@@ -141,6 +141,16 @@ export function fromStruct(s: { fields?: Record<string, any> } | undefined): Rec
   return out;
 }
 
+// protobufjs computes Type#fullName on every access; compare by identity instead.
+let wellKnown: { any: protobuf.Type; opaque: Set<protobuf.Type> } | undefined;
+function known() {
+  wellKnown ??= {
+    any: messageType('google.protobuf.Any'),
+    opaque: new Set(['google.protobuf.Value', 'google.protobuf.Struct', 'google.protobuf.ListValue'].map((n) => messageType(n))),
+  };
+  return wellKnown;
+}
+
 const INT32 = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
 const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
@@ -152,10 +162,11 @@ const INT64 = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 export function checkPlain(type: protobuf.Type, obj: unknown, path: string): void {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${path || '(root)'}: expected an object for ${type.name}`);
   if (obj instanceof type.ctor) return;
+  const isAny = type === known().any;
   for (const [key, value] of Object.entries(obj as Record<string, unknown>)) {
     if (value === undefined || value === null) continue;
     // Any's bundled definition says type_url; our documented form says typeUrl.
-    if (type.fullName === '.google.protobuf.Any' && (key === '@type' || key === 'typeUrl')) continue;
+    if (isAny && (key === '@type' || key === 'typeUrl')) continue;
     const field = type.fields[key];
     const where = path ? `${path}.${key}` : key;
     if (!field) {
@@ -184,14 +195,13 @@ function checkValue(field: protobuf.Field, value: unknown, where: string): void 
     return;
   }
   if (rt instanceof protobuf.Type) {
-    if (rt.fullName === '.google.protobuf.Any' && value && typeof value === 'object' && typeof (value as any)['@type'] === 'string') {
+    if (rt === known().any && value && typeof value === 'object' && typeof (value as any)['@type'] === 'string') {
       const url = (value as any)['@type'] as string;
-      const inner = protoRoot().lookup(url.slice(url.lastIndexOf('/') + 1));
-      if (!(inner instanceof protobuf.Type)) throw new Error(`${where}: unknown @type ${url}`);
-      checkPlain(inner, value, where);
+      if (!hasMessageType(url)) throw new Error(`${where}: unknown @type ${url}`);
+      checkPlain(messageType(url), value, where);
       return;
     }
-    if (rt.fullName === '.google.protobuf.Value' || rt.fullName === '.google.protobuf.Struct' || rt.fullName === '.google.protobuf.ListValue') {
+    if (known().opaque.has(rt)) {
       if (typeof value !== 'object') throw new Error(`${where}: expected an object for ${rt.name}`);
       return;
     }

@@ -93,17 +93,29 @@ export function protoRoot(log?: Logger): protobuf.Root {
 }
 
 /** The message type for a type URL (`type.googleapis.com/envoy.config.listener.v3.Listener`) or a full name. */
+// Root.lookup walks namespaces on every call; resources are encoded by the
+// thousand, so resolved types are remembered.
+const typeCache = new Map<string, protobuf.Type | null>();
+
+function lookupType(typeUrlOrName: string): protobuf.Type | null {
+  let type = typeCache.get(typeUrlOrName);
+  if (type === undefined) {
+    const found = protoRoot().lookup(typeUrlOrName.slice(typeUrlOrName.lastIndexOf('/') + 1));
+    type = found instanceof protobuf.Type ? found : null;
+    typeCache.set(typeUrlOrName, type);
+  }
+  return type;
+}
+
 export function messageType(typeUrlOrName: string): protobuf.Type {
-  const name = typeUrlOrName.slice(typeUrlOrName.lastIndexOf('/') + 1);
-  const type = protoRoot().lookup(name);
-  if (!(type instanceof protobuf.Type)) throw new Error(`unknown protobuf message type ${typeUrlOrName}`);
+  const type = lookupType(typeUrlOrName);
+  if (!type) throw new Error(`unknown protobuf message type ${typeUrlOrName}`);
   return type;
 }
 
 /** True when the Root holds a message type for this type URL. */
 export function hasMessageType(typeUrlOrName: string): boolean {
-  const name = typeUrlOrName.slice(typeUrlOrName.lastIndexOf('/') + 1);
-  return protoRoot().lookup(name) instanceof protobuf.Type;
+  return lookupType(typeUrlOrName) !== null;
 }
 
 /**

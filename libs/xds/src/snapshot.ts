@@ -1,7 +1,7 @@
 // Versioned, consistent snapshots of the resources one node (or group of
 // nodes sharing a key) should have, kept apart from the gRPC server that
 // serves them: the control plane sets snapshots, the server watches them.
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { TYPE_URLS, encodeMessage, resourceName, shortTypeName } from './codec.ts';
 import type { WireAny } from './ads-protocol.ts';
 import { referencedEndpointNames, referencedRouteNames } from './references.ts';
@@ -30,7 +30,7 @@ export function prepareResource(typeUrl: string, resource: Record<string, any>):
   } catch (err) {
     throw new Error(`${shortTypeName(typeUrl)} ${name}: ${(err as Error).message}`, { cause: err });
   }
-  const version = createHash('sha256').update(value).digest('base64url').slice(0, 16);
+  const version = hash('sha256', value, 'base64url').slice(0, 16);
   return { name, typeUrl, resource, wire: { type_url: typeUrl, value }, version };
 }
 
@@ -45,10 +45,13 @@ export interface TypeSnapshot {
 export const ALL_TYPES: readonly string[] = [TYPE_URLS.listener, TYPE_URLS.route, TYPE_URLS.cluster, TYPE_URLS.endpoint, TYPE_URLS.secret];
 
 function contentHash(resources: ReadonlyMap<string, PreparedResource>): string {
-  const h = createHash('sha256');
-  for (const name of [...resources.keys()].sort()) h.update(name).update('\0').update(resources.get(name)!.version).update('\0');
-  return h.digest('base64url').slice(0, 16);
+  const parts: string[] = [];
+  for (const name of [...resources.keys()].sort()) parts.push(name, resources.get(name)!.version);
+  return hash('sha256', parts.join('\0'), 'base64url').slice(0, 16);
 }
+
+// Many proxies share the same prepared lists (one per push); their hash is computed once.
+const listHashes = new WeakMap<object, { map: Map<string, PreparedResource>; hash: string }>();
 
 /** An immutable set of resources of every type, with one version per type. */
 export class Snapshot {
@@ -73,6 +76,12 @@ export class Snapshot {
   ): Snapshot {
     const types = new Map<string, TypeSnapshot>();
     for (const typeUrl of new Set([...ALL_TYPES, ...Object.keys(resources)])) {
+      const list = resources[typeUrl];
+      const cached = list && typeof list === 'object' ? listHashes.get(list) : undefined;
+      if (cached) {
+        types.set(typeUrl, { version: typeof version === 'string' ? version : version(typeUrl, cached.hash), resources: cached.map, contentHash: cached.hash });
+        continue;
+      }
       const map = new Map<string, PreparedResource>();
       for (const r of resources[typeUrl] ?? []) {
         const prepared = isPrepared(r) ? r : prepareResource(typeUrl, r);
@@ -80,8 +89,9 @@ export class Snapshot {
         if (map.has(prepared.name)) throw new Error(`${shortTypeName(typeUrl)}: duplicate resource name ${prepared.name}`);
         map.set(prepared.name, prepared);
       }
-      const hash = contentHash(map);
-      types.set(typeUrl, { version: typeof version === 'string' ? version : version(typeUrl, hash), resources: map, contentHash: hash });
+      const h = contentHash(map);
+      if (Array.isArray(list) && list.length > 0 && list.every((r) => isPrepared(r))) listHashes.set(list, { map, hash: h });
+      types.set(typeUrl, { version: typeof version === 'string' ? version : version(typeUrl, h), resources: map, contentHash: h });
     }
     if (typeof version === 'string') return new Snapshot(version, types);
     const all = createHash('sha256');

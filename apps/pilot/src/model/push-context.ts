@@ -66,11 +66,17 @@ export class PushContext implements RouteLookup {
     const workloads: WorkloadEntryModel[] = [];
     for (const r of of('WorkloadEntry')) this.#try(r, () => workloads.push(readWorkloadEntry(r)));
     this.workloadEntries = workloads;
+    const workloadsByNs = new Map<string, WorkloadEntryModel[]>();
+    for (const w of workloads) {
+      const list = workloadsByNs.get(w.namespace);
+      if (list) list.push(w);
+      else workloadsByNs.set(w.namespace, [w]);
+    }
 
     const services: Service[] = [];
     for (const r of of('ServiceEntry')) {
       this.#try(r, () => {
-        for (const svc of readServiceEntry(r, workloads, this.domainSuffix)) {
+        for (const svc of readServiceEntry(r, workloadsByNs, this.domainSuffix)) {
           const existing = this.#servicesByHost.get(svc.hostname);
           if (existing) {
             this.#warn(refOf(r), 'spec.hosts', `host ${svc.hostname} is already defined by ServiceEntry ${existing.source.namespace}/${existing.source.name}; this one is ignored for it`);

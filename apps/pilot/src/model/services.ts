@@ -98,8 +98,8 @@ export function readWorkloadEntry(r: ConfigResource): WorkloadEntryModel {
   return { namespace: r.metadata.namespace, name: r.metadata.name, instance };
 }
 
-/** ServiceEntry → one Service per host. `workloads` are every WorkloadEntry (selected by namespace and labels). */
-export function readServiceEntry(r: ConfigResource, workloads: WorkloadEntryModel[], domainSuffix: string): Service[] {
+/** ServiceEntry → one Service per host. `workloads` are the WorkloadEntries by namespace (selected by labels). */
+export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<string, WorkloadEntryModel[]>, domainSuffix: string): Service[] {
   const ref = refOf(r);
   const spec = r.spec as Record<string, any>;
   const hosts = asArray<string>(spec.hosts, 'spec.hosts');
@@ -126,7 +126,7 @@ export function readServiceEntry(r: ConfigResource, workloads: WorkloadEntryMode
   if (selector) {
     if (spec.endpoints?.length) throw new FieldError('spec.workloadSelector', 'cannot be combined with spec.endpoints');
     const labels = asLabels(selector.labels, 'spec.workloadSelector.labels');
-    instances = workloads.filter((w) => w.namespace === r.metadata.namespace && labelsMatch(labels, w.instance.labels)).map((w) => w.instance);
+    instances = (workloads.get(r.metadata.namespace) ?? []).filter((w) => labelsMatch(labels, w.instance.labels)).map((w) => w.instance);
   } else {
     instances = asArray<Record<string, any>>(spec.endpoints, 'spec.endpoints').map((e, i) => readEndpoint(asObject(e, `spec.endpoints[${i}]`) ?? {}, `spec.endpoints[${i}]`, ref, true));
   }

@@ -346,10 +346,11 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
   if (fault && !ctx.proxyless) base.typedPerFilterConfig = { [FILTER_NAMES.fault]: fault as any };
   if (route.name !== undefined) asString(route.name, `${field}.name`);
 
+  // The routes share `base`'s nested objects: generated resources are never mutated after they are built.
   return applicable.map(({ m, f }, j) => ({
     ...(route.name ? { name: applicable.length > 1 ? `${route.name}.${j}` : route.name } : {}),
     match: routeMatch(m, f),
-    ...structuredClone(base),
+    ...base,
   }));
 }
 
