@@ -17,6 +17,7 @@ import {
 } from './ads-protocol.ts';
 import type { Snapshot, SnapshotCache } from './snapshot.ts';
 import { protoRoot } from './protos.ts';
+import { registerCsds } from './csds.ts';
 
 const streamsGauge = gauge('mesh_xds_streams', 'Open ADS streams', ['protocol']);
 const pushes = counter('mesh_xds_pushes_total', 'xDS responses sent', ['type']);
@@ -430,10 +431,11 @@ export class AdsServer {
     });
   }
 
-  /** Starts a gRPC server carrying ADS on host:port (0 = a free port); resolves with the bound port. */
+  /** Starts a gRPC server carrying ADS and CSDS on host:port (0 = a free port); resolves with the bound port. */
   async listen(host: string, port: number, credentials = grpc.ServerCredentials.createInsecure(), options: grpc.ServerOptions = {}): Promise<number> {
     const server = new grpc.Server({ ...ADS_SERVER_CHANNEL_OPTIONS, ...options });
     this.register(server);
+    registerCsds(server, this);
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );

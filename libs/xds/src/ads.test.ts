@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { freePort, waitFor } from '@mesh/testing';
 import { AdsClient, type XdsSnapshot } from './ads-client.ts';
-import { ADS_METHODS, adsCodecs, TYPE_URLS, unpackAny, type DiscoveryResponse } from './index.ts';
+import { ADS_METHODS, adsCodecs, CSDS_METHODS, csdsServiceDefinition, TYPE_URLS, unpackAny, type DiscoveryResponse } from './index.ts';
 import { Snapshot } from './snapshot.ts';
 import { cla, edsCluster, listener, quietLog, route, snapshotOf, startControlPlane } from './test-fixtures.ts';
 
@@ -309,5 +309,47 @@ describe('ADS server and client (Delta xDS)', () => {
     cp.cache.set(NODE.id, snapshotOf('v3', [{ name: 'a', port: 18080, endpoints: [9002] }]));
     const s = await nextSnapshot(client, (x) => endpointPorts(x, 'c-a')[0] === 9002);
     assert.equal(s.versions[TYPE_URLS.endpoint], 'v3');
+  });
+});
+
+describe('Client Status Discovery Service', () => {
+  it('reports what each client was sent and whether it ACKed or NACKed it', async () => {
+    const cp = await startControlPlane();
+    after(() => cp.close());
+    cp.cache.set(NODE.id, snapshotOf('v1', [{ name: 'a', port: 18080, endpoints: [9001] }]));
+    const client = newClient(cp.target, {
+      validate: (typeUrl, resources) => {
+        if (typeUrl === TYPE_URLS.endpoint && (resources as any[]).some((r) => endpointPorts({ endpoints: new Map([['x', r]]) } as any, 'x').includes(1))) throw new Error('port 1 refused');
+      },
+    });
+    client.start();
+    await nextSnapshot(client);
+    await waitFor('ACKs', () => cp.recorded.acks.length >= 4);
+    cp.cache.set(NODE.id, snapshotOf('v2', [{ name: 'a', port: 18080, endpoints: [1] }]));
+    await waitFor('NACK', () => cp.recorded.nacks.length === 1);
+
+    const raw = new grpc.Client(cp.target, grpc.credentials.createInsecure());
+    after(() => raw.close());
+    const def = csdsServiceDefinition().FetchClientStatus;
+    const fetchStatus = (req: object) =>
+      new Promise<any>((resolve, reject) =>
+        raw.makeUnaryRequest(CSDS_METHODS.fetch, def.requestSerialize, def.responseDeserialize, req, (err, value) => (err ? reject(err) : resolve(value))),
+      );
+    const res = await fetchStatus({ nodeMatchers: [{ nodeId: { prefix: 'sidecar~' } }] });
+    assert.equal(res.config.length, 1);
+    const cfg = res.config[0];
+    assert.equal(cfg.node.id, NODE.id);
+    const byType = (t: string) => cfg.genericXdsConfigs.filter((g: any) => g.typeUrl === t);
+    const lds = byType(TYPE_URLS.listener);
+    assert.deepEqual(lds.map((g: any) => [g.name, g.versionInfo, g.configStatus, g.clientStatus]), [['l-a', 'v1', 'SYNCED', 'ACKED']]);
+    assert.equal(lds[0].xdsConfig['@type'], TYPE_URLS.listener);
+    assert.equal(lds[0].xdsConfig.name, 'l-a');
+    const eds = byType(TYPE_URLS.endpoint)[0];
+    assert.equal(eds.configStatus, 'ERROR');
+    assert.equal(eds.clientStatus, 'NACKED');
+    assert.match(eds.errorState.details, /port 1 refused/);
+    assert.equal(eds.versionInfo, 'v1', 'the version still in effect');
+    const none = await fetchStatus({ nodeMatchers: [{ nodeId: { exact: 'nobody' } }] });
+    assert.deepEqual(none.config ?? [], []);
   });
 });

@@ -43,4 +43,5 @@ export {
   type DeltaResource,
   type WireAny,
 } from './ads-protocol.ts';
+export { registerCsds, clientStatus, csdsServiceDefinition, CSDS_METHODS } from './csds.ts';
 export * from './envoy-types.ts';
