@@ -292,7 +292,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       decoded = this.#decode(typeUrl, res.resources ?? []);
       this.#opts.validate?.(typeUrl, decoded.objects);
     } catch (err) {
-      this.#nack(t, version, nonce, (err as Error).message);
+      this.#nack(t, version, nonce, err instanceof Error ? err.message : String(err));
       return;
     }
     const next = t.wildcard ? new Map<string, any>() : new Map(t.resources);
@@ -331,7 +331,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       });
       this.#opts.validate?.(typeUrl, decoded.objects);
     } catch (err) {
-      this.#nack(t, version, nonce, (err as Error).message);
+      this.#nack(t, version, nonce, err instanceof Error ? err.message : String(err));
       return;
     }
     const next = new Map(t.resources);

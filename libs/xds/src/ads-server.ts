@@ -229,7 +229,9 @@ class SotwStream extends StreamBase<DiscoveryRequest, DiscoveryResponse> {
   readonly protocol = 'sotw' as const;
 
   protected handle(req: DiscoveryRequest, typeUrl: string, state: TypeStatus, first: boolean): void {
-    const nonce = req.responseNonce ?? '';
+    // A nonce on a type this stream never answered comes from an earlier
+    // stream (a reconnecting client): treat the request as a first request.
+    const nonce = state.sentNonce === undefined ? '' : (req.responseNonce ?? '');
     if (nonce) {
       // A response we have since superseded: the client will answer the newer
       // one too, so acting on this would act on stale state.

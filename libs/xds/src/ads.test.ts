@@ -237,6 +237,14 @@ describe('ADS server and client (SotW, real gRPC on 127.0.0.1)', () => {
     assert.equal(status.ackedVersion, 'v2');
     assert.equal(status.lastError, undefined);
     assert.equal(responses.length, 2, 'no response to the stale request');
+
+    // A reconnecting client may carry a nonce from its previous stream: it still gets an answer.
+    const again = raw.makeBidiStreamRequest<any, DiscoveryResponse>(ADS_METHODS.sotw, adsCodecs.encodeRequest, adsCodecs.decodeResponse);
+    after(() => again.cancel());
+    again.on('error', () => {});
+    const got = new Promise<DiscoveryResponse>((resolve) => again.once('data', resolve));
+    again.write({ node: NODE, typeUrl: TYPE_URLS.cluster, versionInfo: 'v2', responseNonce: '7', resourceNames: [] });
+    assert.equal((await got).versionInfo, 'v2');
   });
 });
 
