@@ -21,6 +21,9 @@ COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --no-audit --no-fund
 COPY . .
 RUN npx nx run @mesh/galley:build --excludeTaskDependencies --outputStyle=static
+# Data files the libraries export (e.g. libs/ca-client/proto/ca.proto): the
+# bundle holds their code, not these, and finds them through node_modules/@mesh.
+RUN node deploy/images/collect-assets.mjs /assets
 
 # Stage 2: the runtime — the bundle plus only the production dependencies of
 # @mesh/galley (npm ci --omit=dev -w: no dev tools, no other app's packages).
@@ -30,6 +33,7 @@ WORKDIR /app
 ENV NODE_ENV=production NODE_OPTIONS=--enable-source-maps
 COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --omit=dev --workspace apps/galley --no-audit --no-fund --ignore-scripts
+COPY --from=build /assets/ ./
 COPY --from=build /src/apps/galley/dist/ apps/galley/dist/
 RUN groupadd --system --gid 10001 mesh \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mesh

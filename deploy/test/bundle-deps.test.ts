@@ -1,15 +1,19 @@
 // Each image runs apps/<app>/dist/main.js on top of `npm ci --omit=dev -w
-// apps/<app>`. A bundle whose external import does not resolve there (or
-// resolves to another version than the library was written against) builds
-// fine and crashes at start in the cluster. This bundles every app as
-// tools/build-app.mjs does and checks each external import against the
-// lockfile.
-import { describe, it } from 'node:test';
+// apps/<app>` and the libraries' exported data files (collect-assets.mjs). A
+// bundle whose external import does not resolve there (or resolves to another
+// version than the library was written against), or that looks up a file the
+// image lacks, builds fine and crashes at start in the cluster. This bundles
+// every app as tools/build-app.mjs does and checks each external import, and
+// each package path resolved at run time (require.resolve,
+// import.meta.resolve), against the lockfile and the image's files.
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
-import { APPS, REPO_ROOT } from './load.ts';
+import { APPS, DEPLOY_DIR, REPO_ROOT } from './load.ts';
 import { bundleProblems, packageName, productionClosure, resolveFrom, type ExternalImport, type Lockfile } from './bundle-resolution.ts';
 
 /** tools/build-app.mjs's rule: bundle @mesh/* libraries, leave every other bare import external. */
@@ -19,6 +23,15 @@ const externals: Plugin = {
     b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mesh/') ? undefined : { path: args.path, external: true }));
   },
 };
+
+/** Package paths the bundled sources resolve at run time: require.resolve('x/...') and import.meta.resolve('x/...'). */
+function runtimeResolutions(files: string[]): ExternalImport[] {
+  return files
+    .filter((f) => !f.includes('node_modules/'))
+    .flatMap((importer) =>
+      [...readFileSync(path.join(REPO_ROOT, importer), 'utf8').matchAll(/\b(?:require|import\.meta)\.resolve\(\s*['"]([^'"./][^'"]*)['"]/g)].map((m) => ({ importer, specifier: m[1] })),
+    );
+}
 
 async function externalImports(app: string): Promise<ExternalImport[]> {
   const result = await build({
@@ -33,9 +46,19 @@ async function externalImports(app: string): Promise<ExternalImport[]> {
     logLevel: 'silent',
     plugins: [externals],
   });
-  return Object.entries(result.metafile.inputs).flatMap(([importer, input]) =>
-    input.imports.filter((i) => i.external).map((i) => ({ importer, specifier: i.path })),
-  );
+  const inputs = result.metafile.inputs;
+  const imports = Object.entries(inputs).flatMap(([importer, input]) => input.imports.filter((i) => i.external).map((i) => ({ importer, specifier: i.path })));
+  return [...imports, ...runtimeResolutions(Object.keys(inputs))];
+}
+
+/** The file a workspace package's exported subpath (`@mesh/ca-client/proto/ca.proto`) names, repo-relative. */
+function exportedFile(lock: Lockfile, specifier: string): string | undefined {
+  const name = packageName(specifier);
+  const dir = resolveFrom(lock, '', name);
+  if (!dir || dir.includes('node_modules/')) return undefined;
+  const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, dir, 'package.json'), 'utf8'));
+  const target = pkg.exports?.['.' + specifier.slice(name.length)];
+  return typeof target === 'string' ? path.posix.join(dir, target) : undefined;
 }
 
 describe('resolution rules (a lockfile made for the purpose)', () => {
@@ -80,10 +103,33 @@ describe('resolution rules (a lockfile made for the purpose)', () => {
 
 describe("every app's bundle, in its image", () => {
   const lock = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package-lock.json'), 'utf8')) as Lockfile;
+  let assets: string;
+  before(() => {
+    assets = mkdtempSync(path.join(os.tmpdir(), 'assets-'));
+    const res = spawnSync(process.execPath, [path.join(DEPLOY_DIR, 'images/collect-assets.mjs'), assets], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+  });
+  after(() => rmSync(assets, { recursive: true, force: true }));
+
   for (const app of APPS) {
     it(`${app}: every external import resolves from apps/${app}/dist to the version its library uses, and is installed`, async () => {
       const imports = await externalImports(app);
       assert.deepEqual(bundleProblems(lock, app, imports), []);
     });
+
+    it(`${app}: every @mesh/* file it resolves at run time is copied into the image`, async () => {
+      const wanted = (await externalImports(app)).filter((i) => i.specifier.startsWith('@mesh/') && packageName(i.specifier) !== i.specifier);
+      for (const { importer, specifier } of wanted) {
+        const file = exportedFile(lock, specifier);
+        assert.ok(file, `${importer} resolves ${specifier}, which its package does not export`);
+        assert.ok(existsSync(path.join(assets, file)), `${importer} resolves ${specifier} (${file}) at run time, but collect-assets.mjs does not copy it into the image`);
+      }
+    });
   }
+
+  it('the check sees run-time lookups: the CA client finds its proto through the package name', async () => {
+    const resolved = (await externalImports('citadel')).map((i) => i.specifier);
+    assert.ok(resolved.includes('@mesh/ca-client/proto/ca.proto'), `citadel's bundle resolves: ${resolved.join(', ')}`);
+    assert.ok(existsSync(path.join(assets, 'libs/ca-client/proto/ca.proto')));
+  });
 });

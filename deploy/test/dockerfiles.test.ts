@@ -116,6 +116,8 @@ describe('container images', () => {
         );
         const copies = all(runtime, 'COPY').map((i) => i.args);
         assert.ok(copies.some((c) => c.startsWith(`--from=${build.name} `) && c.includes(`apps/${app}/dist/`)), 'the runtime stage copies the bundle from the build stage');
+        assert.ok(runs(build).some((r) => r.includes('collect-assets.mjs /assets')), "the build stage collects the libraries' exported data files");
+        assert.ok(copies.includes(`--from=${build.name} /assets/ ./`), 'the runtime stage copies them to their paths');
         const iptables = runs(runtime).some((r) => /apt-get install .*\biptables\b/.test(r));
         assert.equal(iptables, app === 'proxy', app === 'proxy' ? 'the proxy image needs iptables for `proxy init`' : 'only the proxy image carries iptables');
       });
@@ -145,6 +147,31 @@ describe('container images', () => {
   it('the intended .dockerignore keeps node_modules, dist and the git history out of the context', () => {
     const rules = readFileSync(path.join(IMAGES_DIR, 'dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     for (const r of ['**/node_modules', '**/dist', '.git']) assert.ok(rules.includes(r), `dockerignore lacks ${r}`);
+  });
+});
+
+describe('collect-assets.mjs', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'assets-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const script = path.join(IMAGES_DIR, 'collect-assets.mjs');
+
+  it("copies the workspace packages' exported data files at their paths, and no code", () => {
+    const out = path.join(tmp, 'out');
+    const res = spawnSync(process.execPath, [script, out], { cwd: REPO_ROOT, encoding: 'utf8' });
+    assert.equal(res.status, 0, res.stderr);
+    assert.equal(readFileSync(path.join(out, 'libs/ca-client/proto/ca.proto'), 'utf8'), readFileSync(path.join(REPO_ROOT, 'libs/ca-client/proto/ca.proto'), 'utf8'));
+    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [e.name]));
+    assert.deepEqual(files(out).filter((f) => /\.(ts|js|mjs)$/.test(f)), []);
+  });
+
+  it('fails, naming the package, when an exported file does not exist', () => {
+    const repo = path.join(tmp, 'broken');
+    mkdirSync(path.join(repo, 'libs/a'), { recursive: true });
+    writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'x', workspaces: ['libs/*'] }));
+    writeFileSync(path.join(repo, 'libs/a/package.json'), JSON.stringify({ name: 'a', exports: { '.': './src/index.ts', './data.proto': './data.proto' } }));
+    const res = spawnSync(process.execPath, [script, path.join(tmp, 'broken-out')], { cwd: repo, encoding: 'utf8' });
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /libs\/a\/package\.json exports \.\/data\.proto, which does not exist/);
   });
 });
 
