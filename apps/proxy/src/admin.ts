@@ -4,7 +4,7 @@
 // Process metrics from @mesh/telemetry are merged into /stats/prometheus.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { registry } from '@mesh/telemetry';
+import { collectProcessMetrics, registry } from '@mesh/telemetry';
 import type { Proxy } from './proxy.ts';
 
 export interface SidePorts {
@@ -56,6 +56,7 @@ function readiness(proxy: Proxy, send: Send): void {
 }
 
 export async function startSidePorts(proxy: Proxy, options: SidePortOptions): Promise<SidePorts> {
+  collectProcessMetrics();
   const json = (send: Send, value: unknown) => send(200, JSON.stringify(value, null, 2) + '\n', 'application/json');
   const admin = await serve(options.adminHost, options.adminPort, async (url, req, send) => {
     switch (url.pathname) {

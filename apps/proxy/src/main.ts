@@ -63,7 +63,7 @@ async function run(): Promise<void> {
     const drainMs = flags.drainSeconds * 1000;
     const proxy = new Proxy({ log, identity: identityOf(node), accessLog: flags.accessLog || level === 'debug', drainTimeoutMs: drainMs, node });
 
-    let client: AdsClient | undefined;
+    let client: AdsClient | undefined = undefined;
     let shuttingDown: Promise<void> | undefined;
     const shutdown = (reason: string) => {
       shuttingDown ??= (async () => {

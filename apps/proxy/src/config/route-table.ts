@@ -6,7 +6,7 @@
 // the route configuration's name and the field path in the message.
 import { readFileSync } from 'node:fs';
 import { FAULT_FILTER, FaultConfig, type HttpFaultConfig } from './fault-config.ts';
-import { HeaderMutation, type HeaderValueOptionConfig } from './header-mutation.ts';
+import { HeaderMutation } from './header-mutation.ts';
 import { HeaderMatcher, QueryParameterMatcher, parseQuery, type RequestHead } from './matchers.ts';
 import { anyTypeName, durationMs, fractionalPercent, invalid, wrapped, type DurationLike } from './proto-values.ts';
 import { compileFullMatch, compileSearch, translateSubstitution } from './regex.ts';

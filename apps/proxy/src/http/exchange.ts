@@ -585,6 +585,13 @@ export class Exchange implements RequestHead {
       if (typeof v === 'string') out.push(name, v);
       else for (let i = 0; i < v.length; i++) out.push(name, v[i]);
     }
+    const connection = headers.connection;
+    if (typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close') {
+      for (const token of connection.split(',')) {
+        const t = token.trim().toLowerCase();
+        if (t && t !== 'keep-alive' && t !== 'close') removeHeader(out, t);
+      }
+    }
     out.push('x-envoy-upstream-service-time', String(this.upstreamServiceTime));
     const server = headers.server;
     if (server !== undefined && hcm.serverHeader !== 'OVERWRITE') out.push('server', typeof server === 'string' ? server : server[0]);

@@ -1,0 +1,58 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SnapshotCompiler, TYPE_URLS, snapshotFromResources } from './snapshot-compiler.ts';
+import { edsCluster, httpListener, routeConfig, vhost } from '../test-fixtures.ts';
+
+describe('validation (what the proxy NACKs)', () => {
+  const compiler = new SnapshotCompiler();
+
+  it('accepts what pilot sends', () => {
+    compiler.validate(TYPE_URLS.listener, [httpListener('l', 8080, 'r')]);
+    compiler.validate(TYPE_URLS.route, [routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'c' } }])])]);
+    compiler.validate(TYPE_URLS.cluster, [edsCluster('c'), { name: 'PassthroughCluster', type: 'ORIGINAL_DST', lbPolicy: 'CLUSTER_PROVIDED', originalDstLbConfig: { useHttpHeader: true } }]);
+  });
+
+  it('names every bad resource and field in one error', () => {
+    assert.throws(
+      () =>
+        compiler.validate(TYPE_URLS.route, [
+          routeConfig('good', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'c' } }])]),
+          routeConfig('bad-regex', [vhost('v', ['*'], [{ match: { safeRegex: { regex: '[' } }, route: { cluster: 'c' } }])]),
+          routeConfig('no-cluster', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: {} }])]),
+        ]),
+      (err: Error) => {
+        assert.match(err.message, /RouteConfiguration bad-regex: virtualHosts\[0\] \(v\)\.routes\[0\]\.match\.safeRegex\.regex/);
+        assert.match(err.message, /RouteConfiguration no-cluster: virtualHosts\[0\] \(v\)\.routes\[0\]\.route: a route action needs cluster/);
+        assert.doesNotMatch(err.message, /good/);
+        return true;
+      },
+    );
+  });
+
+  it('rejects an HTTP filter it would have to ignore, unless it is optional', () => {
+    const withRbac = (optional: boolean) => {
+      const l = httpListener('l', 8080, 'r');
+      const hcm = l.filterChains[0].filters[0].typedConfig;
+      hcm.httpFilters = [{ name: 'envoy.filters.http.rbac', isOptional: optional, typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC' } }, ...hcm.httpFilters];
+      return l;
+    };
+    assert.throws(() => compiler.validate(TYPE_URLS.listener, [withRbac(false)]), /Listener l\.filterChains\[0\]\.filters\[0\]\.typedConfig\.httpFilters\[0\]: unsupported HTTP filter envoy\.filters\.http\.rbac/);
+    compiler.validate(TYPE_URLS.listener, [withRbac(true)]);
+  });
+
+  it('leaves proxyless api listeners unbound instead of rejecting them', () => {
+    const out = compiler.compile(snapshotFromResources({ listeners: [{ name: 'svc:80', apiListener: { apiListener: {} } }] }));
+    assert.equal(out.errors.length, 0);
+    assert.equal(out.listeners.get('svc:80')!.kind, 'none');
+  });
+
+  it('reuses compiled route tables while their content is unchanged', () => {
+    const r = routeConfig('r', [vhost('v', ['*'], [{ match: { prefix: '/' }, route: { cluster: 'c' } }])]);
+    const first = compiler.compile(snapshotFromResources({ routes: [r] })).routes.get('r');
+    const second = compiler.compile(snapshotFromResources({ routes: [structuredClone(r)] })).routes.get('r');
+    assert.equal(first, second);
+    const changed = structuredClone(r);
+    changed.virtualHosts[0].domains = ['x'];
+    assert.notEqual(compiler.compile(snapshotFromResources({ routes: [changed] })).routes.get('r'), first);
+  });
+});
