@@ -1,0 +1,28 @@
+// Galley's flags and environment variables (see README.md for the table).
+import type { FlagSpec } from '@mesh/service';
+
+export const SERVE_FLAGS = {
+  source: { type: 'string', help: 'where config comes from: directory (kubernetes is not implemented yet)', env: 'GALLEY_SOURCE', default: 'directory' },
+  configDir: { type: 'string', help: 'directory of Istio YAML/JSON, watched recursively (required with --source=directory)', env: 'GALLEY_CONFIG_DIR', default: '' },
+  meshConfig: { type: 'string', help: "mesh config file (Istio's `mesh` ConfigMap data, or the ConfigMap itself); defaults when empty", env: 'GALLEY_MESH_CONFIG', default: '' },
+  natsUrl: { type: 'string', help: 'NATS server with JetStream', env: 'NATS_URL', default: 'nats://127.0.0.1:4222' },
+  monitoringHost: { type: 'string', help: 'address the monitoring server binds (0.0.0.0 in a cluster)', env: 'GALLEY_MONITORING_HOST', default: '127.0.0.1' },
+  monitoringPort: { type: 'number', help: 'monitoring port (/metrics, /healthz, /ready, /debug/configz, /debug/rejected)', env: 'GALLEY_MONITORING_PORT', default: 15014 },
+  defaultNamespace: { type: 'string', help: 'namespace of resources whose metadata.namespace is absent', env: 'GALLEY_DEFAULT_NAMESPACE', default: 'default' },
+  strict: { type: 'boolean', help: 'reject resources with unknown fields (otherwise a warning, and the field is dropped)', env: 'GALLEY_STRICT', default: false },
+  debounceMs: { type: 'number', help: 'quiet time after a file change before the directory is rescanned', env: 'GALLEY_DEBOUNCE_MS', default: 100 },
+  resyncSeconds: { type: 'number', help: 'full rescan interval, a safety net for missed file events (0 disables)', env: 'GALLEY_RESYNC_SECONDS', default: 60 },
+  domainSuffix: { type: 'string', help: 'cluster domain suffix for short host names in cross-resource checks', env: 'GALLEY_DOMAIN_SUFFIX', default: 'cluster.local' },
+  // Reserved for the validating admission webhook (a later issue); accepted so
+  // deployment manifests can pass them already, ignored for now.
+  host: { type: 'string', help: 'webhook bind address (webhook not implemented yet: ignored)', env: 'GALLEY_HOST', default: '127.0.0.1' },
+  webhookPort: { type: 'number', help: 'webhook HTTPS port (webhook not implemented yet: ignored)', env: 'GALLEY_WEBHOOK_PORT', default: 9443 },
+  tlsCertFile: { type: 'string', help: 'webhook serving certificate (webhook not implemented yet: ignored)', env: 'GALLEY_TLS_CERT_FILE', default: '' },
+  tlsKeyFile: { type: 'string', help: 'webhook serving key (webhook not implemented yet: ignored)', env: 'GALLEY_TLS_KEY_FILE', default: '' },
+} satisfies Record<string, FlagSpec>;
+
+export const VALIDATE_FLAGS = {
+  strict: { type: 'boolean', help: 'unknown fields are errors, as istioctl validate does (--no-strict: warnings)', default: true },
+  defaultNamespace: { type: 'string', help: 'namespace of resources whose metadata.namespace is absent', default: 'default' },
+  domainSuffix: { type: 'string', help: 'cluster domain suffix for short host names in cross-resource checks', default: 'cluster.local' },
+} satisfies Record<string, FlagSpec>;

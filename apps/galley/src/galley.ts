@@ -1,0 +1,324 @@
+// Galley's running core: take snapshots from a config source, decide what is
+// accepted (reconcile), keep the config and mesh-config buckets equal to it
+// (BucketSync), publish change and rejection events, and say what it did in
+// logs, metrics and debug endpoints.
+import {
+  BUCKETS,
+  ConfigChangedSchema,
+  ConfigRejectedSchema,
+  ConfigResourceSchema,
+  MESH_CONFIG_KEY,
+  MeshConfigSchema,
+  SUBJECTS,
+  connectBus,
+  parseConfigKey,
+  type Bus,
+  type ConfigKind,
+  type ConfigResource,
+  type MeshConfig,
+} from '@mesh/contracts';
+import { analyzeResources, type Finding } from '@mesh/config';
+import { counter, gauge, histogram, type Logger } from '@mesh/telemetry';
+import { BucketSync } from './bucket-sync.ts';
+import { DEFAULT_MESH_CONFIG, readMeshConfig, watchFile } from './mesh-config.ts';
+import { canonicalJson, effectiveState, reconcile, type ReconcileResult, type Rejection } from './reconcile.ts';
+import type { ConfigSource, SourceSnapshot } from './source.ts';
+
+const resourcesGauge = gauge('galley_config_resources', 'Resources in the last scan by state (accepted, rejected, ignored)', ['state']);
+const originErrors = gauge('galley_config_file_errors', 'Files (origins) with parts that could not be read in the last scan');
+const rejectionsTotal = counter('galley_config_rejections_total', 'Rejections reported (each new or changed rejection counts once)', ['kind']);
+const scans = counter('galley_config_scans_total', 'Snapshots processed');
+const scanSeconds = histogram('galley_config_reconcile_seconds', 'Time to reconcile a snapshot', [], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);
+const lastScan = gauge('galley_last_scan_timestamp_seconds', 'When the source was last read (unix seconds)');
+
+export interface GalleyOptions {
+  source: ConfigSource;
+  natsUrl: string;
+  log: Logger;
+  /** Mesh config file; defaults when absent. */
+  meshConfigFile?: string;
+  domainSuffix?: string;
+  /** How often the mesh config file is re-read besides file events (0 disables). */
+  meshConfigResyncMs?: number;
+  /** Connection name in NATS. */
+  name?: string;
+}
+
+export interface Galley {
+  /** Resolves once the first complete scan is in NATS. */
+  readonly ready: Promise<void>;
+  configz(): unknown;
+  rejected(): unknown;
+  stop(): Promise<void>;
+}
+
+function describeErrors(r: Rejection): string[] {
+  return r.errors.map((e, i) => `${e.path}: ${e.message} (line ${r.errorLines[i]})`);
+}
+
+export async function startGalley(options: GalleyOptions): Promise<Galley> {
+  const { source, log } = options;
+  let result: ReconcileResult | undefined;
+  let mesh: MeshConfig | undefined = options.meshConfigFile ? undefined : DEFAULT_MESH_CONFIG;
+  let meshError: string[] | undefined;
+  let bus: Bus | undefined;
+  let stopped = false;
+  let firstScan = true;
+  let initialWriteDone = false;
+  // What has been reported, so an unchanged bad file is not reported again at every rescan.
+  const reportedRejections = new Map<string, string>();
+  const reportedWarnings = new Map<string, string>();
+  const reportedOrigins = new Map<string, string>();
+  const reportedFindings = new Map<string, string>();
+  let lastFindings: Finding[] = [];
+  const unpublished = new Map<string, Rejection>();
+
+  let markReady!: () => void;
+  const ready = new Promise<void>((r) => (markReady = r));
+
+  const configSync = new BucketSync<ConfigResource>({
+    bucket: BUCKETS.config,
+    log,
+    open: async () => (await busReady).kv(BUCKETS.config, ConfigResourceSchema),
+    desired: (current) => (result ? effectiveState(result, current) : undefined),
+    onWrite: (op, key, revision, value) => {
+      const k = parseConfigKey(key);
+      const id = k ? `${k.kind} ${k.namespace}/${k.name}` : key;
+      // The first pass writes everything: one summary line then, a line per change afterwards.
+      const level = initialWriteDone ? 'info' : 'debug';
+      if (op === 'put') log[level](`applied ${id}`, { resource: id, file: value?.source, revision });
+      else log[level](`removed ${id}`, { resource: id, revision });
+      if (k && bus) {
+        bus.publish(SUBJECTS.configChanged, ConfigChangedSchema, { op, kind: k.kind as ConfigKind, namespace: k.namespace, name: k.name, revision });
+      }
+    },
+    onSynced: ({ puts, deletes }) => {
+      if (!result) return;
+      if (!initialWriteDone) {
+        initialWriteDone = true;
+        log.info(`config in NATS: ${configSync.current?.size ?? 0} resources (${puts} written, ${deletes} removed, the rest unchanged)`, {
+          resources: configSync.current?.size,
+          written: puts,
+          removed: deletes,
+        });
+      }
+      markReady();
+    },
+  });
+
+  const meshSync = new BucketSync<MeshConfig>({
+    bucket: BUCKETS.meshConfig,
+    log,
+    open: async () => (await busReady).kv(BUCKETS.meshConfig, MeshConfigSchema),
+    desired: () => (mesh ? new Map([[MESH_CONFIG_KEY, mesh]]) : undefined),
+    onWrite: (op, _key, revision) => log.info(op === 'put' ? 'mesh config written' : 'mesh config removed', { revision }),
+  });
+
+  const busReady = (async () => {
+    const b = await connectBus({ servers: options.natsUrl, name: options.name ?? 'galley', log });
+    if (stopped) {
+      await b.close();
+      throw new Error('stopped');
+    }
+    bus = b;
+    void (async () => {
+      for await (const s of b.nc.status()) {
+        if (s.type === 'reconnect') {
+          // The server may have lost its state: re-read both buckets and write what differs.
+          configSync.markStale();
+          meshSync.markStale();
+        }
+      }
+    })();
+    flushRejections();
+    return b;
+  })();
+  busReady.catch(() => {});
+
+  function flushRejections(): void {
+    if (!bus) return;
+    for (const r of unpublished.values()) {
+      bus.publish(SUBJECTS.configRejected, ConfigRejectedSchema, {
+        kind: r.kind,
+        namespace: r.namespace,
+        name: r.name,
+        source: r.origin,
+        errors: r.errors,
+        time: new Date().toISOString(),
+      });
+    }
+    unpublished.clear();
+  }
+
+  function report(res: ReconcileResult): void {
+    const seenRejections = new Set<string>();
+    for (const r of res.rejections) {
+      const sig = canonicalJson({ origin: r.origin, errors: r.errors });
+      const reportKey = `${r.key}|${r.origin}`;
+      seenRejections.add(reportKey);
+      if (reportedRejections.get(reportKey) === sig) continue;
+      reportedRejections.set(reportKey, sig);
+      const current = configSync.current;
+      const kept = r.duplicateOf
+        ? `the definition in ${r.duplicateOf} stays in effect`
+        : !current
+          ? 'the last accepted version (if any) stays in effect'
+          : current.has(r.key)
+            ? 'keeping the last accepted version'
+            : 'not applied (no earlier version was accepted)';
+      log.warn(`rejected ${r.id} from ${r.origin}:${r.line}: ${r.errors[0]?.message ?? ''}; ${kept}`, {
+        file: r.origin,
+        line: r.line,
+        resource: r.id,
+        errors: describeErrors(r),
+      });
+      rejectionsTotal.inc({ kind: r.kind });
+      unpublished.set(reportKey, r);
+    }
+    for (const key of [...reportedRejections.keys()]) {
+      if (seenRejections.has(key)) continue;
+      reportedRejections.delete(key);
+      const [configKeyPart, origin] = key.split('|');
+      const k = parseConfigKey(configKeyPart);
+      if (k && res.desired.get(configKeyPart)?.origin === origin) log.info(`${k.kind} ${k.namespace}/${k.name} is valid again`, { file: origin });
+    }
+
+    const seenWarnings = new Set<string>();
+    for (const entry of res.desired.values()) {
+      if (!entry.warnings.length) continue;
+      const sig = canonicalJson(entry.warnings);
+      seenWarnings.add(entry.key);
+      if (reportedWarnings.get(entry.key) === sig) continue;
+      reportedWarnings.set(entry.key, sig);
+      log.warn(`accepted ${entry.id} with warnings`, { file: entry.origin, line: entry.line, resource: entry.id, warnings: entry.warnings.map((w) => `${w.path}: ${w.message}`) });
+    }
+    for (const key of [...reportedWarnings.keys()]) if (!seenWarnings.has(key)) reportedWarnings.delete(key);
+
+    const seenOrigins = new Set<string>();
+    for (const p of res.originProblems) {
+      seenOrigins.add(p.origin);
+      const sig = canonicalJson(p.errors);
+      if (reportedOrigins.get(p.origin) === sig) continue;
+      reportedOrigins.set(p.origin, sig);
+      log.warn(`cannot parse ${p.origin}; the resources it defined before stay in effect`, { file: p.origin, errors: p.errors });
+    }
+    for (const o of [...reportedOrigins.keys()]) {
+      if (seenOrigins.has(o)) continue;
+      reportedOrigins.delete(o);
+      log.info(`${o} parses again`, { file: o });
+    }
+
+    const findings: Finding[] = analyzeResources([...res.desired.values()].map((e) => e.resource as never), { domainSuffix: options.domainSuffix });
+    lastFindings = findings;
+    const byResource = new Map<string, Finding[]>();
+    for (const f of findings) byResource.set(f.resource, [...(byResource.get(f.resource) ?? []), f]);
+    for (const [resource, list] of byResource) {
+      const sig = canonicalJson(list.map((f) => [f.path, f.message]));
+      if (reportedFindings.get(resource) === sig) continue;
+      reportedFindings.set(resource, sig);
+      log.warn(`analysis: ${resource}: ${list[0].path}: ${list[0].message}${list.length > 1 ? ` (and ${list.length - 1} more)` : ''}`, {
+        file: list[0].source,
+        resource,
+        findings: list.map((f) => `${f.path}: ${f.message}`),
+      });
+    }
+    for (const resource of [...reportedFindings.keys()]) if (!byResource.has(resource)) reportedFindings.delete(resource);
+    flushRejections();
+  }
+
+  const onSnapshot = (snapshot: SourceSnapshot) => {
+    const end = scanSeconds.startTimer();
+    const res = reconcile(snapshot);
+    end();
+    scans.inc();
+    lastScan.set(snapshot.takenAt / 1000);
+    resourcesGauge.set({ state: 'accepted' }, res.desired.size);
+    resourcesGauge.set({ state: 'rejected' }, res.rejections.length);
+    resourcesGauge.set({ state: 'ignored' }, res.ignored);
+    originErrors.set(res.originProblems.length);
+    result = res;
+    if (firstScan) {
+      firstScan = false;
+      log.info(`accepted ${res.desired.size} resources (${res.rejections.length} rejected)`, {
+        accepted: res.desired.size,
+        rejected: res.rejections.length,
+        ignored: res.ignored,
+        files: res.origins,
+        unparseableFiles: res.originProblems.length,
+      });
+    }
+    report(res);
+    configSync.trigger();
+  };
+
+  const loadMesh = async () => {
+    if (!options.meshConfigFile) return;
+    const r = await readMeshConfig(options.meshConfigFile);
+    if ('errors' in r) {
+      const sig = r.errors.join('\n');
+      if (meshError?.join('\n') !== sig) {
+        log.warn(`rejected mesh config ${options.meshConfigFile}; ${mesh ? 'keeping the last accepted one' : 'the mesh config in NATS (if any) stays'}`, { file: options.meshConfigFile, errors: r.errors });
+      }
+      meshError = r.errors;
+      return;
+    }
+    if (meshError) log.info('mesh config is valid again', { file: options.meshConfigFile });
+    meshError = undefined;
+    if (!mesh || canonicalJson(mesh) !== canonicalJson(r.config)) log.info('mesh config loaded', { file: options.meshConfigFile, trustDomain: r.config.trustDomain });
+    mesh = r.config;
+    meshSync.trigger();
+  };
+
+  let unwatchMesh: (() => void) | undefined;
+  let meshTimer: NodeJS.Timeout | undefined;
+  if (options.meshConfigFile) {
+    await loadMesh();
+    unwatchMesh = watchFile(options.meshConfigFile, () => void loadMesh());
+    const every = options.meshConfigResyncMs ?? 60_000;
+    if (every > 0) {
+      meshTimer = setInterval(() => void loadMesh(), every);
+      meshTimer.unref();
+    }
+  }
+  meshSync.trigger();
+
+  log.info(`reading config from ${source.description}`, { source: source.description, nats: options.natsUrl, meshConfig: options.meshConfigFile || '(defaults)' });
+  await source.start(onSnapshot);
+
+  return {
+    ready,
+    configz: () => {
+      const current = configSync.current;
+      const state = current ?? (result ? effectiveState(result, new Map()) : new Map<string, ConfigResource>());
+      return {
+        synced: configSync.synced && !configSync.lastError,
+        lastSyncAt: configSync.lastSyncAt?.toISOString(),
+        lastError: configSync.lastError,
+        meshConfig: mesh ?? null,
+        count: state.size,
+        resources: [...state.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, resource]) => ({ key, ...resource })),
+      };
+    },
+    rejected: () => ({
+      rejected: (result?.rejections ?? []).map((r) => ({
+        resource: r.id,
+        file: r.origin,
+        line: r.line,
+        errors: r.errors.map((e, i) => ({ ...e, line: r.errorLines[i] })),
+        inEffect: r.duplicateOf ? `definition in ${r.duplicateOf}` : configSync.current?.has(r.key) ? 'last accepted version' : 'none',
+      })),
+      unparseableFiles: result?.originProblems ?? [],
+      meshConfigErrors: meshError ?? [],
+      analysis: lastFindings,
+    }),
+    stop: async () => {
+      stopped = true;
+      await source.stop();
+      configSync.stop();
+      meshSync.stop();
+      unwatchMesh?.();
+      clearInterval(meshTimer);
+      if (bus) await bus.close();
+    },
+  };
+}
