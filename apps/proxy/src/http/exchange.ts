@@ -5,9 +5,9 @@
 // retries. This is the hot path: one Exchange object and one Attempt object
 // per request, no closures, no regexes built, nothing logged unless enabled.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Dispatcher } from 'undici';
+import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import { getHeader, removeHeader, setHeader, type HeaderContext, type HeaderMutation } from '../config/header-mutation.ts';
 import type { RequestHead } from '../config/matchers.ts';
 import { stripPort, type ForwardAction, type Route, type RouteTable, type VirtualHost, type WeightedTarget } from '../config/route-table.ts';
@@ -178,8 +178,8 @@ export class Exchange implements RequestHead {
   scheme: string;
   headers: Record<string, string | string[] | undefined>;
 
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly req: DownstreamRequest;
+  readonly res: DownstreamResponse;
   readonly ctx: ExchangeContext;
   readonly cfg: ActiveHttpConfig;
   readonly startedAt: number;
@@ -212,7 +212,7 @@ export class Exchange implements RequestHead {
   onDrain: (() => void) | undefined = undefined;
   done = false;
 
-  constructor(ctx: ExchangeContext, cfg: ActiveHttpConfig, req: IncomingMessage, res: ServerResponse) {
+  constructor(ctx: ExchangeContext, cfg: ActiveHttpConfig, req: DownstreamRequest, res: DownstreamResponse) {
     this.ctx = ctx;
     this.cfg = cfg;
     this.req = req;
@@ -362,11 +362,10 @@ export class Exchange implements RequestHead {
     cstats.rqActive++;
     this.buildUpstreamRequest(action);
 
-    const h = this.headers;
-    const hasBody = h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
+    const stream = this.req.body();
     // undici destroys a stream body when an attempt fails; an iterator that does not destroy
-    // the request on return keeps the downstream connection alive for the error reply.
-    if (hasBody) this.body = action.retry !== undefined || action.mirrors.length > 0 ? new ReplayableBody(this.req, REPLAY_LIMIT) : this.req.iterator({ destroyOnReturn: false });
+    // the stream on return keeps the downstream connection alive for the error reply.
+    if (stream !== null) this.body = action.retry !== undefined || action.mirrors.length > 0 ? new ReplayableBody(stream, REPLAY_LIMIT) : stream.iterator({ destroyOnReturn: false });
     if (action.timeoutMs > 0) this.routeTimer = setTimeout(onRouteTimeout, action.timeoutMs, this);
     if (action.mirrors.length > 0) this.mirror(action);
     this.startAttempt();

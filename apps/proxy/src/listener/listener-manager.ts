@@ -4,13 +4,13 @@
 // listener whose address or kind changed, or that disappeared, stops
 // accepting and drains: its responses carry `connection: close`, idle
 // connections close, and whatever is left after the drain time is cut.
-import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from '@mesh/telemetry';
 import type { ListenerSpec } from '../config/listener-config.ts';
 import { RouteTable } from '../config/route-table.ts';
 import { accessLogSink, type AccessLogSink } from '../http/access-log.ts';
 import { Exchange, onDownstreamSocketClose, type ActiveHttpConfig, type ExchangeContext } from '../http/exchange.ts';
+import { H1Server } from '../http/h1-server.ts';
 import type { ClusterManager } from '../upstream/cluster-manager.ts';
 import type { StatsStore } from '../stats.ts';
 import { TcpProxy } from './tcp-proxy.ts';
@@ -48,7 +48,8 @@ export class ActiveListener implements ExchangeContext {
   spec: ListenerSpec;
   active: ActiveHttpConfig | undefined = undefined;
   tcp: TcpProxy | undefined = undefined;
-  readonly server: http.Server | net.Server;
+  readonly server: net.Server;
+  readonly h1: H1Server | undefined;
   readonly connections = new Set<Socket>();
   state: 'binding' | 'bound' | 'failed' | 'closed' = 'binding';
   error: string | undefined = undefined;
@@ -68,11 +69,10 @@ export class ActiveListener implements ExchangeContext {
     if (spec.kind === 'tcp') {
       this.tcp = new TcpProxy(spec.tcp!, deps.clusters, deps.log, deps.random);
       this.server = net.createServer({ noDelay: true }, (socket) => this.tcp!.handle(socket));
+      this.h1 = undefined;
     } else {
-      const server = http.createServer({ noDelay: true, requestTimeout: 0, maxHeaderSize: 60 * 1024 }, (req, res) => {
-        new Exchange(this, this.active!, req, res).start();
-      });
-      this.server = server;
+      this.h1 = new H1Server((req, res) => new Exchange(this, this.active!, req, res).start());
+      this.server = this.h1.net;
     }
     this.update(spec, routes);
     this.server.on('connection', (socket: ListenerSocket) => {
@@ -106,10 +106,9 @@ export class ActiveListener implements ExchangeContext {
         previous.stats.cxActive -= this.connections.size;
         stats.cxActive += this.connections.size;
       }
-      const server = this.server as http.Server;
-      server.keepAliveTimeout = Math.min(hcm.idleTimeoutMs || 300_000, 300_000);
-      server.requestTimeout = hcm.requestTimeoutMs;
-      server.maxRequestsPerSocket = hcm.maxRequestsPerConnection || 0;
+      const h1 = this.h1!;
+      h1.keepAliveTimeoutMs = Math.min(hcm.idleTimeoutMs || 300_000, 300_000);
+      h1.maxRequestsPerConnection = hcm.maxRequestsPerConnection;
     } else if (spec.kind === 'tcp') {
       this.tcp!.spec = spec.tcp!;
     }
@@ -152,13 +151,13 @@ export class ActiveListener implements ExchangeContext {
     this.draining = true;
     clearTimeout(this.#retryTimer);
     if (wasBound) this.server.close();
-    const http1 = this.server instanceof http.Server ? this.server : undefined;
-    http1?.closeIdleConnections();
+    const h1 = this.h1;
+    h1?.drain();
     if (this.connections.size > 0) {
       await new Promise<void>((resolve) => {
         const deadline = setTimeout(done, timeoutMs);
         // Keep-alive connections that finish their last response become idle: close them as they do.
-        const sweep = setInterval(() => http1?.closeIdleConnections(), 100);
+        const sweep = setInterval(() => h1?.closeIdleConnections(), 100);
         this.onEmpty = done;
         function done() {
           clearTimeout(deadline);
