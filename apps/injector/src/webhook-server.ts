@@ -27,7 +27,7 @@ export interface WebhookServer {
 
 export async function startWebhookServer(o: WebhookServerOptions): Promise<WebhookServer> {
   const maxBody = o.maxBodyBytes ?? 3 * 1024 * 1024;
-  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, keepAlive: true }, (req, res) => {
+  const server = https.createServer({ cert: o.tls.cert, key: o.tls.key, keepAlive: true, noDelay: true }, (req, res) => {
     const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
       res.end(body);
