@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEPLOY_DIR, argValue, containerPort, get, ofKind, podSpec, selects, workloads, type K8sObject } from './load.ts';
@@ -163,4 +163,57 @@ describe('webhook serving certificates', () => {
       assert.ok(cert.spec.dnsNames.includes(`${deployment}.istio-system.svc`));
     });
   }
+});
+
+describe('webhook-certs.sh against a cluster (a recording kubectl)', () => {
+  let dir: string;
+  let calls: string[][];
+  let patch: K8sObject;
+  const oldCa = '-----BEGIN CERTIFICATE-----\nT0xEQ0E=\n-----END CERTIFICATE-----\n';
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'webhook-certs-kubectl-'));
+    // Answers the reads the script makes (webhook names, current caBundle), records every call.
+    writeFileSync(
+      path.join(dir, 'kubectl'),
+      `#!/usr/bin/env bash
+printf '%s\\0' "$@" >> "${dir}/calls"; printf '\\n' >> "${dir}/calls"
+case "$*" in
+  *"range .webhooks"*) printf 'rev.namespace.sidecar-injector.istio.io\\nnamespace.sidecar-injector.istio.io\\n' ;;
+  *"caBundle"*) printf '%s' "$(printf '%b' '${oldCa.replaceAll('\n', '\\n')}' | base64 -w0)" ;;
+  "create secret tls"*) echo "kind: Secret" ;;
+  "apply -f -") cat > "${dir}/applied.yaml" ;;
+esac
+`,
+    );
+    chmodSync(path.join(dir, 'kubectl'), 0o755);
+    execFileSync('bash', [path.join(DEPLOY_DIR, 'scripts/webhook-certs.sh'), 'injector'], { env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: 'pipe' });
+    calls = readFileSync(path.join(dir, 'calls'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\0').filter(Boolean));
+    const patchCall = calls.find((c) => c[0] === 'patch')!;
+    patch = JSON.parse(patchCall[patchCall.indexOf('-p') + 1]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('trusts the new CA before serving the new certificate, then restarts the injector', () => {
+    const order = calls.map((c) => c.slice(0, 2).join(' '));
+    const at = (prefix: string) => order.findIndex((c) => c.startsWith(prefix));
+    assert.ok(at('patch mutatingwebhookconfiguration') >= 0, order.join('; '));
+    assert.ok(at('patch') < at('apply -f'), 'caBundle first, Secret second');
+    assert.ok(at('apply -f') < calls.findIndex((c) => c.includes('restart')), 'Secret before the restart');
+    const secret = calls.find((c) => c[0] === '-n' && c.includes('secret'))!;
+    assert.ok(secret.includes('istio-sidecar-injector-webhook-certs'), secret.join(' '));
+  });
+
+  it('keeps the previous CA in every webhook\'s caBundle during a rotation', () => {
+    assert.deepEqual(patch.webhooks.map((w: K8sObject) => w.name), ['rev.namespace.sidecar-injector.istio.io', 'namespace.sidecar-injector.istio.io']);
+    for (const w of patch.webhooks) {
+      const bundle = Buffer.from(w.clientConfig.caBundle, 'base64').toString('utf8');
+      const certs = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+      assert.equal(certs.length, 2, 'the new CA and the previous one');
+      assert.ok(bundle.endsWith(oldCa), 'the previous CA stays trusted');
+      assert.notEqual(certs[0], certs[1]);
+    }
+  });
 });
