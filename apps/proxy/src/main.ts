@@ -3,7 +3,7 @@
 // file. Other subcommands (e.g. `init` for iptables) are added to
 // SUBCOMMANDS.
 import { readFileSync } from 'node:fs';
-import { AdsClient } from '@mesh/xds';
+import type { AdsClient } from '@mesh/xds';
 import { runMain, type FlagSpec } from '@mesh/service';
 import { collectProcessMetrics, createLogger, type LogLevel } from '@mesh/telemetry';
 import { startSidePorts } from './admin.ts';
@@ -122,6 +122,8 @@ async function run(): Promise<void> {
       return;
     }
 
+    // Loaded only when talking to pilot: the Envoy protos take a while to load, a static config needs none.
+    const { AdsClient } = await import('@mesh/xds');
     client = new AdsClient({
       target: flags.pilot,
       node,

@@ -6,7 +6,7 @@
 // per request, no closures, no regexes built, nothing logged unless enabled.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Dispatcher } from 'undici';
+import type { H1Controller, H1Handler } from '../upstream/h1-pool.ts';
 import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import { getHeader, removeHeader, setHeader, type HeaderContext, type HeaderMutation } from '../config/header-mutation.ts';
 import type { RequestHead } from '../config/matchers.ts';
@@ -82,9 +82,9 @@ const ACTIVE = 0;
 const ABANDONED = 1;
 
 /** One upstream try: the undici dispatch handler. Callbacks of an abandoned attempt are ignored. */
-class Attempt implements Dispatcher.DispatchHandler {
+class Attempt implements H1Handler {
   state = ACTIVE;
-  controller: Dispatcher.DispatchController | undefined = undefined;
+  controller: H1Controller | undefined = undefined;
   timer: NodeJS.Timeout | undefined = undefined;
   perTryTimedOut = false;
   readonly startedAt: number;
@@ -98,16 +98,16 @@ class Attempt implements Dispatcher.DispatchHandler {
     this.startedAt = performance.now();
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: H1Controller): void {
     this.controller = controller;
     if (this.state !== ACTIVE) controller.abort(new Error('attempt abandoned'));
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[]>): void {
+  onResponseStart(_controller: H1Controller, status: number, headers: Record<string, string | string[]>): void {
     if (this.state === ACTIVE) this.exchange.upstreamResponse(this, status, headers);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: H1Controller, chunk: Buffer): void {
     if (this.state === ACTIVE) this.exchange.upstreamData(controller, chunk);
   }
 
@@ -115,7 +115,7 @@ class Attempt implements Dispatcher.DispatchHandler {
     if (this.state === ACTIVE) this.exchange.upstreamEnd(this);
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: H1Controller, err: Error): void {
     if (this.state === ACTIVE) this.exchange.upstreamError(this, err);
   }
 
@@ -208,7 +208,7 @@ export class Exchange implements RequestHead {
   flags: string = FLAGS.NONE;
   bytesSent = 0;
   upstreamServiceTime = -1;
-  paused: Dispatcher.DispatchController | undefined = undefined;
+  paused: H1Controller | undefined = undefined;
   onDrain: (() => void) | undefined = undefined;
   done = false;
 
@@ -546,8 +546,7 @@ export class Exchange implements RequestHead {
           path: this.upstreamPath,
           method: this.method,
           headers,
-          // undici takes async iterables as bodies; its types only list streams.
-          body: (body === null ? null : body instanceof ReplayableBody ? body.reader() : body) as Dispatcher.DispatchOptions['body'],
+          body: body === null ? null : body instanceof ReplayableBody ? body.reader() : body,
         },
         attempt,
       );
@@ -616,7 +615,7 @@ export class Exchange implements RequestHead {
     if (this.ctx.draining || (this.body !== null && !this.req.complete)) out.push('connection', 'close');
   }
 
-  upstreamData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  upstreamData(controller: H1Controller, chunk: Buffer): void {
     this.bytesSent += chunk.length;
     if (!this.res.write(chunk)) {
       controller.pause();

@@ -171,7 +171,16 @@ export class H1Response implements DownstreamResponse {
     if (this.finished) return false;
     const socket = this.#conn.socket;
     if (!this.headersSent) this.writeHead(200, []);
-    if (this.#head !== null) this.#flushHead(socket);
+    const head = this.#head;
+    if (head !== null && !this.#chunked && !this.#noBody && !this.#conn.corked && chunk.length <= 16 * 1024) {
+      // The common small response: head and body in one buffer, one write, no cork.
+      this.#head = null;
+      const buf = Buffer.allocUnsafe(head.length + chunk.length);
+      buf.write(head, 0, 'latin1');
+      chunk.copy(buf, head.length);
+      return socket.write(buf);
+    }
+    if (head !== null) this.#flushHead(socket);
     if (this.#noBody || chunk.length === 0) return true;
     if (this.#chunked) {
       socket.write(chunk.length.toString(16) + '\r\n', 'latin1');
@@ -186,7 +195,10 @@ export class H1Response implements DownstreamResponse {
     if (!this.headersSent) this.writeHead(200, chunk ? ['content-length', String(chunk.length)] : ['content-length', '0']);
     const socket = this.#conn.socket;
     if (chunk !== undefined && chunk.length > 0) this.write(chunk);
-    else if (this.#head !== null) this.#flushHead(socket);
+    else if (this.#head !== null) {
+      socket.write(this.#head, 'latin1');
+      this.#head = null;
+    }
     if (this.#chunked && !this.#noBody) socket.write('0\r\n\r\n', 'latin1');
     this.finished = true;
     this.#conn.responseDone(this.#close);
@@ -250,14 +262,14 @@ export class H1Connection {
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('error', () => {});
     socket.on('close', () => this.#onClose());
-    socket.setTimeout(server.keepAliveTimeoutMs, () => {
-      if (!this.responding && this.#state === S_HEAD) socket.destroy();
-    });
   }
 
   get idle(): boolean {
     return !this.responding && this.#state === S_HEAD && this.#buf === null;
   }
+
+  /** When this connection last became idle (for the server's keep-alive sweep). */
+  idleSince = Date.now();
 
   #onData(chunk: Buffer): void {
     this.#buf = this.#buf === null ? chunk : Buffer.concat([this.#buf, chunk]);
@@ -481,6 +493,7 @@ export class H1Connection {
   /** The response to the current request is complete. */
   responseDone(close: boolean): void {
     this.responding = false;
+    this.idleSince = Date.now();
     if (close || !this.keepAlive) {
       this.#state = S_CLOSED;
       this.socket.end();
@@ -538,6 +551,7 @@ export class H1Server extends EventEmitter {
   keepAliveTimeoutMs: number;
   maxRequestsPerConnection: number;
   #draining = false;
+  #sweep: NodeJS.Timeout | undefined;
 
   constructor(handler: RequestHandler, options: H1ServerOptions = {}) {
     super();
@@ -549,7 +563,26 @@ export class H1Server extends EventEmitter {
       const conn = new H1Connection(socket, this);
       conn.draining = this.#draining;
       this.connections.add(conn);
+      this.#startSweep();
     });
+    this.net.on('close', () => clearInterval(this.#sweep));
+  }
+
+  /**
+   * Idle keep-alive connections (and ones stuck sending a request head) are
+   * closed by one periodic sweep rather than a timer re-armed on every read.
+   */
+  #startSweep(): void {
+    if (this.#sweep !== undefined) return;
+    this.#sweep = setInterval(() => {
+      const cutoff = Date.now() - this.keepAliveTimeoutMs;
+      for (const c of this.connections) if (!c.responding && c.idleSince < cutoff) c.socket.destroy();
+      if (this.connections.size === 0) {
+        clearInterval(this.#sweep);
+        this.#sweep = undefined;
+      }
+    }, Math.min(1_000, this.keepAliveTimeoutMs));
+    this.#sweep.unref();
   }
 
   address(): AddressInfo {

@@ -2,12 +2,12 @@
 // of the request to another cluster, with the authority suffixed "-shadow"
 // as Envoy does. Its response is read and dropped; it never affects the
 // client's response.
-import type { Dispatcher } from 'undici';
+import type { H1Handler } from '../upstream/h1-pool.ts';
 import { setHeader, getHeader } from '../config/header-mutation.ts';
 import type { Cluster } from '../upstream/cluster.ts';
 import type { ReplayableBody } from './replayable-body.ts';
 
-class ShadowHandler implements Dispatcher.DispatchHandler {
+class ShadowHandler implements H1Handler {
   readonly #release: () => void;
   constructor(release: () => void) {
     this.#release = release;
@@ -44,7 +44,7 @@ export function sendShadow(cluster: Cluster, method: string, path: string, heade
     }
   };
   try {
-    host.pool.dispatch({ path, method, headers: copy, body: (body === null ? null : body.reader()) as Dispatcher.DispatchOptions['body'] }, new ShadowHandler(release));
+    host.pool.dispatch({ path, method, headers: copy, body: body === null ? null : body.reader() }, new ShadowHandler(release));
   } catch {
     release();
   }

@@ -4,8 +4,18 @@
 // requests already sent to it finish).
 import type { PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
+import { H1Pool, type H1DispatchOptions, type H1Handler } from './h1-pool.ts';
 import { healthyStatus, type ClusterSpec, type EndpointSpec } from '../config/cluster-config.ts';
 import type { ClusterStats } from '../stats.ts';
+
+/** What the router needs from a connection pool: undici's Pool and the lean H1Pool both fit. */
+export interface UpstreamPool {
+  dispatch(opts: H1DispatchOptions, handler: H1Handler): boolean;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+  readonly closed: boolean;
+  readonly destroyed: boolean;
+}
 
 export interface PoolSecrets {
   /** PEM material of an SDS secret by name (tls certificate or validation context). */
@@ -31,7 +41,7 @@ export class Host {
   ejections = 0;
   /** Last time a request picked this host (ORIGINAL_DST hosts are swept when idle). */
   lastUsed = 0;
-  #pool: Pool | undefined;
+  #pool: UpstreamPool | undefined;
   #closed = false;
 
   private readonly spec: ClusterSpec;
@@ -61,10 +71,22 @@ export class Host {
     return this.#closed;
   }
 
-  get pool(): Pool {
+  get pool(): UpstreamPool {
     if (this.#pool !== undefined) return this.#pool;
     const spec = this.spec;
     const tls = spec.tls;
+    if (!tls && !spec.http2) {
+      // Plaintext HTTP/1.1, the mesh's common case: the lean pool on the hot path.
+      const h1 = new H1Pool(this.address, this.port, {
+        connections: spec.maxConnections,
+        connectTimeoutMs: spec.connectTimeoutMs,
+        keepAliveTimeoutMs: Math.min(4_000, spec.idleTimeoutMs),
+        maxRequestsPerConnection: spec.maxRequestsPerConnection,
+      });
+      h1.on('connect', () => this.stats.cxTotal++);
+      this.#pool = h1;
+      return h1;
+    }
     const origin = `${tls ? 'https' : 'http'}://${this.key}`;
     const connect: Record<string, unknown> = { timeout: spec.connectTimeoutMs, noDelay: true };
     if (tls) {
@@ -101,8 +123,9 @@ export class Host {
       strictContentLength: false,
     } as Pool.Options);
     pool.on('connect', () => this.stats.cxTotal++);
-    this.#pool = pool;
-    return pool;
+    // undici's dispatch handler contract is the one H1Pool implements.
+    this.#pool = pool as unknown as UpstreamPool;
+    return this.#pool;
   }
 
   /** Stops new requests; in-flight ones finish, then connections close. */
