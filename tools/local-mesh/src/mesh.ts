@@ -140,7 +140,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     mkdirSync(citadelDir, { recursive: true });
 
     progress('starting the control plane: citadel, galley, pilot, injector');
-    launch('citadel', script('citadel'), ['--grpc-port', String(ports.citadelGrpc), '--monitoring-port', String(ports.citadelMonitoring), '--root-dir', citadelDir]);
+    launch('citadel', script('citadel'), ['--ca-port', String(ports.citadelGrpc), '--monitoring-port', String(ports.citadelMonitoring), '--root-dir', citadelDir]);
     launch('galley', script('galley'), ['--config-dir', options.configDir, '--monitoring-port', String(ports.galleyMonitoring)]);
     launch('pilot', script('pilot'), ['--xds-port', String(ports.pilotXds), '--monitoring-port', String(ports.pilotMonitoring)]);
     launch('injector', script('injector'), ['--port', String(ports.injectorWebhook), '--monitoring-port', String(ports.injectorMonitoring)]);
