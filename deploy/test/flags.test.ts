@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { APPS, REPO_ROOT, containers, meshImage, nameOf, workloads, type App, type K8sObject } from './load.ts';
 
-/** Read by every process through @mesh/telemetry, or by Node itself, rather than declared per app. */
-const PROCESS_WIDE_ENV = /^(LOG_LEVEL|NODE_OPTIONS|OTEL_[A-Z_]+)$/;
+/** Read by every process through the shared libraries (@mesh/telemetry, @mesh/contracts) or by Node itself, rather than declared per app. */
+const PROCESS_WIDE_ENV = /^(LOG_LEVEL|NODE_OPTIONS|OTEL_[A-Z_]+|MESH_KV_REPLICAS)$/;
 
 function declared(app: App): { flags: Set<string>; env: Set<string> } {
   const res = spawnSync(process.execPath, [`apps/${app}/src/main.ts`, '--help'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NATS_URL: '' } });

@@ -15,6 +15,12 @@ export interface BusOptions {
   /** Connection name shown by the NATS server (component and instance). */
   name: string;
   log: Logger;
+  /**
+   * How many NATS servers hold each KV bucket this component creates: 1 for a single server (local mode),
+   * 3 for a three-server JetStream cluster so a bucket survives one server restarting. Default: env
+   * MESH_KV_REPLICAS, else 1.
+   */
+  kvReplicas?: number;
 }
 
 export interface Bus {
@@ -43,11 +49,12 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     }
   })();
   const kvm = new Kvm(nc);
+  const replicas = options.kvReplicas ?? (Number(process.env.MESH_KV_REPLICAS) || 1);
 
   return {
     nc,
     async kv(bucket, schema, opts = {}) {
-      const kv = await kvm.create(bucket, { history: opts.history ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
+      const kv = await kvm.create(bucket, { history: opts.history ?? 1, replicas, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
       return new TypedKv(kv, bucket, schema, log);
     },
     publish(subject, schema, message) {
