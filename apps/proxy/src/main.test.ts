@@ -3,14 +3,18 @@
 // real HTTP traffic.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AdsServer, Snapshot, SnapshotCache, TYPE_URLS, type XdsNode } from '@mesh/xds';
+import type { AdsServer, Snapshot, SnapshotCache, XdsNode } from '@mesh/xds';
 import { freePort, startProcess, waitFor, type ManagedProcess } from '@mesh/testing';
 import { edsCluster, endpoints, httpListener, request, routeConfig, startUpstream, testLog, vhost, type Upstream } from './test-fixtures.ts';
 
 const NODE_ID = 'router~127.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local';
 
+// main.ts loads @mesh/xds lazily (its protos are slow to load), so the module-boundary rule wants it lazy here too.
+const xds = await import('@mesh/xds');
+const { TYPE_URLS } = xds;
+
 function gatewaySnapshot(version: string, listenPort: number, cluster: string, ports: Record<string, number>, regex = '/.*'): Snapshot {
-  return Snapshot.build(version, {
+  return xds.Snapshot.build(version, {
     [TYPE_URLS.listener]: [httpListener('0.0.0.0_80', listenPort, 'http.80', { useRemoteAddress: { value: true } })],
     [TYPE_URLS.route]: [routeConfig('http.80', [vhost('bookinfo', ['bookinfo.example', 'bookinfo.example:*'], [{ match: { safeRegex: { regex } }, route: { cluster } }])])],
     [TYPE_URLS.cluster]: Object.keys(ports).map((n) => edsCluster(n)),
@@ -33,8 +37,8 @@ describe('proxy process configured by an ADS server', () => {
   before(async () => {
     v1 = await startUpstream('v1');
     v2 = await startUpstream('v2');
-    cache = new SnapshotCache();
-    server = new AdsServer({ cache, log: testLog, hooks: { onNack: (_s, _t, _v, _n, error) => nacks.push(error), onStreamOpen: (s) => nodes.push(s.node) } });
+    cache = new xds.SnapshotCache();
+    server = new xds.AdsServer({ cache, log: testLog, hooks: { onNack: (_s, _t, _v, _n, error) => nacks.push(error), onStreamOpen: (s) => nodes.push(s.node) } });
     xdsPort = await server.listen('127.0.0.1', 0);
     listenPort = await freePort();
     statusPort = await freePort();
