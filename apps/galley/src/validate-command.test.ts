@@ -1,0 +1,121 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startProcess } from '@mesh/testing';
+import { runValidate } from './validate-command.ts';
+
+const GOOD = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: prod}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: reviews-v1}
+`;
+const BAD = `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: reviews
+  namespace: prod
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+      weight: 50
+    - destination: {host: reviews, subset: v2}
+      weight: 60
+    retries:
+      attempts: 3
+      retryOnn: 5xx
+`;
+
+function dir(files: Record<string, string>): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'galley-validate-'));
+  after(() => rmSync(d, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(d, name)), { recursive: true });
+    writeFileSync(path.join(d, name), text);
+  }
+  return d;
+}
+
+async function run(paths: string[], options: Partial<Parameters<typeof runValidate>[1]> = {}) {
+  const lines: string[] = [];
+  const status = await runValidate(paths, { strict: true, defaultNamespace: 'default', domainSuffix: 'cluster.local', ...options }, (l) => lines.push(l));
+  return { status, lines };
+}
+
+describe('runValidate', () => {
+  it('passes valid files (ignoring non-Istio documents) with status 0', async () => {
+    const d = dir({ 'good.yaml': GOOD });
+    const { status, lines } = await run([path.join(d, 'good.yaml')]);
+    assert.equal(status, 0);
+    assert.deepEqual(lines, ['1 file: 1 valid, 0 invalid, 1 non-Istio document ignored']);
+  });
+
+  it('prints file:line Kind ns/name: path: message for each error and returns 1', async () => {
+    const d = dir({ 'good.yaml': GOOD, 'bad.yaml': BAD });
+    const bad = path.join(d, 'bad.yaml');
+    const { status, lines } = await run([d]);
+    assert.equal(status, 1);
+    assert.deepEqual(lines, [
+      `${bad}:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations must sum to 100, got 50 + 60 = 110`,
+      `${bad}:16 VirtualService prod/reviews: spec.http[0].retries.retryOnn: unknown field "retryOnn" in HTTPRetry; did you mean "retryOn"?`,
+      '2 files: 1 valid, 1 invalid, 1 non-Istio document ignored; 2 errors',
+    ]);
+  });
+
+  it('with --no-strict an unknown field is a warning', async () => {
+    const d = dir({ 'a.yaml': BAD.replace('weight: 60', 'weight: 50') });
+    const file = path.join(d, 'a.yaml');
+    const { status, lines } = await run([file], { strict: false });
+    assert.equal(status, 0);
+    assert.deepEqual(lines, [
+      `${file}:10 VirtualService prod/reviews: spec.http[0].route[0].destination.subset: warning: subset "v1" of host reviews.prod.svc.cluster.local is not defined: no DestinationRule for it does define it, so this route sends traffic nowhere`,
+      `${file}:12 VirtualService prod/reviews: spec.http[0].route[1].destination.subset: warning: subset "v2" of host reviews.prod.svc.cluster.local is not defined: no DestinationRule for it does define it, so this route sends traffic nowhere`,
+      `${file}:16 VirtualService prod/reviews: spec.http[0].retries.retryOnn: warning: unknown field "retryOnn" in HTTPRetry; did you mean "retryOn"? (ignored)`,
+      '1 file: 1 valid, 0 invalid; 3 warnings',
+    ]);
+  });
+
+  it('reports YAML errors, unreadable paths and duplicates across files', async () => {
+    const d = dir({ 'a.yaml': GOOD, 'b.yaml': GOOD.split('---')[0], 'c.yaml': 'kind: Gateway\nmetadata: {name: x\n' });
+    const { status, lines } = await run([d, path.join(d, 'missing.yaml')]);
+    assert.equal(status, 1);
+    assert.equal(lines.length, 4);
+    assert.equal(lines[0], `${path.join(d, 'b.yaml')}:3 DestinationRule prod/reviews: metadata.name: DestinationRule prod/reviews is already defined in ${path.join(d, 'a.yaml')} (line 1); the first definition by file path wins`);
+    assert.match(lines[1], new RegExp(`^${path.join(d, 'c.yaml').replace(/[.]/g, '\\.')}:\\d+: YAML syntax error: `));
+    assert.match(lines[2], /missing\.yaml: cannot read: ENOENT/);
+    assert.equal(lines[3], '3 files: 1 valid, 1 invalid, 1 non-Istio document ignored; 3 errors');
+  });
+
+  it('reads standard input for "-"', async () => {
+    const { status, lines } = await run(['-'], { readStdin: async () => BAD });
+    assert.equal(status, 1);
+    assert.equal(lines[0], '-:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations must sum to 100, got 50 + 60 = 110');
+  });
+});
+
+describe('galley validate (real process)', () => {
+  it('exits 1 with the errors on stdout for a bad file, 0 for a good one, 2 without files', async () => {
+    const d = dir({ 'good.yaml': GOOD, 'bad.yaml': BAD });
+    const bad = startProcess('galley-validate', 'apps/galley/src/main.ts', ['validate', path.join(d, 'bad.yaml')]);
+    assert.equal(await bad.exited, 1, bad.output());
+    assert.ok(bad.lines.some((l) => l.msg === `${path.join(d, 'bad.yaml')}:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations must sum to 100, got 50 + 60 = 110`), bad.output());
+
+    const good = startProcess('galley-validate', 'apps/galley/src/main.ts', ['validate', '--no-strict', path.join(d, 'good.yaml')]);
+    assert.equal(await good.exited, 0, good.output());
+    assert.deepEqual(good.lines.map((l) => l.msg), ['1 file: 1 valid, 0 invalid, 1 non-Istio document ignored']);
+
+    const none = startProcess('galley-validate', 'apps/galley/src/main.ts', ['validate']);
+    assert.equal(await none.exited, 2, none.output());
+  });
+});
