@@ -318,7 +318,8 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
       meshSync.stop();
       unwatchMesh?.();
       clearInterval(meshTimer);
-      if (bus) await bus.close();
+      // Draining needs the server; do not let an outage hold up shutdown.
+      if (bus) await Promise.race([bus.close().catch(() => {}), new Promise((r) => setTimeout(r, 2_000).unref())]);
     },
   };
 }

@@ -79,8 +79,8 @@ describe('runValidate', () => {
     const { status, lines } = await run([file], { strict: false });
     assert.equal(status, 0);
     assert.deepEqual(lines, [
-      `${file}:10 VirtualService prod/reviews: spec.http[0].route[0].destination.subset: warning: subset "v1" of host reviews.prod.svc.cluster.local is not defined: no DestinationRule for it does define it, so this route sends traffic nowhere`,
-      `${file}:12 VirtualService prod/reviews: spec.http[0].route[1].destination.subset: warning: subset "v2" of host reviews.prod.svc.cluster.local is not defined: no DestinationRule for it does define it, so this route sends traffic nowhere`,
+      `${file}:10 VirtualService prod/reviews: spec.http[0].route[0].destination.subset: warning: subset "v1" of host reviews.prod.svc.cluster.local is not defined: there is no DestinationRule for this host, so this route sends traffic nowhere`,
+      `${file}:12 VirtualService prod/reviews: spec.http[0].route[1].destination.subset: warning: subset "v2" of host reviews.prod.svc.cluster.local is not defined: there is no DestinationRule for this host, so this route sends traffic nowhere`,
       `${file}:16 VirtualService prod/reviews: spec.http[0].retries.retryOnn: warning: unknown field "retryOnn" in HTTPRetry; did you mean "retryOn"? (ignored)`,
       '1 file: 1 valid, 0 invalid; 3 warnings',
     ]);

@@ -40,7 +40,7 @@ spec:
         [
           'VirtualService prod/reviews',
           'spec.http[0].route[1].destination.subset',
-          'subset "v3" of host reviews.prod.svc.cluster.local is not defined: the DestinationRule(s) for it (prod/reviews) do not define it, so this route sends traffic nowhere',
+          'subset "v3" of host reviews.prod.svc.cluster.local is not defined by its DestinationRule (prod/reviews), so this route sends traffic nowhere',
         ],
         ['VirtualService prod/reviews', 'spec.gateways[1]', 'gateway "bookinfo-gateway" (prod/bookinfo-gateway) is not defined by any Gateway'],
       ],
@@ -81,7 +81,7 @@ spec:
     - destination: {host: ratings, subset: v1}
 `);
     const [f] = analyzeResources(resources);
-    assert.equal(f.message, 'subset "v1" of host ratings.default.svc.cluster.local is not defined: no DestinationRule for it does define it, so this route sends traffic nowhere');
+    assert.equal(f.message, 'subset "v1" of host ratings.default.svc.cluster.local is not defined: there is no DestinationRule for this host, so this route sends traffic nowhere');
     assert.equal(f.source, 'mesh.yaml');
   });
 

@@ -40,8 +40,10 @@ export function analyzeResources(input: ReadonlyArray<IstioResource<any>>, optio
     const host = resolveHost(d.host, vs.metadata.namespace, suffix);
     const rules = destinationRules.filter((dr) => dr.spec.host && hostCovers(resolveHost(dr.spec.host, dr.metadata.namespace, suffix), host));
     if (rules.some((dr) => dr.spec.subsets?.some((s) => s.name === d.subset))) return;
-    const where = rules.length ? `the DestinationRule(s) for it (${rules.map((dr) => `${dr.metadata.namespace}/${dr.metadata.name}`).join(', ')}) do not` : 'no DestinationRule for it does';
-    report(vs, [...path, 'subset'], `subset "${d.subset}" of host ${host} is not defined: ${where} define it, so this route sends traffic nowhere`);
+    const message = rules.length
+      ? `subset "${d.subset}" of host ${host} is not defined by its DestinationRule (${rules.map((dr) => `${dr.metadata.namespace}/${dr.metadata.name}`).join(', ')}), so this route sends traffic nowhere`
+      : `subset "${d.subset}" of host ${host} is not defined: there is no DestinationRule for this host, so this route sends traffic nowhere`;
+    report(vs, [...path, 'subset'], message);
   };
 
   for (const r of resources) {
