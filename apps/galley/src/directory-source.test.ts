@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '@mesh/telemetry';
 import { waitFor } from '@mesh/testing';
-import { DirectorySource, listConfigFiles } from './directory-source.ts';
+import { DirectorySource, listConfigFiles, scanDirectory, type ScanCache } from './directory-source.ts';
 import type { SourceSnapshot } from './source.ts';
 
 const gw = (name: string, port = 80) =>
@@ -37,6 +37,24 @@ describe('listConfigFiles', () => {
         ['a.yml', 'b.yaml', 'e.yaml', 'sub/c.json', 'sub/deeper/d.YAML'],
       ),
     );
+  });
+});
+
+describe('scanDirectory', () => {
+  it('re-parses only files whose text changed, and forgets deleted files', async () => {
+    const d = tempDir();
+    writeFileSync(path.join(d, 'a.yaml'), gw('a'));
+    writeFileSync(path.join(d, 'b.yaml'), gw('b'));
+    const cache: ScanCache = new Map();
+    const first = await scanDirectory(d, {}, cache);
+    writeFileSync(path.join(d, 'b.yaml'), gw('b', 81));
+    const second = await scanDirectory(d, {}, cache);
+    assert.equal(second.origins[0].accepted[0].parsed, first.origins[0].accepted[0].parsed, 'unchanged a.yaml reused');
+    assert.notEqual(second.origins[1].accepted[0].parsed, first.origins[1].accepted[0].parsed, 'changed b.yaml parsed again');
+    assert.deepEqual(names(second), ['a.yaml:a:80', 'b.yaml:b:81']);
+    unlinkSync(path.join(d, 'a.yaml'));
+    await scanDirectory(d, {}, cache);
+    assert.deepEqual([...cache.keys()].map((f) => path.basename(f)), ['b.yaml']);
   });
 });
 

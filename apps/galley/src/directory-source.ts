@@ -60,12 +60,17 @@ export async function walkConfigTree(dir: string): Promise<{ files: string[]; di
   return { files: out.sort(), dirs };
 }
 
+/** Parse results by file, reused while a file's text is unchanged (YAML parsing is the expensive part of a scan). */
+export type ScanCache = Map<string, { text: string; loaded: ReturnType<typeof loadResources> }>;
+
 /** Reads and validates every config file once. Throws when the directory itself cannot be read. */
 export async function scanDirectory(
   dir: string,
   options: Pick<DirectorySourceOptions, 'defaultNamespace' | 'unknownFields'> = {},
+  cache: ScanCache = new Map(),
 ): Promise<SourceSnapshot & { dirs: string[] }> {
   const { files, dirs } = await walkConfigTree(dir);
+  for (const file of cache.keys()) if (!files.includes(file)) cache.delete(file);
   const origins: OriginContent[] = [];
   for (const file of files) {
     let text: string;
@@ -77,7 +82,11 @@ export async function scanDirectory(
       origins.push({ origin: file, accepted: [], rejected: [], errors: [], ignored: [], unreadable: (err as Error).message });
       continue;
     }
-    const loaded = loadResources(text, { source: file, defaultNamespace: options.defaultNamespace, unknownFields: options.unknownFields });
+    let loaded = cache.get(file)?.text === text ? cache.get(file)!.loaded : undefined;
+    if (!loaded) {
+      loaded = loadResources(text, { source: file, defaultNamespace: options.defaultNamespace, unknownFields: options.unknownFields });
+      cache.set(file, { text, loaded });
+    }
     origins.push({ origin: file, ...loaded });
   }
   return { origins, takenAt: Date.now(), dirs };
@@ -93,6 +102,7 @@ export class DirectorySource implements ConfigSource {
    * rename, which is how most editors save.)
    */
   readonly #watchers = new Map<string, FSWatcher>();
+  readonly #cache: ScanCache = new Map();
   /** Inode of the root the watchers are on, to notice the directory being replaced. */
   #rootIno?: number;
   #debounce?: NodeJS.Timeout;
@@ -204,7 +214,7 @@ export class DirectorySource implements ConfigSource {
         this.#again = false;
         let snapshot: SourceSnapshot & { dirs: string[] };
         try {
-          snapshot = await scanDirectory(this.#options.dir, this.#options);
+          snapshot = await scanDirectory(this.#options.dir, this.#options, this.#cache);
         } catch (err) {
           // The directory itself is unreadable: deliver nothing, so nothing is deleted.
           if (!this.#unreadable) {

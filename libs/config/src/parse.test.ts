@@ -145,6 +145,10 @@ apiVersion: networking.istio.io/v1
 kind: VirtualService
 spec: {hosts: [a]}
 ---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: 5}
+---
 - just
 - a list of strings
 ---
@@ -156,9 +160,10 @@ plain text
       [
         [0, 1, 'kind is required (e.g. VirtualService)'],
         [1, 4, 'metadata.name is required for VirtualService'],
-        [2, 8, 'document is not an object: expected apiVersion, kind, metadata and spec'],
-        [2, 9, 'document is not an object: expected apiVersion, kind, metadata and spec'],
-        [3, 11, 'document is not an object: expected apiVersion, kind, metadata and spec'],
+        [2, 8, 'metadata.namespace of Gateway gw must be a string'],
+        [3, 12, 'document is not an object: expected apiVersion, kind, metadata and spec'],
+        [3, 13, 'document is not an object: expected apiVersion, kind, metadata and spec'],
+        [4, 15, 'document is not an object: expected apiVersion, kind, metadata and spec'],
       ],
     );
   });

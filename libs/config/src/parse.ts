@@ -123,7 +123,12 @@ function readObject(value: unknown, location: SourceLocation, origin: Origin, op
     return;
   }
   if (!name) {
-    result.errors.push({ location, message: `metadata.name is required for ${kind}` });
+    const message = metadata?.name === undefined || metadata.name === null ? `metadata.name is required for ${kind}` : `metadata.name of ${kind} must be a string`;
+    result.errors.push({ location, message });
+    return;
+  }
+  if (metadata?.namespace !== undefined && metadata.namespace !== null && typeof metadata.namespace !== 'string') {
+    result.errors.push({ location, message: `metadata.namespace of ${kind} ${name} must be a string`, resource: `${kind} ?/${name}` });
     return;
   }
   const resource: ParsedResource = {
