@@ -138,6 +138,7 @@ const invalid: Case[] = [
   { name: 'a duration with an unknown unit', kind: 'VirtualService', spec: routed({ timeout: '2d' }), path: 'spec.http[0].timeout', message: '"2d": unknown unit "d"; valid units are h, m, s, ms, us, ns' },
   { name: 'a per-try timeout below 1ms', kind: 'VirtualService', spec: routed({ retries: { attempts: 3, perTryTimeout: '500us' } }), path: 'spec.http[0].retries.perTryTimeout', message: 'duration "500us" must be at least 1ms' },
   { name: 'a timeout finer than a millisecond', kind: 'VirtualService', spec: routed({ timeout: '1.5ms' }), path: 'spec.http[0].timeout', message: 'duration "1.5ms" must be a whole number of milliseconds' },
+  { name: 'a zero retry backoff', kind: 'VirtualService', spec: routed({ retries: { attempts: 3, backoff: '0s' } }), path: 'spec.http[0].retries.backoff', message: 'duration "0s" must be at least 1ms' },
   { name: 'negative retry attempts', kind: 'VirtualService', spec: routed({ retries: { attempts: -1 } }), path: 'spec.http[0].retries.attempts', message: 'attempts -1 must not be negative' },
   { name: 'an unknown retry condition', kind: 'VirtualService', spec: routed({ retries: { attempts: 2, retryOn: '5xx,conect-failure' } }), path: 'spec.http[0].retries.retryOn', message: /^"conect-failure" is not a valid retry condition; use HTTP status codes or 5xx, gateway-error, / },
   { name: 'an empty fault', kind: 'VirtualService', spec: routed({ fault: {} }), path: 'spec.http[0].fault', message: 'fault must set delay, abort or both' },

@@ -105,7 +105,7 @@ const HTTPRewriteShape: MessageShape<N.HTTPRewrite> = {
 
 const HTTPRetryShape: MessageShape<N.HTTPRetry> = {
   name: 'HTTPRetry',
-  fields: { attempts: int32, perTryTimeout: duration, retryOn: str, retryRemoteLocalities: bool },
+  fields: { attempts: int32, perTryTimeout: duration, retryOn: str, retryRemoteLocalities: bool, retryIgnorePreviousHosts: bool, backoff: duration },
 };
 
 const CorsPolicyShape: MessageShape<N.CorsPolicy> = {

@@ -183,6 +183,10 @@ export interface HTTPRetry {
   /** Comma-separated Envoy retry policies (5xx, gateway-error, reset, connect-failure, ...) or HTTP status codes. */
   retryOn?: string;
   retryRemoteLocalities?: boolean;
+  /** Istio 1.26+: try a different host on each retry. */
+  retryIgnorePreviousHosts?: boolean;
+  /** Istio 1.26+: base interval between retries. */
+  backoff?: Duration;
 }
 
 export interface CorsPolicy {

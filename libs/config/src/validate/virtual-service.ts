@@ -195,6 +195,7 @@ function validateRewrite(r: N.HTTPRewrite, rep: Reporter): void {
 function validateRetries(r: N.HTTPRetry, rep: Reporter, timeout: string | undefined): void {
   if (r.attempts !== undefined && r.attempts < 0) rep.at('attempts').error(`attempts ${r.attempts} must not be negative`);
   checkDuration(r.perTryTimeout, rep.at('perTryTimeout'));
+  checkDuration(r.backoff, rep.at('backoff'));
   if (r.retryOn !== undefined) checkRetryOn(r.retryOn, rep.at('retryOn'));
   const per = r.perTryTimeout ? parseDuration(r.perTryTimeout) : undefined;
   const total = timeout ? parseDuration(timeout) : undefined;
