@@ -7,7 +7,7 @@
 //
 //   node apps/proxy/bench/local-bench.ts [--seconds 10] [--connections 32] [--only proxy]
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,13 +45,23 @@ async function waitListening(port: number): Promise<void> {
   throw new Error(`nothing listening on ${port}`);
 }
 
-function wrk(url: string, secs: number): { rps: number; p50: string; p99: string; non2xx: number } {
-  const out = execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${secs}s`, '--latency', url], { encoding: 'utf8' });
+/** CPU time (user + system) a process has used, in microseconds: robust to other load on a shared machine. */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // utime + stime, in USER_HZ (100)
+}
+
+function wrk(url: string, secs: number, pid?: number, host?: string): { rps: number; p50: string; p99: string; non2xx: number; cpuPerReq: string } {
+  const before = pid ? cpuMicros(pid) : 0;
+  const args = ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${secs}s`, '--latency', ...(host ? ['-H', `Host: ${host}`] : []), url];
+  const out = execFileSync('taskset', args, { encoding: 'utf8' });
+  const used = pid ? cpuMicros(pid) - before : 0;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const p50 = /50%\s+(\S+)/.exec(out)?.[1] ?? '?';
-  const p99 = /99%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const total = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const p50 = /^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "?";
+  const p99 = /^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "?";
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-  return { rps, p50, p99, non2xx };
+  return { rps, p50, p99, non2xx, cpuPerReq: pid && total ? (used / total).toFixed(1) : '–' };
 }
 
 const NAIVE = `
@@ -151,21 +161,20 @@ http { access_log off; keepalive_requests 1000000; client_body_temp_path ${dir}/
   start(1, 'nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
   await waitListening(upstreamPort);
   const rows: string[] = [];
-  const measure = async (name: string, port: number, host?: string) => {
+  const measure = async (name: string, port: number, pid?: number, host?: string) => {
     const url = `http://127.0.0.1:${port}/`;
-    if (host) writeFileSync(path.join(dir, 'host.lua'), `wrk.headers["Host"] = "${host}"`);
-    wrk(url, 2);
-    const r = wrk(url, seconds);
-    rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} |`);
-    process.stderr.write(`${name}: ${Math.round(r.rps)} req/s p50 ${r.p50} p99 ${r.p99}\n`);
+    wrk(url, 2, undefined, host);
+    const r = wrk(url, seconds, pid, host);
+    rows.push(`| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.cpuPerReq} |`);
+    process.stderr.write(`${name}: ${Math.round(r.rps)} req/s p50 ${r.p50} p99 ${r.p99} cpu/req ${r.cpuPerReq} µs\n`);
   };
   if (!only || only === 'direct') await measure('nginx upstream, direct', upstreamPort);
   if (!only || only === 'naive') {
     const port = await freePort();
     writeFileSync(path.join(here, '.naive-forwarder.mjs'), NAIVE);
-    start(0, process.execPath, [path.join(here, '.naive-forwarder.mjs'), String(port), String(upstreamPort)]);
+    const naive = start(0, process.execPath, [path.join(here, '.naive-forwarder.mjs'), String(port), String(upstreamPort)]);
     await waitListening(port);
-    await measure('naive Node forwarder (http + undici dispatch)', port);
+    await measure('naive Node forwarder (http + undici dispatch)', port, naive.pid);
     children.pop()!.kill();
     rmSync(path.join(here, '.naive-forwarder.mjs'), { force: true });
   }
@@ -173,23 +182,13 @@ http { access_log off; keepalive_requests 1000000; client_body_temp_path ${dir}/
     const port = await freePort();
     const cfg = path.join(dir, 'static.json');
     writeFileSync(cfg, JSON.stringify(staticConfig(port, upstreamPort)));
-    // The route config matches bench.example.com, so wrk sends that Host.
-    start(0, process.execPath, [path.join(here, '../src/main.ts'), '--mode', 'gateway', '--static-config', cfg, '--admin-port', '0', '--status-port', '0', '--stats-port', '0', '--log-level', 'warn']);
+    const proxy = start(0, process.execPath, [path.join(here, '../src/main.ts'), '--mode', 'gateway', '--static-config', cfg, '--admin-port', '0', '--status-port', '0', '--stats-port', '0', '--log-level', 'warn']);
     await waitListening(port);
-    const url = `http://127.0.0.1:${port}/`;
-    for (const secs of [2, seconds]) {
-      const out = execFileSync('taskset', ['-c', '1', 'wrk', '-t1', `-c${connections}`, `-d${secs}s`, '--latency', '-H', 'Host: bench.example.com', url], { encoding: 'utf8' });
-      if (secs !== seconds) continue;
-      const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-      const p50 = /50%\s+(\S+)/.exec(out)?.[1] ?? '?';
-      const p99 = /99%\s+(\S+)/.exec(out)?.[1] ?? '?';
-      const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0);
-      rows.push(`| mesh proxy (static config, gateway route + retry policy) | ${Math.round(rps)} | ${p50} | ${p99} | ${non2xx} |`);
-      process.stderr.write(`proxy: ${Math.round(rps)} req/s p50 ${p50} p99 ${p99} non-2xx ${non2xx}\n`);
-    }
+    // The route config matches bench.example.com, so wrk sends that Host.
+    await measure('mesh proxy (static config: gateway route + Istio retry policy)', port, proxy.pid, 'bench.example.com');
   }
   console.log(`wrk -t1 -c${connections} -d${seconds}s; process under test on core 0, wrk + nginx on core 1\n`);
-  console.log('| target | req/s | p50 | p99 | non-2xx |\n|---|---:|---:|---:|---:|\n' + rows.join('\n'));
+  console.log('| target | req/s | p50 | p99 | non-2xx | CPU µs/request |\n|---|---:|---:|---:|---:|---:|\n' + rows.join('\n'));
 } finally {
   for (const c of children) c.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 300));
