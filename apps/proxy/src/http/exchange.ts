@@ -512,8 +512,11 @@ export class Exchange implements RequestHead {
     const action = this.action!;
     let host: Host | undefined;
     if (cluster.spec.type === 'ORIGINAL_DST') {
+      // The destination header when configured and present; else the authority: an explicit proxy
+      // has no captured original destination, but the request says where it was going.
       const header = cluster.spec.originalDstHeader;
-      const v = header === undefined ? this.authority : this.headers[header];
+      const fromHeader = header === undefined ? undefined : this.headers[header];
+      const v = typeof fromHeader === 'string' && fromHeader !== '' ? fromHeader : this.authority;
       const dest = typeof v === 'string' ? (v.includes(':') && !v.endsWith(']') ? v : `${v}:80`) : undefined;
       host = dest === undefined ? undefined : cluster.originalDestination(dest);
     } else {

@@ -196,9 +196,13 @@ describe('explicit proxy (absolute-form request URIs)', () => {
           vhost('reviews.default.svc.cluster.local:9080', ['reviews.default.svc.cluster.local', 'reviews.default.svc.cluster.local:9080', 'reviews', 'reviews:9080'], [
             { match: { prefix: '/' }, route: { cluster: 'outbound|9080||reviews.default.svc.cluster.local' } },
           ]),
+          vhost('allow_any', ['*'], [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: 'PassthroughCluster', timeout: { seconds: 0 } } }]),
         ]),
       ],
-      clusters: [edsCluster('outbound|9080||reviews.default.svc.cluster.local')],
+      clusters: [
+        edsCluster('outbound|9080||reviews.default.svc.cluster.local'),
+        { name: 'PassthroughCluster', type: 'ORIGINAL_DST', lbPolicy: 'CLUSTER_PROVIDED', connectTimeout: { seconds: 10 }, originalDstLbConfig: { useHttpHeader: true } },
+      ],
       endpoints: [endpoints('outbound|9080||reviews.default.svc.cluster.local', [svc.port])],
     });
   });
@@ -214,6 +218,14 @@ describe('explicit proxy (absolute-form request URIs)', () => {
     assert.equal(r.json().upstream, 'reviews');
     assert.equal(r.json().url, '/ratings/1?x=y', 'the upstream gets origin-form');
     assert.equal(r.json().headers.host, 'reviews:9080');
+  });
+
+  it('passes requests for unknown hosts through to where they were going (PassthroughCluster)', async () => {
+    const r = await request(proxy.port('virtualOutbound'), { path: `http://127.0.0.1:${svc.port}/direct` });
+    assert.equal(r.status, 200);
+    assert.equal(r.json().url, '/direct');
+    const viaHeader = await request(proxy.port('virtualOutbound'), { path: '/h', headers: { host: 'unknown.example', 'x-envoy-original-dst-host': `127.0.0.1:${svc.port}` } });
+    assert.equal(viaHeader.json().url, '/h');
   });
 
   it('routes by the Host header for origin-form requests', async () => {
