@@ -1,7 +1,6 @@
-// `proxy [run] [flags]`: the data plane. Subcommands are dispatched here;
+// `proxy [run] [flags]`: the data plane. Subcommands are dispatched here:
 // `run` (the default) serves what pilot sends over ADS, or a static config
-// file. Other subcommands (e.g. `init` for iptables) are added to
-// SUBCOMMANDS.
+// file; `init` writes the iptables capture rules (the istio-init container).
 import { readFileSync } from 'node:fs';
 import type { AdsClient } from '@mesh/xds';
 import { runMain, type FlagSpec } from '@mesh/service';
@@ -145,8 +144,14 @@ async function run(): Promise<void> {
 
 type Subcommand = () => Promise<void>;
 
-/** `proxy <subcommand> ...`; the lead adds `init` here. */
-export const SUBCOMMANDS: Record<string, Subcommand> = { run };
+/** `proxy init ...`: the istio-init container's job, writing the iptables capture rules (see libs/iptables). */
+async function init(): Promise<void> {
+  const { runInit } = await import('@mesh/iptables');
+  process.exitCode = await runInit(process.argv.slice(2));
+}
+
+/** `proxy <subcommand> ...`; `run` is the default. */
+export const SUBCOMMANDS: Record<string, Subcommand> = { run, init };
 
 const first = process.argv[2];
 if (first !== undefined && !first.startsWith('-')) {
