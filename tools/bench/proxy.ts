@@ -3,11 +3,12 @@
 // control plane. The proxy under test (nginx or ours) gets core 0 alone;
 // wrk and the upstream share core 1.
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalMesh } from '@mesh/local-mesh';
-import { freePort } from '@mesh/testing';
+import { freePort, waitFor } from '@mesh/testing';
 import { startNginxProxy, startUpstream } from './nginx.ts';
 import { wrk, type WrkResult } from './wrk.ts';
 
@@ -18,6 +19,18 @@ export interface ProxyBenchRow extends WrkResult {
 
 const PROXY_CPU = 0;
 const LOAD_CPU = 1;
+
+/** One GET with node:http (fetch would not let us set Host). */
+function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -75,10 +88,14 @@ export async function benchProxy(options: { seconds: number; connections: number
   const upstreamPort = await freePort();
   const upstream = await startUpstream(LOAD_CPU, upstreamPort);
   const measure = async (target: string, url: string, headers?: Record<string, string>, pid?: number) => {
+    // Config reaches a proxy asynchronously: measure only once the route answers, or the
+    // run would count the 404s of a proxy that has its listener but not yet its routes.
+    await waitFor(`${target} to answer 200`, () => statusOf(url, headers).then((s) => s === 200), { timeoutMs: 15_000, intervalMs: 100 });
     log(`warming up: ${target}`);
     await wrk(url, { cpu: LOAD_CPU, connections, seconds: 2, headers });
     log(`measuring: ${target} (${seconds}s, ${connections} connections)`);
     const r = await wrk(url, { cpu: LOAD_CPU, connections, seconds, headers });
+    if (r.non2xx > 0 || r.errors > 0) log(`WARNING: ${target}: ${r.non2xx} non-2xx responses, ${r.errors} socket errors; the figures are not clean`);
     rows.push({ target, ...r, ...(pid ? { rssMiB: rssMiB(pid) } : {}) });
   };
   try {
