@@ -4,7 +4,10 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { waitFor } from '@mesh/testing';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, startProcess, waitFor } from '@mesh/testing';
+import { expandArgs, kubeInject, resolveEnv } from './injected-sidecar.ts';
 import { startMeshFixture, type MeshFixture } from './mesh-fixture.ts';
 
 async function tally(fx: MeshFixture, n: number, headers: Record<string, string> = {}, concurrency = 8) {
@@ -50,6 +53,30 @@ describe('local mesh end to end', { timeout: 240_000 }, () => {
     });
     assert.equal(res.statusCode, 200);
     assert.equal(JSON.parse(await res.body.text()).version, 'v2');
+  });
+
+  it("runs a pod's injected sidecar (the injector's command line and env) against pilot", async () => {
+    const meshConfig = path.join(fx.configDir, '..', `mesh-${process.pid}.yaml`);
+    writeFileSync(meshConfig, `defaultConfig:\n  discoveryAddress: 127.0.0.1:${fx.mesh.ports.pilotXds}\n`);
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: sleep, namespace: default, labels: { app: sleep } }\nspec:\n  containers: [{ name: sleep, image: curl }]\n';
+    const { sidecar } = kubeInject(pod, meshConfig);
+    const env = resolveEnv(sidecar, { 'metadata.name': 'sleep-1', 'metadata.namespace': 'default', 'status.podIP': '127.0.0.1', 'status.hostIP': '127.0.0.1', 'spec.serviceAccountName': 'sleep', 'spec.nodeName': 'node-1' });
+    const args = expandArgs(sidecar.args, env);
+    assert.equal(args[0], 'sidecar');
+    const [outbound, admin, status, stats] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const proxy = startProcess('injected-sidecar', 'apps/proxy/src/main.ts', args, {
+      env: { ...env, OUTBOUND_PORT: String(outbound), ADMIN_PORT: String(admin), STATUS_PORT: String(status), STATS_PORT: String(stats), STATUS_HOST: '127.0.0.1', INTERCEPTION_MODE: 'NONE' },
+    });
+    try {
+      await waitFor('the injected sidecar to be ready', async () => (await fetch(`http://127.0.0.1:${status}/healthz/ready`)).status === 200, { timeoutMs: 20_000, intervalMs: 100 });
+      const res = await request(`http://127.0.0.1:${outbound}/`, { headers: { host: 'hello.default.svc.cluster.local', 'x-canary': 'true' } });
+      assert.equal(res.statusCode, 200);
+      assert.equal(JSON.parse(await res.body.text()).version, 'v2');
+      const syncz = (await (await fetch(`http://127.0.0.1:${fx.mesh.ports.pilotMonitoring}/debug/syncz`)).json()) as unknown;
+      assert.match(JSON.stringify(syncz), /sidecar~127\.0\.0\.1~sleep-1\.default~default\.svc\.cluster\.local/, 'pilot knows the pod by its Istio node id');
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('applies a config edit within 2 seconds without failing a request', async () => {

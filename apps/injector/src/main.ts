@@ -27,6 +27,7 @@ const WEBHOOK_FLAGS = {
   namespaces: { type: 'string', help: 'YAML of Namespace objects whose labels drive the policy (else the webhook configuration selects)', env: 'INJECTOR_NAMESPACES_FILE', default: '' },
   revision: { type: 'string', help: 'the istio.io/rev this injector serves', env: 'INJECTOR_REVISION', default: 'default' },
   failurePolicy: { type: 'string', help: 'when injection fails: closed denies the pod, open admits it unchanged with a warning', env: 'INJECTOR_FAILURE_POLICY', default: 'closed' },
+  monitoringHost: { type: 'string', help: 'address the monitoring server binds (0.0.0.0 in a cluster, for kubelet probes)', env: 'INJECTOR_MONITORING_HOST', default: '127.0.0.1' },
   monitoringPort: { type: 'number', help: 'monitoring port (/metrics, /healthz, /ready, /debug); 0 picks a free one', env: 'MONITORING_PORT', default: 15014 },
 } satisfies Record<string, FlagSpec>;
 
@@ -93,7 +94,7 @@ export async function runWebhook(argv: string[]): Promise<void> {
     process.stderr.write(`injector: ${err.message}\n`);
     process.exit(2);
   }
-  const svc = await startService({ component: 'injector', monitoringPort: flags.monitoringPort });
+  const svc = await startService({ component: 'injector', monitoringHost: flags.monitoringHost, monitoringPort: flags.monitoringPort });
   const { log } = svc;
   try {
     const mesh: Source<InjectionSettings> = flags.meshConfig ? await fileMeshConfig(flags.meshConfig, log) : await natsMeshConfig(flags.natsUrl, log);

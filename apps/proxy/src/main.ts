@@ -1,6 +1,7 @@
 // `proxy [run] [flags]`: the data plane. Subcommands are dispatched here:
 // `run` (the default) serves what pilot sends over ADS, or a static config
-// file; `init` writes the iptables capture rules (the istio-init container).
+// file; `init` writes the iptables capture rules (the istio-init container);
+// `sidecar` and `router` accept Istio's pilot-agent command line (injected pods).
 import { readFileSync } from 'node:fs';
 import type { AdsClient } from '@mesh/xds';
 import { runMain, type FlagSpec } from '@mesh/service';
@@ -9,6 +10,7 @@ import { startSidePorts } from './admin.ts';
 import { snapshotFromResources } from './config/snapshot-compiler.ts';
 import { buildNode, identityOf, type ProxyMode } from './node-identity.ts';
 import { Proxy } from './proxy.ts';
+import { translateAgentArgs } from './istio-agent-args.ts';
 
 export const RUN_FLAGS = {
   mode: { type: 'string', help: 'gateway (node type router~) or sidecar (node type sidecar~)', env: 'PROXY_MODE', default: 'sidecar' },
@@ -150,8 +152,24 @@ async function init(): Promise<void> {
   process.exitCode = await runInit(process.argv.slice(2));
 }
 
+/** `proxy sidecar|router ...`: Istio's pilot-agent command line, as injected pods run it. */
+function agent(mode: 'sidecar' | 'router'): Subcommand {
+  return async () => {
+    let translated;
+    try {
+      translated = translateAgentArgs(mode, process.argv.slice(2), process.env);
+    } catch (err) {
+      process.stderr.write(`proxy ${mode}: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    if (translated.ignored.length > 0) process.stderr.write(`proxy ${mode}: ignoring pilot-agent flags with no meaning here: ${translated.ignored.join(' ')}\n`);
+    process.argv.splice(2, Infinity, ...translated.argv);
+    await run();
+  };
+}
+
 /** `proxy <subcommand> ...`; `run` is the default. */
-export const SUBCOMMANDS: Record<string, Subcommand> = { run, init };
+export const SUBCOMMANDS: Record<string, Subcommand> = { run, init, sidecar: agent('sidecar'), router: agent('router') };
 
 const first = process.argv[2];
 if (first !== undefined && !first.startsWith('-')) {
