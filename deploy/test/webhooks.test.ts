@@ -176,7 +176,8 @@ describe('webhook-certs.sh against a cluster (a recording kubectl)', () => {
     writeFileSync(
       path.join(dir, 'kubectl'),
       `#!/usr/bin/env bash
-printf '%s\\0' "$@" >> "${dir}/calls"; printf '\\n' >> "${dir}/calls"
+# One write per call: the script pipes one kubectl into another, and two appends each would interleave.
+record=$(printf '%s\\x01' "$@"); printf '%s\\n' "$record" >> "${dir}/calls"
 case "$*" in
   *"range .webhooks"*) printf 'rev.namespace.sidecar-injector.istio.io\\nnamespace.sidecar-injector.istio.io\\n' ;;
   *"caBundle"*) printf '%s' "$(printf '%b' '${oldCa.replaceAll('\n', '\\n')}' | base64 -w0)" ;;
@@ -190,7 +191,7 @@ esac
     calls = readFileSync(path.join(dir, 'calls'), 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((l) => l.split('\0').filter(Boolean));
+      .map((l) => l.split('\x01').filter(Boolean));
     const patchCall = calls.find((c) => c[0] === 'patch')!;
     patch = JSON.parse(patchCall[patchCall.indexOf('-p') + 1]);
   });
