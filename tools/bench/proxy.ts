@@ -87,7 +87,7 @@ export async function benchProxy(options: { seconds: number; connections: number
   const rows: ProxyBenchRow[] = [];
   const upstreamPort = await freePort();
   const upstream = await startUpstream(LOAD_CPU, upstreamPort);
-  const measure = async (target: string, url: string, headers?: Record<string, string>, pid?: number) => {
+  const measure = async (target: string, url: string, headers?: Record<string, string>, pid?: number, explain?: () => Promise<string>) => {
     // Config reaches a proxy asynchronously: measure only once the route answers, or the
     // run would count the 404s of a proxy that has its listener but not yet its routes.
     await waitFor(`${target} to answer 200`, () => statusOf(url, headers).then((s) => s === 200), { timeoutMs: 15_000, intervalMs: 100 });
@@ -95,7 +95,10 @@ export async function benchProxy(options: { seconds: number; connections: number
     await wrk(url, { cpu: LOAD_CPU, connections, seconds: 2, headers });
     log(`measuring: ${target} (${seconds}s, ${connections} connections)`);
     const r = await wrk(url, { cpu: LOAD_CPU, connections, seconds, headers });
-    if (r.non2xx > 0 || r.errors > 0) log(`WARNING: ${target}: ${r.non2xx} non-2xx responses, ${r.errors} socket errors; the figures are not clean`);
+    if (r.non2xx > 0 || r.errors > 0) {
+      log(`WARNING: ${target}: ${r.non2xx} non-2xx responses, ${r.errors} socket errors; the figures are not clean`);
+      if (explain) log(await explain());
+    }
     rows.push({ target, ...r, ...(pid ? { rssMiB: rssMiB(pid) } : {}) });
   };
   try {
@@ -122,7 +125,13 @@ export async function benchProxy(options: { seconds: number; connections: number
     try {
       const gateway = mesh.processes.get('gateway')!;
       for (const [name, p] of mesh.processes) pin(p.child.pid!, name === 'gateway' ? PROXY_CPU : LOAD_CPU);
-      await measure('mesh proxy (gateway, 1 core)', `http://127.0.0.1:${gatewayPort}/`, { host: 'bench.example.com' }, gateway.child.pid!);
+      // Which responses the proxy gave, from its own istio_requests_total, when anything but 200 came back.
+      const responseCodes = async () => {
+        const text = await (await fetch(`http://127.0.0.1:${mesh.ports.gatewayStats}/stats/prometheus`)).text();
+        const rows = text.split('\n').filter((l) => l.startsWith('istio_requests_total'));
+        return 'proxy responses: ' + rows.map((l) => l.replace(/.*response_code="(\d+)",response_flags="([^"]*)".*} (\d+)$/, 'code $1 flags $2: $3')).join('; ');
+      };
+      await measure('mesh proxy (gateway, 1 core)', `http://127.0.0.1:${gatewayPort}/`, { Host: 'bench.example.com' }, gateway.child.pid!, responseCodes);
     } finally {
       await mesh.stop();
       rmSync(configDir, { recursive: true, force: true });

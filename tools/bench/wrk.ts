@@ -35,7 +35,10 @@ export function parseWrk(out: string): WrkResult {
   };
 }
 
-/** wrk pinned to `cpu`, keep-alive, `connections` connections for `seconds`. */
+/**
+ * wrk pinned to `cpu`, keep-alive, `connections` connections for `seconds`. Spell the header `Host`: wrk adds
+ * its own Host unless one with exactly that spelling is given, and two Host headers get a 400 from any strict proxy.
+ */
 export async function wrk(url: string, options: { cpu: number; connections: number; seconds: number; headers?: Record<string, string> }): Promise<WrkResult> {
   const args = ['-c', String(options.cpu), 'wrk', '-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--latency'];
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}: ${v}`);
