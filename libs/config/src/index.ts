@@ -32,6 +32,6 @@ export type { ValidationResult } from './issues.ts';
 export { KINDS, classify, isConfigKind, NETWORKING_GROUP, SECURITY_GROUP, type KindInfo } from './kinds.ts';
 export { formatPath, parsePath, type PathSegment } from './paths.ts';
 export { parseDuration, parseDurationNanos, durationToProto } from './duration.ts';
-export { checkRegex, toJsRegExp } from './regex.ts';
+export { checkRegex, toJsRegExp } from '@mesh/re2';
 export { resolveHost, hostCovers, hostsOverlap } from './hosts.ts';
 export { checkWildcardHost, checkHostname, checkDnsLabel, checkDnsSubdomain, checkIpOrCidr, isIp } from './names.ts';

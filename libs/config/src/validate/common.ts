@@ -3,7 +3,7 @@
 import type { Reporter } from '../issues.ts';
 import { parseDurationNanos } from '../duration.ts';
 import { checkDnsLabel, checkLabelKey, checkLabelValue, checkPort, checkWildcardHost } from '../names.ts';
-import { checkRegex } from '../regex.ts';
+import { checkRegex } from '@mesh/re2';
 import type { Destination, Percent, StringMatch } from '../types/networking.ts';
 
 /** What every kind's validator gets besides the spec. */

@@ -5,7 +5,7 @@ import type { Reporter } from '../issues.ts';
 import { parseDuration } from '../duration.ts';
 import { hostCovers, resolveHost } from '../hosts.ts';
 import { checkDnsLabel, checkDnsSubdomain, checkGatewayReference, checkHeaderName, checkIpOrCidr, checkPort, checkWildcardHost, isIp } from '../names.ts';
-import { checkRegex } from '../regex.ts';
+import { checkRegex } from '@mesh/re2';
 import type * as N from '../types/networking.ts';
 import {
   checkDestination,

@@ -169,17 +169,23 @@ export function checkRegex(pattern: string): string | undefined {
 }
 
 /**
- * A JavaScript RegExp equivalent to an RE2 pattern from Istio config. With
- * `fullMatch` (the default, Envoy's semantics for `regex` matches) it is
- * anchored so that it must match the whole input. Throws when the pattern is
- * not valid (checkRegex says why).
+ * A JavaScript RegExp equivalent to an RE2 pattern from Istio or Envoy config.
+ * With `fullMatch` (the default, Envoy's semantics for `safe_regex` matchers) it
+ * is anchored so that it must match the whole input; without it, it searches
+ * (as `regex_rewrite` does). `extraFlags` adds JavaScript flags such as `g`.
+ * Throws when the pattern is not valid (checkRegex says why).
  */
-export function toJsRegExp(pattern: string, options: { fullMatch?: boolean } = {}): RegExp {
+export function toJsRegExp(pattern: string, options: { fullMatch?: boolean; extraFlags?: string } = {}): RegExp {
   const problem = checkRegex(pattern);
   if (problem) throw new Error(problem);
   const t = translate(pattern);
   const source = options.fullMatch === false ? t.source : `^(?:${t.source})$`;
-  const r = compile(source, t.flags);
+  const r = compile(source, [...new Set(t.flags + (options.extraFlags ?? ''))].join(''));
   if (r instanceof Error) throw r;
   return r;
+}
+
+/** RE2 substitutions (`regex_rewrite.substitution`) write capture groups as \1; JavaScript as $1 (a literal $ as $$). */
+export function toJsSubstitution(substitution: string): string {
+  return substitution.replace(/\$/g, '$$$$').replace(/\\(\d)/g, '$$$1').replace(/\\\\/g, '\\');
 }

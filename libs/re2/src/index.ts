@@ -1,0 +1,1 @@
+export { checkRegex, toJsRegExp, toJsSubstitution } from './re2.ts';
