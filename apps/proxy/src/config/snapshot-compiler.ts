@@ -5,7 +5,10 @@
 import { compileCluster, compileLoadAssignment, type ClusterSpec, type EndpointSpec } from './cluster-config.ts';
 import { compileListener, type ListenerSpec } from './listener-config.ts';
 import { RouteTable, type CompileOptions } from './route-table.ts';
+import type { XdsSnapshot } from '@mesh/xds';
 
+// The same strings as @mesh/xds's TYPE_URLS, spelled here so a proxy with a static config never loads the xDS
+// client (its gRPC and proto code) at all.
 export const TYPE_URLS = {
   listener: 'type.googleapis.com/envoy.config.listener.v3.Listener',
   route: 'type.googleapis.com/envoy.config.route.v3.RouteConfiguration',
@@ -15,14 +18,7 @@ export const TYPE_URLS = {
 } as const;
 
 /** The shape AdsClient emits (docs/xds-representation.md). */
-export interface XdsSnapshot {
-  listeners: Map<string, any>;
-  routes: Map<string, any>;
-  clusters: Map<string, any>;
-  endpoints: Map<string, any>;
-  secrets: Map<string, any>;
-  versions: Record<string, string>;
-}
+export type { XdsSnapshot };
 
 export interface CompiledConfig {
   readonly listeners: Map<string, ListenerSpec>;
