@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Serving certificates for the admission webhooks (galley's /validate, the
-# injector's /inject), without cert-manager:
-#   deploy/scripts/webhook-certs.sh galley|injector|all            # create/rotate in the cluster
-#   deploy/scripts/webhook-certs.sh --dry-run DIR galley|injector|all  # only write the files to DIR
+# Serving certificates for the admission webhook (the injector's /inject; galley's
+# /validate joins when galley serves it), without cert-manager:
+#   deploy/scripts/webhook-certs.sh injector|all            # create/rotate in the cluster
+#   deploy/scripts/webhook-certs.sh --dry-run DIR injector|all  # only write the files to DIR
 #
 # For each component it makes a CA and a serving certificate for the Service's
-# DNS names (istio-galley.istio-system.svc, istio-sidecar-injector.istio-system.svc),
+# DNS names (istio-sidecar-injector.istio-system.svc),
 # stores them in the Secret the Deployment mounts (kubernetes.io/tls), and sets
 # every webhook's clientConfig.caBundle to the new CA. Re-running it rotates:
 # the caBundle keeps the previous CA next to the new one until the pods serve
@@ -31,7 +31,7 @@ while [ $# -gt 0 ]; do
     --namespace) namespace=${2:?--namespace needs a value}; shift 2 ;;
     --days) days=${2:?--days needs a number}; shift 2 ;;
     -h|--help) usage ;;
-    galley|injector|all) target=$1; shift ;;
+    injector|all) target=$1; shift ;;
     *) echo "unknown argument: $1" >&2; usage ;;
   esac
 done
@@ -40,7 +40,6 @@ done
 # component -> Service (also the Deployment's name), Secret, webhook configuration kind and name, manifest
 describe() {
   case "$1" in
-    galley) echo "istio-galley istio-galley-webhook-certs validatingwebhookconfiguration istio-galley galley/validatingwebhookconfiguration.yaml" ;;
     injector) echo "istio-sidecar-injector istio-sidecar-injector-webhook-certs mutatingwebhookconfiguration istio-sidecar-injector injector/mutatingwebhookconfiguration.yaml" ;;
   esac
 }
@@ -116,6 +115,6 @@ issue() {
 }
 
 case "$target" in
-  all) issue galley; issue injector ;;
+  all) issue injector ;;
   *) issue "$target" ;;
 esac

@@ -2,8 +2,7 @@
 import type { FlagSpec } from '@mesh/service';
 
 export const SERVE_FLAGS = {
-  source: { type: 'string', help: 'where config comes from: directory (kubernetes is not implemented yet)', env: 'GALLEY_SOURCE', default: 'directory' },
-  configDir: { type: 'string', help: 'directory of Istio YAML/JSON, watched recursively (required with --source=directory)', env: 'GALLEY_CONFIG_DIR', default: '' },
+  configDir: { type: 'string', help: 'directory of Istio YAML/JSON, watched recursively (required; in a cluster, a mounted ConfigMap)', env: 'GALLEY_CONFIG_DIR', default: '' },
   meshConfig: { type: 'string', help: "mesh config file (Istio's `mesh` ConfigMap data, or the ConfigMap itself); defaults when empty", env: 'GALLEY_MESH_CONFIG', default: '' },
   natsUrl: { type: 'string', help: 'NATS server with JetStream', env: 'NATS_URL', default: 'nats://127.0.0.1:4222' },
   monitoringHost: { type: 'string', help: 'address the monitoring server binds (0.0.0.0 in a cluster)', env: 'GALLEY_MONITORING_HOST', default: '127.0.0.1' },
@@ -13,12 +12,6 @@ export const SERVE_FLAGS = {
   debounceMs: { type: 'number', help: 'quiet time after a file change before the directory is rescanned', env: 'GALLEY_DEBOUNCE_MS', default: 100 },
   resyncSeconds: { type: 'number', help: 'full rescan interval, a safety net for missed file events (0 disables)', env: 'GALLEY_RESYNC_SECONDS', default: 60 },
   domainSuffix: { type: 'string', help: 'cluster domain suffix for short host names in cross-resource checks', env: 'GALLEY_DOMAIN_SUFFIX', default: 'cluster.local' },
-  // Reserved for the validating admission webhook (a later issue); accepted so
-  // deployment manifests can pass them already, ignored for now.
-  host: { type: 'string', help: 'webhook bind address (webhook not implemented yet: ignored)', env: 'GALLEY_HOST', default: '127.0.0.1' },
-  webhookPort: { type: 'number', help: 'webhook HTTPS port (webhook not implemented yet: ignored)', env: 'GALLEY_WEBHOOK_PORT', default: 9443 },
-  tlsCertFile: { type: 'string', help: 'webhook serving certificate (webhook not implemented yet: ignored)', env: 'GALLEY_TLS_CERT_FILE', default: '' },
-  tlsKeyFile: { type: 'string', help: 'webhook serving key (webhook not implemented yet: ignored)', env: 'GALLEY_TLS_KEY_FILE', default: '' },
 } satisfies Record<string, FlagSpec>;
 
 export const VALIDATE_FLAGS = {

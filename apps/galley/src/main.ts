@@ -23,8 +23,6 @@ if (process.argv[2] === 'validate') {
   await runMain('galley', 'config ingestion and validation: Istio YAML from a directory into NATS (galley validate FILE... checks files offline)', SERVE_FLAGS, async (flags) => {
     const command = flags._[0] ?? 'serve';
     if (command !== 'serve') throw new Error(`unknown command "${command}"; expected serve or validate`);
-    if (flags.source === 'kubernetes') throw new Error('--source=kubernetes is not implemented yet; use --source=directory with --config-dir');
-    if (flags.source !== 'directory') throw new Error(`--source must be directory (got "${flags.source}")`);
     if (!flags.configDir) throw new Error('--config-dir (or GALLEY_CONFIG_DIR) is required: the directory of Istio YAML to watch');
 
     const svc = await startService({ component: 'galley', monitoringHost: flags.monitoringHost, monitoringPort: flags.monitoringPort });
