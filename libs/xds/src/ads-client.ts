@@ -277,24 +277,38 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     return { names, objects, raw };
   }
 
-  #onResponse(res: DiscoveryResponse): void {
-    const typeUrl = res.typeUrl ?? '';
+  /** The state of the type a response is for, with its nonce recorded; undefined (and logged) for a type we did not ask for. */
+  #stateFor(typeUrl: string, nonce: string): TypeState | undefined {
     const t = this.#types.get(typeUrl);
-    const version = res.versionInfo ?? '';
-    const nonce = res.nonce ?? '';
     if (!t) {
       this.#log.warn('ignoring a response of a type we did not ask for', { typeUrl });
-      return;
+      return undefined;
     }
     t.nonce = nonce;
-    let decoded: Decoded;
+    return t;
+  }
+
+  /** Decodes and validates a response's resources; on any problem NACKs it (the previous resources stay) and returns undefined. */
+  #decodeOrNack(t: TypeState, typeUrl: string, version: string, nonce: string, anys: WireAny[], check?: (d: Decoded) => void): Decoded | undefined {
     try {
-      decoded = this.#decode(typeUrl, res.resources ?? []);
+      const decoded = this.#decode(typeUrl, anys);
+      check?.(decoded);
       this.#opts.validate?.(typeUrl, decoded.objects);
+      return decoded;
     } catch (err) {
       this.#nack(t, version, nonce, err instanceof Error ? err.message : String(err));
-      return;
+      return undefined;
     }
+  }
+
+  #onResponse(res: DiscoveryResponse): void {
+    const typeUrl = res.typeUrl ?? '';
+    const version = res.versionInfo ?? '';
+    const nonce = res.nonce ?? '';
+    const t = this.#stateFor(typeUrl, nonce);
+    if (!t) return;
+    const decoded = this.#decodeOrNack(t, typeUrl, version, nonce, res.resources ?? []);
+    if (!decoded) return;
     const next = t.wildcard ? new Map<string, any>() : new Map(t.resources);
     const nextRaw = t.wildcard ? new Map<string, Buffer>() : new Map(t.raw);
     decoded.names.forEach((n, i) => {
@@ -311,29 +325,18 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
 
   #onDeltaResponse(res: DeltaDiscoveryResponse): void {
     const typeUrl = res.typeUrl ?? '';
-    const t = this.#types.get(typeUrl);
     const version = res.systemVersionInfo ?? '';
     const nonce = res.nonce ?? '';
-    if (!t) {
-      this.#log.warn('ignoring a response of a type we did not ask for', { typeUrl });
-      return;
-    }
-    t.nonce = nonce;
-    let decoded: Decoded;
+    const t = this.#stateFor(typeUrl, nonce);
+    if (!t) return;
     const resources = res.resources ?? [];
-    try {
-      decoded = this.#decode(
-        typeUrl,
-        resources.map((r) => r.resource ?? { type_url: typeUrl, value: new Uint8Array() }),
-      );
+    const anys = resources.map((r) => r.resource ?? { type_url: typeUrl, value: new Uint8Array() });
+    const decoded = this.#decodeOrNack(t, typeUrl, version, nonce, anys, (d) =>
       resources.forEach((r, i) => {
-        if (r.name && r.name !== decoded.names[i]) throw new Error(`resource named ${r.name} carries ${decoded.names[i]}`);
-      });
-      this.#opts.validate?.(typeUrl, decoded.objects);
-    } catch (err) {
-      this.#nack(t, version, nonce, err instanceof Error ? err.message : String(err));
-      return;
-    }
+        if (r.name && r.name !== d.names[i]) throw new Error(`resource named ${r.name} carries ${d.names[i]}`);
+      }),
+    );
+    if (!decoded) return;
     const next = new Map(t.resources);
     const nextRaw = new Map(t.raw);
     for (const name of res.removedResources ?? []) {
