@@ -5,8 +5,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
-import { startLocalMesh, type LocalMesh, type MeshPorts } from '@mesh/local-mesh';
-import { freePort, WORKSPACE_ROOT } from '@mesh/testing';
+import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
+import { WORKSPACE_ROOT } from '@mesh/testing';
 
 export interface MeshFixture {
   mesh: LocalMesh;
@@ -23,10 +23,7 @@ export async function startMeshFixture(): Promise<MeshFixture> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-state-'));
   cpSync(path.join(WORKSPACE_ROOT, 'examples/local'), configDir, { recursive: true });
 
-  const ports: Partial<MeshPorts> = {};
-  for (const key of ['nats', 'pilotXds', 'pilotMonitoring', 'galleyMonitoring', 'citadelGrpc', 'citadelMonitoring', 'injectorWebhook', 'injectorMonitoring', 'gatewayAdmin', 'gatewayStatus', 'gatewayStats', 'gatewayHttp', 'sidecarOutbound', 'sidecarAdmin', 'sidecarStatus', 'sidecarStats', 'helloV1', 'helloV2'] as const) {
-    ports[key] = await freePort();
-  }
+  const ports = await freeMeshPorts();
   const edit = (file: string, change: (text: string) => string) => {
     const p = path.join(configDir, file);
     writeFileSync(p, change(readFileSync(p, 'utf8')));

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalMesh } from '@mesh/local-mesh';
+import { freeMeshPorts, startLocalMesh } from '@mesh/local-mesh';
 import { freePort, waitFor } from '@mesh/testing';
 import { startNginxProxy, startUpstream } from './nginx.ts';
 import { wrk, type WrkResult } from './wrk.ts';
@@ -114,14 +114,11 @@ export async function benchProxy(options: { seconds: number; connections: number
 
     const configDir = mkdtempSync(path.join(tmpdir(), 'bench-config-'));
     const stateDir = mkdtempSync(path.join(tmpdir(), 'bench-state-'));
-    const gatewayPort = await freePort();
+    const ports = await freeMeshPorts();
+    const gatewayPort = ports.gatewayHttp;
     writeFileSync(path.join(configDir, 'bench.yaml'), meshConfig(gatewayPort, upstreamPort));
     log('starting the control plane and the gateway proxy');
-    const ports: Record<string, number> = {};
-    for (const k of ['nats', 'pilotXds', 'pilotMonitoring', 'galleyMonitoring', 'citadelGrpc', 'citadelMonitoring', 'injectorWebhook', 'injectorMonitoring', 'gatewayAdmin', 'gatewayStatus', 'gatewayStats']) {
-      ports[k] = await freePort();
-    }
-    const mesh = await startLocalMesh({ configDir, stateDir, sample: false, logLevel: 'warn', ports: { ...ports, gatewayHttp: gatewayPort } });
+    const mesh = await startLocalMesh({ configDir, stateDir, sample: false, logLevel: 'warn', ports });
     try {
       const gateway = mesh.processes.get('gateway')!;
       for (const [name, p] of mesh.processes) pin(p.child.pid!, name === 'gateway' ? PROXY_CPU : LOAD_CPU);

@@ -4,7 +4,7 @@
 // for until it says it is ready.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { startNats, startProcess, waitFor, WORKSPACE_ROOT, type ManagedProcess, type NatsServer, type LogLine } from '@mesh/testing';
+import { freePort, startNats, startProcess, waitFor, WORKSPACE_ROOT, type ManagedProcess, type NatsServer, type LogLine } from '@mesh/testing';
 import { PortAllocator } from './ports.ts';
 
 export interface LocalMeshOptions {
@@ -77,6 +77,13 @@ const DEFAULT_PORTS: MeshPorts = {
   helloV1: 9081,
   helloV2: 9082,
 };
+
+/** A free port for every role, for tests and benchmarks that must not collide with a mesh already running. */
+export async function freeMeshPorts(): Promise<MeshPorts> {
+  const ports = {} as MeshPorts;
+  for (const key of Object.keys(DEFAULT_PORTS) as Array<keyof MeshPorts>) ports[key] = await freePort();
+  return ports;
+}
 
 async function httpOk(url: string): Promise<boolean> {
   try {
