@@ -1,6 +1,22 @@
 // `npm test`: lint, typecheck and test every project through Nx, then one
 // closing line with the totals of every node:test run ("N passed, N failed").
 import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureNpmDependencies, ensureSystemPackages } from './system-deps.mjs';
+
+const say = (msg) => process.stderr.write(`[test] ${msg}\n`);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const needs = [
+  { cmd: 'nats-server', pkg: 'nats-server', why: 'component and end-to-end tests run a real NATS with JetStream' },
+  { cmd: 'iptables', pkg: 'iptables', why: 'the transparent-capture tests install iptables rules in network namespaces' },
+  { cmd: 'ip', pkg: 'iproute2', why: 'the capture tests create network namespaces and veth pairs' },
+  { cmd: 'openssl', pkg: 'openssl', why: 'certificate tests verify what citadel issues with openssl' },
+];
+if (!ensureNpmDependencies(root, say) || !ensureSystemPackages(needs, say)) {
+  console.log('\ntests: 0 passed, 1 failed');
+  process.exit(1);
+}
 
 const args = ['run-many', '-t', 'lint', 'typecheck', 'test', '--outputStyle=stream', ...process.argv.slice(2)];
 const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', FORCE_COLOR: '0' };

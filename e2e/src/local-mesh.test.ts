@@ -5,6 +5,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, startProcess, waitFor } from '@mesh/testing';
 import { expandArgs, kubeInject, resolveEnv } from './injected-sidecar.ts';
@@ -76,6 +78,98 @@ describe('local mesh end to end', { timeout: 240_000 }, () => {
       assert.match(JSON.stringify(syncz), /sidecar~127\.0\.0\.1~sleep-1\.default~default\.svc\.cluster\.local/, 'pilot knows the pod by its Istio node id');
     } finally {
       await proxy.stop();
+    }
+  });
+
+  it("ejects a failing host with the outlier detection of Istio's circuit-breaking task, serves from the healthy one, and takes it back after baseEjectionTime", async () => {
+    const listen = (status: number) =>
+      new Promise<Server>((resolve) => {
+        const server = createServer((_req, res) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ version: status === 200 ? 'healthy' : 'failing' }));
+        });
+        server.listen(0, '127.0.0.1', () => resolve(server));
+      });
+    const healthy = await listen(200);
+    const failing = await listen(503);
+    const port = (s: Server) => (s.address() as AddressInfo).port;
+    try {
+      // The DestinationRule is the task's (consecutive5xxErrors 1, interval 1s, maxEjectionPercent 100), with a
+      // baseEjectionTime short enough to see the host come back.
+      writeFileSync(
+        path.join(fx.configDir, 'flaky.yaml'),
+        `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: flaky, namespace: default }
+spec:
+  hosts: [flaky.default.svc.cluster.local]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{ number: 80, name: http, protocol: HTTP }]
+  workloadSelector: { labels: { app: flaky } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: flaky-healthy, namespace: default }
+spec: { address: 127.0.0.1, ports: { http: ${port(healthy)} }, labels: { app: flaky } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: flaky-failing, namespace: default }
+spec: { address: 127.0.0.1, ports: { http: ${port(failing)} }, labels: { app: flaky } }
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: { name: flaky, namespace: default }
+spec:
+  host: flaky.default.svc.cluster.local
+  trafficPolicy:
+    connectionPool:
+      tcp: { maxConnections: 100 }
+      http: { http1MaxPendingRequests: 100, maxRequestsPerConnection: 10 }
+    outlierDetection:
+      consecutive5xxErrors: 1
+      interval: 1s
+      baseEjectionTime: 3s
+      maxEjectionPercent: 100
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: { name: flaky, namespace: default }
+spec:
+  hosts: [flaky.example.com]
+  gateways: [hello-gateway]
+  http: [{ route: [{ destination: { host: flaky.default.svc.cluster.local } }] }]
+`,
+      );
+      let firstFailureAt: number | undefined;
+      const get = async () => {
+        const res = await request(`http://127.0.0.1:${fx.mesh.ports.gatewayHttp}/`, { headers: { host: 'flaky.example.com' } });
+        await res.body.text();
+        if (res.statusCode === 503) firstFailureAt ??= Date.now();
+        return res.statusCode;
+      };
+      // Until the config arrives the gateway answers 404; once it does, the failing host is hit at most once
+      // (one 5xx ejects it) and everything else is served by the healthy one.
+      await waitFor('the flaky service to be routed', async () => (await get()) !== 404, { timeoutMs: 15_000, intervalMs: 50 });
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push(await get());
+      const failures = statuses.filter((s) => s !== 200).length;
+      assert.ok(failures <= 1, `after ejection every request should reach the healthy host; got ${JSON.stringify(statuses)}`);
+      assert.equal(statuses.filter((s) => s === 200).length, 40 - failures);
+      assert.ok(firstFailureAt !== undefined, 'round robin reached the failing host once before ejecting it');
+      // After baseEjectionTime the failing host is back in rotation (and is ejected again by its next 5xx).
+      const ejectedAt = firstFailureAt;
+      await waitFor('the failing host to return after its ejection time', async () => {
+        const res = await request(`http://127.0.0.1:${fx.mesh.ports.gatewayHttp}/`, { headers: { host: 'flaky.example.com' } });
+        await res.body.text();
+        return res.statusCode === 503;
+      }, { timeoutMs: 15_000, intervalMs: 100 });
+      const back = Date.now() - ejectedAt;
+      assert.ok(back >= 2_500, `the host came back ${back} ms after its ejection, before baseEjectionTime (3 s)`);
+    } finally {
+      healthy.close();
+      failing.close();
     }
   });
 

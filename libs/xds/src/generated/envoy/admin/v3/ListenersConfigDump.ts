@@ -1,0 +1,59 @@
+/* eslint-disable */
+// Original file: envoy/admin/v3/config_dump_shared.proto
+
+import type { Any as _google_protobuf_Any, Any__Output as _google_protobuf_Any__Output } from '../../../google/protobuf/Any.ts';
+import type { Timestamp as _google_protobuf_Timestamp, Timestamp__Output as _google_protobuf_Timestamp__Output } from '../../../google/protobuf/Timestamp.ts';
+import type { UpdateFailureState as _envoy_admin_v3_UpdateFailureState, UpdateFailureState__Output as _envoy_admin_v3_UpdateFailureState__Output } from '../../../envoy/admin/v3/UpdateFailureState.ts';
+import type { ClientResourceStatus as _envoy_admin_v3_ClientResourceStatus, ClientResourceStatus__Output as _envoy_admin_v3_ClientResourceStatus__Output } from '../../../envoy/admin/v3/ClientResourceStatus.ts';
+
+export interface _envoy_admin_v3_ListenersConfigDump_DynamicListener {
+  'name'?: (string);
+  'activeState'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListenerState | null);
+  'warmingState'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListenerState | null);
+  'drainingState'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListenerState | null);
+  'errorState'?: (_envoy_admin_v3_UpdateFailureState | null);
+  'clientStatus'?: (_envoy_admin_v3_ClientResourceStatus);
+}
+
+export interface _envoy_admin_v3_ListenersConfigDump_DynamicListener__Output {
+  'name'?: (string);
+  'activeState'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListenerState__Output);
+  'warmingState'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListenerState__Output);
+  'drainingState'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListenerState__Output);
+  'errorState'?: (_envoy_admin_v3_UpdateFailureState__Output);
+  'clientStatus'?: (_envoy_admin_v3_ClientResourceStatus__Output);
+}
+
+export interface _envoy_admin_v3_ListenersConfigDump_DynamicListenerState {
+  'versionInfo'?: (string);
+  'listener'?: (_google_protobuf_Any | null);
+  'lastUpdated'?: (_google_protobuf_Timestamp | null);
+}
+
+export interface _envoy_admin_v3_ListenersConfigDump_DynamicListenerState__Output {
+  'versionInfo'?: (string);
+  'listener'?: (_google_protobuf_Any__Output);
+  'lastUpdated'?: (_google_protobuf_Timestamp__Output);
+}
+
+export interface _envoy_admin_v3_ListenersConfigDump_StaticListener {
+  'listener'?: (_google_protobuf_Any | null);
+  'lastUpdated'?: (_google_protobuf_Timestamp | null);
+}
+
+export interface _envoy_admin_v3_ListenersConfigDump_StaticListener__Output {
+  'listener'?: (_google_protobuf_Any__Output);
+  'lastUpdated'?: (_google_protobuf_Timestamp__Output);
+}
+
+export interface ListenersConfigDump {
+  'versionInfo'?: (string);
+  'staticListeners'?: (_envoy_admin_v3_ListenersConfigDump_StaticListener)[];
+  'dynamicListeners'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListener)[];
+}
+
+export interface ListenersConfigDump__Output {
+  'versionInfo'?: (string);
+  'staticListeners'?: (_envoy_admin_v3_ListenersConfigDump_StaticListener__Output)[];
+  'dynamicListeners'?: (_envoy_admin_v3_ListenersConfigDump_DynamicListener__Output)[];
+}

@@ -1,0 +1,9 @@
+/* eslint-disable */
+// Original file: envoy/config/core/v3/protocol.proto
+
+
+export interface TcpProtocolOptions {
+}
+
+export interface TcpProtocolOptions__Output {
+}

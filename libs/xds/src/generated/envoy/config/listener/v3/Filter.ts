@@ -1,0 +1,18 @@
+/* eslint-disable */
+// Original file: envoy/config/listener/v3/listener_components.proto
+
+import type { Any as _google_protobuf_Any, Any__Output as _google_protobuf_Any__Output } from '../../../../google/protobuf/Any.ts';
+import type { ExtensionConfigSource as _envoy_config_core_v3_ExtensionConfigSource, ExtensionConfigSource__Output as _envoy_config_core_v3_ExtensionConfigSource__Output } from '../../../../envoy/config/core/v3/ExtensionConfigSource.ts';
+
+export interface Filter {
+  'name'?: (string);
+  'typedConfig'?: (_google_protobuf_Any | null);
+  'configDiscovery'?: (_envoy_config_core_v3_ExtensionConfigSource | null);
+  'configType'?: "typedConfig"|"configDiscovery";
+}
+
+export interface Filter__Output {
+  'name'?: (string);
+  'typedConfig'?: (_google_protobuf_Any__Output);
+  'configDiscovery'?: (_envoy_config_core_v3_ExtensionConfigSource__Output);
+}

@@ -1,0 +1,9 @@
+/* eslint-disable */
+// Original file: envoy/service/secret/v3/sds.proto
+
+
+export interface SdsDummy {
+}
+
+export interface SdsDummy__Output {
+}

@@ -1,0 +1,11 @@
+/* eslint-disable */
+// Original file: null
+
+
+export interface DoubleValue {
+  'value'?: (number | string);
+}
+
+export interface DoubleValue__Output {
+  'value'?: (number | string);
+}

@@ -1,0 +1,9 @@
+/* eslint-disable */
+// Original file: null
+
+
+export interface Empty {
+}
+
+export interface Empty__Output {
+}

@@ -1,0 +1,11 @@
+/* eslint-disable */
+// Original file: null
+
+
+export interface StringValue {
+  'value'?: (string);
+}
+
+export interface StringValue__Output {
+  'value'?: (string);
+}

@@ -1,0 +1,11 @@
+/* eslint-disable */
+// Original file: null
+
+
+export interface UInt32Value {
+  'value'?: (number);
+}
+
+export interface UInt32Value__Output {
+  'value'?: (number);
+}

@@ -1,0 +1,23 @@
+/* eslint-disable */
+// Original file: validate/validate.proto
+
+
+export interface FloatRules {
+  'const'?: (number | string);
+  'lt'?: (number | string);
+  'lte'?: (number | string);
+  'gt'?: (number | string);
+  'gte'?: (number | string);
+  'in'?: (number | string)[];
+  'notIn'?: (number | string)[];
+}
+
+export interface FloatRules__Output {
+  'const'?: (number | string);
+  'lt'?: (number | string);
+  'lte'?: (number | string);
+  'gt'?: (number | string);
+  'gte'?: (number | string);
+  'in'?: (number | string)[];
+  'notIn'?: (number | string)[];
+}

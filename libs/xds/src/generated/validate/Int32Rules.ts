@@ -1,0 +1,23 @@
+/* eslint-disable */
+// Original file: validate/validate.proto
+
+
+export interface Int32Rules {
+  'const'?: (number);
+  'lt'?: (number);
+  'lte'?: (number);
+  'gt'?: (number);
+  'gte'?: (number);
+  'in'?: (number)[];
+  'notIn'?: (number)[];
+}
+
+export interface Int32Rules__Output {
+  'const'?: (number);
+  'lt'?: (number);
+  'lte'?: (number);
+  'gt'?: (number);
+  'gte'?: (number);
+  'in'?: (number)[];
+  'notIn'?: (number)[];
+}

@@ -1,0 +1,23 @@
+/* eslint-disable */
+// Original file: validate/validate.proto
+
+
+export interface UInt32Rules {
+  'const'?: (number);
+  'lt'?: (number);
+  'lte'?: (number);
+  'gt'?: (number);
+  'gte'?: (number);
+  'in'?: (number)[];
+  'notIn'?: (number)[];
+}
+
+export interface UInt32Rules__Output {
+  'const'?: (number);
+  'lt'?: (number);
+  'lte'?: (number);
+  'gt'?: (number);
+  'gte'?: (number);
+  'in'?: (number)[];
+  'notIn'?: (number)[];
+}
