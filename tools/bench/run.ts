@@ -1,23 +1,43 @@
-// `npm run bench [-- proxy|citadel|injector] [--seconds N] [--connections N]`:
+// `npm run bench [-- proxy|memory|citadel|injector] [--seconds N] [--connections N]`:
 // runs the benchmarks side by side and prints Markdown tables ready for
 // docs/benchmarks.md, with the machine and date they were taken on.
+// `memory` (issue #7): a sidecar with a 1,000-service config through a soak of
+// mixed traffic; `--seconds` is the soak (default 60; the issue's figure is
+// 600), `--services N`, `--rps N`, `--sample-seconds N`, `--idle-seconds N`,
+// `--push-seconds N` (a config change pilot pushes every N s of the soak; 0: none),
+// `--node-options '...'` (default: what deploy/images/proxy.Dockerfile sets;
+// give it several times for one sidecar run each, '' for none),
+// `--snapshot-dir DIR` (heap snapshots of the sidecar, idle and at the end),
+// `--no-build`.
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { WORKSPACE_ROOT } from '@mesh/testing';
 import { benchProxy, formatProxyRows } from './proxy.ts';
+import { benchMemory, formatMemoryRows, formatMemorySamples } from './memory.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
 };
-const which = argv.filter((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
+const optString = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const BOOLEAN_FLAGS = new Set(['--no-build']);
+// Bench names: the arguments that are neither flags nor a flag's value (a value may itself start with --).
+const which: string[] = [];
+for (let i = 0; i < argv.length; i++) {
+  if (!argv[i].startsWith('--')) which.push(argv[i]);
+  else if (!BOOLEAN_FLAGS.has(argv[i])) i++;
+}
 const want = (name: string) => which.length === 0 || which.includes(name);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-for (const tool of ['wrk', 'nginx', 'taskset']) {
+const tools = new Set([...(want('proxy') ? ['wrk', 'nginx', 'taskset'] : []), ...(want('citadel') || want('injector') ? ['taskset'] : [])]);
+for (const tool of tools) {
   if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`], { stdio: 'ignore' }).status !== 0) {
     log(`${tool} is missing: apt-get install wrk nginx-light util-linux`);
     process.exit(1);
@@ -33,6 +53,29 @@ if (want('proxy')) {
   const rows = await benchProxy({ seconds, connections, log });
   console.log(`## HTTP/1.1 proxy: wrk -t1 -c${connections} -d${seconds}s, small responses; proxy under test pinned to core 0, wrk and upstream on core 1\n`);
   console.log(formatProxyRows(rows) + '\n');
+}
+
+if (want('memory')) {
+  const seconds = opt('seconds', 60);
+  const services = opt('services', 1000);
+  const results = await benchMemory({
+    seconds,
+    services,
+    rps: opt('rps', 200),
+    sampleSeconds: opt('sample-seconds', 5),
+    idleSeconds: opt('idle-seconds', 20),
+    pushSeconds: opt('push-seconds', 30),
+    nodeOptions: argv.flatMap((a, i) => (a === '--node-options' && argv[i + 1] !== undefined ? [argv[i + 1]] : [])),
+    snapshotDir: optString('snapshot-dir'),
+    noBuild: argv.includes('--no-build'),
+    log,
+  });
+  const c = results[0].config;
+  console.log(
+    `## Memory: one sidecar (esbuild bundle) with ${c.clusters} clusters / ${c.endpoints} ClusterLoadAssignments / ${c.hosts} hosts from pilot (${services} services), idle then a ${seconds} s soak of normal + hostile traffic\n`,
+  );
+  console.log(formatMemoryRows(results) + '\n');
+  for (const r of results) console.log(`${r.nodeOptions ? '`' + r.nodeOptions + '`' : '(no NODE_OPTIONS)'}:\n\n${formatMemorySamples(r)}\n`);
 }
 
 // The per-component benchmarks live with their apps and print their own tables.

@@ -17,7 +17,7 @@ import {
   type ConfigResource,
   type MeshConfig,
 } from '@mesh/contracts';
-import { analyzeResources, type Finding } from '@mesh/config';
+import { analyzeResources, supportFindings, type Finding, type SupportFinding } from '@mesh/config';
 import { counter, gauge, histogram, type Logger } from '@mesh/telemetry';
 import { BucketSync } from './bucket-sync.ts';
 import { DEFAULT_MESH_CONFIG, readMeshConfig, watchFile } from './mesh-config.ts';
@@ -30,6 +30,11 @@ const rejectionsTotal = counter('galley_config_rejections_total', 'Rejections re
 const scans = counter('galley_config_scans_total', 'Snapshots processed');
 const scanSeconds = histogram('galley_config_reconcile_seconds', 'Time to reconcile a snapshot', [], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1]);
 const lastScan = gauge('galley_last_scan_timestamp_seconds', 'When the source was last read (unix seconds)');
+const unsupportedGauge = gauge(
+  'galley_unsupported_config',
+  'Fields of accepted resources this mesh does not implement, by kind and severity (error: security configuration that is not enforced)',
+  ['kind', 'severity'],
+);
 
 export interface GalleyOptions {
   source: ConfigSource;
@@ -70,7 +75,9 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
   const reportedWarnings = new Map<string, string>();
   const reportedOrigins = new Map<string, string>();
   const reportedFindings = new Map<string, string>();
+  const reportedUnsupported = new Map<string, string>();
   let lastFindings: Finding[] = [];
+  let lastUnsupported: SupportFinding[] = [];
   const unpublished = new Map<string, Rejection>();
 
   let markReady!: () => void;
@@ -223,7 +230,39 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
       });
     }
     for (const resource of [...reportedFindings.keys()]) if (!byResource.has(resource)) reportedFindings.delete(resource);
+    reportUnsupported(res);
     flushRejections();
+  }
+
+  /** What the mesh accepts but does not implement (the findings `galley validate` prints and pilot reports), once per change. */
+  function reportUnsupported(res: ReconcileResult): void {
+    const all: SupportFinding[] = [];
+    const counts = new Map<string, { kind: string; severity: string; n: number }>();
+    const seen = new Set<string>();
+    for (const entry of res.desired.values()) {
+      const list = supportFindings(entry.resource);
+      if (!list.length) continue;
+      all.push(...list);
+      for (const f of list) {
+        const c = counts.get(`${f.kind}|${f.severity}`) ?? { kind: f.kind, severity: f.severity, n: 0 };
+        c.n++;
+        counts.set(`${f.kind}|${f.severity}`, c);
+      }
+      seen.add(entry.key);
+      const sig = canonicalJson(list.map((f) => [f.severity, f.path, f.message]));
+      if (reportedUnsupported.get(entry.key) === sig) continue;
+      reportedUnsupported.set(entry.key, sig);
+      const errors = list.filter((f) => f.severity === 'error');
+      const first = errors[0] ?? list[0];
+      const text = `${entry.id}: ${first.path}: ${first.message}${list.length > 1 ? ` (and ${list.length - 1} more)` : ''}`;
+      const fields = { file: entry.origin, line: entry.line, resource: entry.id, findings: list.map((f) => `${f.severity}: ${f.path}: ${f.message}`) };
+      if (errors.length) log.error(`not enforced: ${text}`, fields);
+      else log.warn(`not implemented: ${text}`, fields);
+    }
+    for (const key of [...reportedUnsupported.keys()]) if (!seen.has(key)) reportedUnsupported.delete(key);
+    lastUnsupported = all;
+    unsupportedGauge.reset();
+    for (const { n, ...labels } of counts.values()) unsupportedGauge.set(labels, n);
   }
 
   const onSnapshot = (snapshot: SourceSnapshot) => {
@@ -310,6 +349,7 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
       unparseableFiles: result?.originProblems ?? [],
       meshConfigErrors: meshError ?? [],
       analysis: lastFindings,
+      unsupported: lastUnsupported,
     }),
     stop: async () => {
       stopped = true;

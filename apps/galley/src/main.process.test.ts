@@ -214,6 +214,30 @@ describe('galley (real process, real NATS)', () => {
     await galley.waitForLine((l) => l.msg === 'removed VirtualService prod/ratings');
   });
 
+  it('accepts valid config the mesh does not implement and reports it: log line, /debug/rejected, galley_unsupported_config', async () => {
+    writeFileSync(
+      file('policy.yaml'),
+      `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-get}
+spec:
+  action: DENY
+  rules:
+  - to: [{operation: {methods: [GET]}}]
+`,
+    );
+    const line = await galley.waitForLine((l) => l.resource === 'AuthorizationPolicy default/deny-get' && l.level === 'error');
+    assert.equal(line.msg, 'not enforced: AuthorizationPolicy default/deny-get: spec: AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the DENY policy denies nothing and every request is allowed');
+    assert.equal(line.file, file('policy.yaml'));
+    await waitFor('stored (valid Istio)', async () => !!(await value('AuthorizationPolicy.default.deny-get')));
+    const debug = await fetchJson('/debug/rejected');
+    assert.deepEqual(debug.unsupported.map((f: any) => [f.resource, f.path, f.severity, f.source]), [['AuthorizationPolicy default/deny-get', 'spec', 'error', file('policy.yaml')]]);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /galley_unsupported_config\{kind="AuthorizationPolicy",severity="error"\} 1/);
+    unlinkSync(file('policy.yaml'));
+    await waitFor('deleted from KV', async () => !(await value('AuthorizationPolicy.default.deny-get')));
+  });
+
   it('publishes an edited mesh config and keeps it when an edit is invalid', async () => {
     writeFileSync(file('mesh.yaml'), 'trustDomain: corp.example\n');
     await waitFor('mesh config updated', async () => (await meshKv.get(MESH_CONFIG_KEY))?.value.trustDomain === 'corp.example');

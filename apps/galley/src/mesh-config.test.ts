@@ -22,4 +22,10 @@ describe('parseMeshConfig', () => {
     assert.match((parseMeshConfig('a: [1\n') as any).errors[0], /^YAML syntax error/);
     assert.deepEqual(parseMeshConfig('kind: ConfigMap\ndata: {}\n'), { errors: ['ConfigMap has no data.mesh key holding the mesh config'] });
   });
+  it('accepts pathNormalization (kept for pilot) and rejects an unknown normalization with the valid values', () => {
+    assert.deepEqual((parseMeshConfig('pathNormalization:\n  normalization: MERGE_SLASHES\n') as any).config.pathNormalization, { normalization: 'MERGE_SLASHES' });
+    assert.deepEqual(parseMeshConfig('pathNormalization: {normalization: MERGE}\n'), {
+      errors: ['pathNormalization.normalization: "MERGE" is not one of DEFAULT, NONE, BASE, MERGE_SLASHES, DECODE_AND_MERGE_SLASHES'],
+    });
+  });
 });

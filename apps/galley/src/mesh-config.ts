@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { MeshConfigSchema, type MeshConfig } from '@mesh/contracts';
-import { checkHostname } from '@mesh/config';
+import { checkHostname, checkMeshConfig } from '@mesh/config';
 
 export const DEFAULT_MESH_CONFIG: MeshConfig = MeshConfigSchema.parse({ outboundTrafficPolicy: { mode: 'ALLOW_ANY' } });
 
@@ -36,6 +36,9 @@ export function parseMeshConfig(text: string): { config: MeshConfig } | { errors
   if (!parsed.success) return { errors: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
   const problem = checkHostname(parsed.data.trustDomain);
   if (problem) return { errors: [`trustDomain: ${problem}`] };
+  // Fields the contracts' schema passes through but the mesh applies (pathNormalization).
+  const known = checkMeshConfig(parsed.data);
+  if (known.length) return { errors: known.map((e) => `${e.path}: ${e.message}`) };
   return { config: parsed.data };
 }
 

@@ -1,9 +1,12 @@
 // `galley validate FILE...`: istioctl-validate-like offline check. Prints
 // `file:line Kind ns/name: spec.path: message` per problem (warnings marked
 // `warning:`), then a summary; exit status 1 when anything is invalid. The
-// same rules as the running galley, duplicates across files included.
+// same rules as the running galley, duplicates across files included, plus
+// what this mesh accepts but does not implement (@mesh/config's
+// supportFindings, the same findings pilot reports): security configuration
+// that would not be enforced is an error.
 import { readFile, stat } from 'node:fs/promises';
-import { analyzeResources, fieldLine, loadResources, type ParsedResource } from '@mesh/config';
+import { analyzeResources, fieldLine, loadResources, supportFindings, type ParsedResource } from '@mesh/config';
 import { listConfigFiles } from './directory-source.ts';
 import { reconcile } from './reconcile.ts';
 import type { OriginContent } from './source.ts';
@@ -85,6 +88,16 @@ export async function runValidate(paths: string[], options: ValidateCommandOptio
     const line = parsed ? fieldLine(parsed, f.path) : 0;
     diagnostics.push({ file: f.source ?? '', line, text: `${f.source}:${line} ${f.resource}: ${f.path}: warning: ${f.message}`, error: false });
   }
+  let unsupported = 0;
+  for (const entry of result.desired.values()) {
+    for (const f of supportFindings(entry.resource)) {
+      unsupported++;
+      const parsed = parsedById.get(`${entry.origin}|${entry.id}`);
+      const line = parsed ? fieldLine(parsed, f.path) : entry.line;
+      const error = f.severity === 'error';
+      diagnostics.push({ file: entry.origin, line, text: `${entry.origin}:${line} ${f.resource}: ${f.path}: ${error ? '' : 'warning: '}${f.message}`, error });
+    }
+  }
 
   diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   for (const d of diagnostics) print(d.text);
@@ -96,7 +109,8 @@ export async function runValidate(paths: string[], options: ValidateCommandOptio
   print(
     `${origins.length} file${origins.length === 1 ? '' : 's'}: ${result.desired.size} valid, ${invalid} invalid` +
       `${ignored ? `, ${ignored} non-Istio document${ignored === 1 ? '' : 's'} ignored` : ''}` +
-      `${errors ? `; ${errors} error${errors === 1 ? '' : 's'}` : ''}${warnings ? `; ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`,
+      `${errors ? `; ${errors} error${errors === 1 ? '' : 's'}` : ''}${warnings ? `; ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}` +
+      `${unsupported ? ` (${unsupported} about config this mesh does not implement)` : ''}`,
   );
   return errors ? 1 : 0;
 }

@@ -4,7 +4,7 @@
 // whose contents changed (an endpoints-only change goes out as EDS alone).
 import type { Logger } from '@mesh/telemetry';
 import { counter, histogram, gauge } from '@mesh/telemetry';
-import { AdsServer, Snapshot, SnapshotCache, TYPE_URLS, prepareResource, shortTypeName, type StreamInfo, type AdsServerHooks } from '@mesh/xds';
+import { AdsServer, Snapshot, SnapshotCache, TYPE_URLS, prepareResource, shortTypeName, type AdsServerHooks, type PreparedResource, type Secret, type StreamInfo } from '@mesh/xds';
 import type { ConfigStore, StoreChange } from './config-store.ts';
 import { Debouncer } from './debounce.ts';
 import { PushContext, type Issue } from './model/push-context.ts';
@@ -16,7 +16,11 @@ import type { ProxyStatusReporter } from './proxy-status.ts';
 const pushCounter = counter('pilot_xds_pushes_total', 'Push contexts built and pushed', ['trigger']);
 const pushDuration = histogram('pilot_push_duration_seconds', 'Time to build a push context and every proxy snapshot', [], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]);
 const proxiesGauge = gauge('pilot_xds_connected_proxies', 'Proxies with at least one open ADS stream');
-const issuesGauge = gauge('pilot_translation_issues', 'Config resources pilot could not (fully) translate', ['severity']);
+const issuesGauge = gauge(
+  'pilot_translation_issues',
+  'Current translation issues by Istio kind, severity (error: not served or security not enforced) and category (invalid, unsupported, unresolved, conflict, internal)',
+  ['kind', 'severity', 'category'],
+);
 
 export interface DiscoveryOptions {
   store: ConfigStore;
@@ -42,7 +46,28 @@ export interface PushStatus {
   proxies: number;
   configResources: number;
   counts: { services: number; virtualServices: number; destinationRules: number; gateways: number; workloadEntries: number };
+  /** Every current issue: kind/namespace/name, field, message, severity, category. */
   issues: Issue[];
+  /** Issue counts by severity and category. */
+  issueCounts: Record<string, number>;
+}
+
+const ISSUE_LOG_MESSAGES: Record<Issue['category'], string> = {
+  invalid: 'skipping a resource pilot cannot translate',
+  unsupported: 'a field this mesh does not implement is not translated',
+  unresolved: 'a resource refers to something that does not exist',
+  conflict: 'a resource conflicts with another one and is ignored for it',
+  internal: 'an Envoy resource built from this resource cannot be encoded and is not served',
+};
+
+/** `{ error: n, warning: n, 'error/unsupported': n, ... }` */
+export function countIssues(issues: readonly Issue[]): Record<string, number> {
+  const out: Record<string, number> = { error: 0, warning: 0 };
+  for (const i of issues) {
+    out[i.severity]++;
+    out[`${i.severity}/${i.category}`] = (out[`${i.severity}/${i.category}`] ?? 0) + 1;
+  }
+  return out;
 }
 
 export class DiscoveryService {
@@ -107,9 +132,10 @@ export class DiscoveryService {
     const startedAt = new Date().toISOString();
     const version = `${startedAt}/${++this.#pushSeq}`;
     const push = new PushContext(this.#opts.store.input(), { domainSuffix: this.#opts.domainSuffix, version });
-    this.#reportIssues(push.issues);
     this.#push = push;
     for (const proxy of this.#proxies.values()) this.#updateProxy(proxy, push);
+    // After generation: building a proxy's resources can add issues (a resource that could not be encoded).
+    this.#reportIssues(push);
     const status: PushStatus = {
       version,
       startedAt,
@@ -126,30 +152,42 @@ export class DiscoveryService {
         workloadEntries: push.workloadEntries.length,
       },
       issues: push.issues,
+      get issueCounts() {
+        return countIssues(push.issues);
+      },
     };
     this.#lastStatus = status;
     pushCounter.inc({ trigger });
     pushDuration.observe(status.durationMs / 1000);
-    issuesGauge.set({ severity: 'error' }, push.issues.filter((i) => i.severity === 'error').length);
-    issuesGauge.set({ severity: 'warning' }, push.issues.filter((i) => i.severity === 'warning').length);
     this.#log.info('pushed configuration', { version, trigger, changes: reasons.length, proxies: this.#proxies.size, ms: status.durationMs, issues: push.issues.length });
     for (const l of this.#pushListeners) l(status);
     return status;
   }
 
-  /** Logs each distinct issue once (not on every push), with kind/namespace/name and the field. */
-  #reportIssues(issues: Issue[]): void {
+  /**
+   * Logs each distinct issue once (not on every push), with kind/namespace/name
+   * and the field, and sets pilot_translation_issues. Called after every push
+   * and after generating a newly connected proxy's configuration.
+   */
+  #reportIssues(push: PushContext): void {
     const current = new Set<string>();
-    for (const i of issues) {
-      const key = `${i.severity}|${describeIssue(i)}`;
+    const counts = new Map<string, { kind: string; severity: string; category: string; n: number }>();
+    for (const i of push.issues) {
+      const c = `${i.kind}|${i.severity}|${i.category}`;
+      const entry = counts.get(c) ?? { kind: i.kind, severity: i.severity, category: i.category, n: 0 };
+      entry.n++;
+      counts.set(c, entry);
+      const key = `${i.severity}|${i.category}|${describeIssue(i)}`;
       current.add(key);
       if (this.#loggedIssues.has(key)) continue;
-      const fields = { kind: i.kind, namespace: i.namespace, name: i.name, field: i.field, error: i.message };
-      if (i.severity === 'error') this.#log.error('skipping a resource pilot cannot translate', fields);
-      else this.#log.warn('part of a resource is not translated', fields);
+      const fields = { kind: i.kind, namespace: i.namespace, name: i.name, field: i.field, category: i.category, error: i.message };
+      this.#log[i.severity === 'error' ? 'error' : 'warn'](ISSUE_LOG_MESSAGES[i.category], fields);
     }
+    if (push !== this.#push) return;
     this.#loggedIssues.clear();
     for (const k of current) this.#loggedIssues.add(k);
+    issuesGauge.reset();
+    for (const { n, ...labels } of counts.values()) issuesGauge.set(labels, n);
   }
 
   #updateProxy(proxy: Proxy, push: PushContext): void {
@@ -169,8 +207,9 @@ export class DiscoveryService {
   #withSecrets(snapshot: Snapshot, push: PushContext, _proxy: Proxy): Snapshot {
     const roots = this.#opts.store.trustBundle?.roots;
     if (!roots?.length) return snapshot;
-    const secret = push.memo('sds|ROOTCA', () => prepareResource(TYPE_URLS.secret, { name: 'ROOTCA', validationContext: { trustedCa: { inlineString: roots.join('\n') } } }));
-    const resources: Record<string, any[]> = {};
+    const rootca: Secret = { name: 'ROOTCA', validationContext: { trustedCa: { inlineString: roots.join('\n') } } };
+    const secret = push.memo('sds|ROOTCA', () => prepareResource(TYPE_URLS.secret, rootca as Record<string, unknown>));
+    const resources: Record<string, PreparedResource[]> = {};
     for (const t of snapshot.typeUrls()) resources[t] = [...snapshot.type(t).resources.values()];
     resources[TYPE_URLS.secret] = [secret];
     return Snapshot.build((_t, hash) => hash, resources);
@@ -184,7 +223,10 @@ export class DiscoveryService {
     this.#log.info('proxy connected', { proxy: proxy.id, type: proxy.type, proxyless: proxy.proxyless, namespace: proxy.namespace, protocol: s.protocol });
     this.#opts.status?.update(s);
     // A reconnecting proxy with unchanged metadata keeps its snapshot; otherwise (re)generate now.
-    if (this.#push && (!known || JSON.stringify(known) !== JSON.stringify(proxy) || !this.cache.get(proxy.id))) this.#updateProxy(proxy, this.#push);
+    if (this.#push && (!known || JSON.stringify(known) !== JSON.stringify(proxy) || !this.cache.get(proxy.id))) {
+      this.#updateProxy(proxy, this.#push);
+      this.#reportIssues(this.#push);
+    }
   }
 
   #onStreamClose(s: StreamInfo): void {

@@ -3,6 +3,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUCKETS, ConfigResourceSchema, ProxyStatusSchema, configKey, connectBus, proxyStatusKey, type Bus, type ConfigResource, type TypedKv, type ProxyStatus } from '@mesh/contracts';
 import { startNats, waitFor, type NatsServer } from '@mesh/testing';
+import { registry } from '@mesh/telemetry';
 import { AdsClient, TYPE_URLS, type XdsSnapshot } from '@mesh/xds';
 import { startPilot, type Pilot, type PilotOptions } from './pilot.ts';
 import { GATEWAY_ID, SIDECAR_ID, res, sampleConfig, testLog } from './test-support.ts';
@@ -132,6 +133,47 @@ describe('pilot with real NATS and ADS', () => {
     const issue = status.issues.find((i: any) => i.name === 'broken');
     assert.deepEqual({ kind: issue.kind, namespace: issue.namespace, field: issue.field, severity: issue.severity }, { kind: 'VirtualService', namespace: 'default', field: 'spec.http[0].match[0].uri.regex', severity: 'error' });
     await config.delete(configKey('VirtualService', 'default', 'broken'));
+  });
+
+  it('shows config the mesh does not implement on /debug/push_status and in pilot_translation_issues, security as errors', async () => {
+    const pilot = pilots[0];
+    const gw = client(pilot);
+    await nextSnapshot(gw, () => true);
+    await put(res('DestinationRule', 'mtls', { host: 'mtls.example.com', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }));
+    await put(res('AuthorizationPolicy', 'deny-get', { action: 'DENY', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] }));
+    const status = await waitFor('push with the unsupported config', async () => {
+      const s = debug.get('/debug/push_status')!(new URL('http://x/')) as any;
+      return s.issues?.some((i: any) => i.name === 'deny-get') && s.issues.some((i: any) => i.name === 'mtls') ? s : undefined;
+    });
+    const mine = status.issues.filter((i: any) => i.name === 'mtls' || i.name === 'deny-get');
+    assert.deepEqual(mine, [
+      {
+        kind: 'DestinationRule',
+        namespace: 'default',
+        name: 'mtls',
+        field: 'spec.trafficPolicy.tls.mode',
+        message: 'ISTIO_MUTUAL is not implemented: no mutual TLS is originated and traffic to this host is plaintext',
+        severity: 'error',
+        category: 'unsupported',
+      },
+      {
+        kind: 'AuthorizationPolicy',
+        namespace: 'default',
+        name: 'deny-get',
+        field: 'spec',
+        message: 'AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the DENY policy denies nothing and every request is allowed',
+        severity: 'error',
+        category: 'unsupported',
+      },
+    ]);
+    assert.ok(JSON.parse(JSON.stringify(status)).issueCounts['error/unsupported'] >= 2);
+    const metrics = await registry.getSingleMetricAsString('pilot_translation_issues');
+    assert.match(metrics, /pilot_translation_issues\{kind="AuthorizationPolicy",severity="error",category="unsupported"\} 1/);
+    assert.match(metrics, /pilot_translation_issues\{kind="DestinationRule",severity="error",category="unsupported"\} 1/);
+    await config.delete(configKey('DestinationRule', 'default', 'mtls'));
+    await config.delete(configKey('AuthorizationPolicy', 'default', 'deny-get'));
+    await waitFor('issues gone', async () => !(debug.get('/debug/push_status')!(new URL('http://x/')) as any).issues.some((i: any) => i.name === 'deny-get'));
+    assert.doesNotMatch(await registry.getSingleMetricAsString('pilot_translation_issues'), /AuthorizationPolicy/);
   });
 
   it('records per-proxy sync status in NATS and on /debug/syncz, and removes it on disconnect', async () => {

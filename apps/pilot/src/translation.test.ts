@@ -1,8 +1,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CONFIG_TYPE_URLS, TYPE_URLS, encodeMessage, normalize } from '@mesh/xds';
+import { CONFIG_TYPE_URLS, TYPE_URLS, decodeMessage, encodeMessage, normalize, type Cluster, type Cluster__Output } from '@mesh/xds';
 import { generateSnapshot } from './generators/index.ts';
 import { gateway, generate, grpcClient, push, res, sampleConfig, sidecar, testLog } from './test-support.ts';
+
+/** Every resource of the proxy's snapshot encodes: nothing was left out (an `internal` issue). */
+function assertServed(p: ReturnType<typeof push>, proxy = sidecar()): void {
+  generateSnapshot(p, proxy, { privilegedPortOffset: 8000, log: testLog });
+  assert.deepEqual(p.issues.filter((i) => i.category === 'internal'), []);
+}
+
+/** A cluster as a proxy receives it: encoded through Envoy's Cluster message and decoded (a misspelt field cannot survive this). */
+const wire = (c: Cluster): Cluster__Output => decodeMessage<Cluster__Output>(TYPE_URLS.cluster, encodeMessage(TYPE_URLS.cluster, c));
 
 const HELLO = 'hello.default.svc.cluster.local';
 const ports = (cla: any) => cla.endpoints.flatMap((l: any) => l.lbEndpoints.map((e: any) => e.endpoint.address.socketAddress.portValue)).sort();
@@ -12,7 +21,8 @@ const service = (host: string, extra: Record<string, unknown> = {}) =>
 /** Routes of the single VirtualService under test, via the sidecar's outbound_http. */
 function sidecarRoutes(configs: ReturnType<typeof res>[], host = HELLO, port = 80): any[] {
   const p = push(configs);
-  assert.deepEqual(p.issues.filter((i) => i.severity === 'error'), []);
+  assert.deepEqual(p.issues.filter((i) => i.category === 'invalid'), []);
+  assertServed(p);
   const g = generate(p, sidecar());
   const vh = g.routes[0] as any;
   return vh.virtualHosts.find((v: any) => v.name === `${host}:${port}`).routes;
@@ -96,6 +106,7 @@ describe('translation of the sample mesh (examples/local)', () => {
       assert.ok(counts.LDS > 0 && counts.RDS > 0 && counts.CDS > 0 && counts.EDS > 0, JSON.stringify(counts));
       assert.deepEqual(snap.consistencyErrors(), []);
     }
+    assert.deepEqual(p.issues, [], 'nothing was left out');
   });
 
   it('drops weight-0 destinations (the e2e edit to 0/100) and uses a plain cluster', () => {
@@ -259,7 +270,8 @@ describe('VirtualService HTTP translation', () => {
 describe('DestinationRule translation', () => {
   const clusters = (drSpec: Record<string, unknown>, svcExtra: Record<string, unknown> = {}) => {
     const p = push([service(HELLO, svcExtra), res('DestinationRule', 'dr', { host: HELLO, ...drSpec })]);
-    assert.deepEqual(p.issues.filter((i) => i.severity === 'error'), []);
+    assert.deepEqual(p.issues.filter((i) => i.category === 'invalid'), []);
+    for (const proxy of [sidecar(), gateway(), grpcClient()]) assertServed(p, proxy);
     const g = generate(p, sidecar());
     return { get: (name: string) => g.byName(g.clusters, name), routes: g.routes[0] as any, push: p };
   };
@@ -296,17 +308,45 @@ describe('DestinationRule translation', () => {
     assert.deepEqual(opts.explicitHttpConfig, { httpProtocolOptions: {} });
   });
 
-  it('maps outlierDetection with only the configured detectors enforced', () => {
-    const cl = clusters({ trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50, minHealthPercent: 20 } } }).get(`outbound|80||${HELLO}`);
+  it('maps outlierDetection with only the configured detectors enforced, as Envoy spells them (consecutive_5xx)', () => {
+    const cl = wire(clusters({ trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50, minHealthPercent: 20 } } }).get(`outbound|80||${HELLO}`));
     assert.deepEqual(cl.outlierDetection, {
-      consecutive5xx: { value: 3 },
-      enforcingConsecutive5xx: { value: 100 },
+      consecutive_5xx: { value: 3 },
+      enforcingConsecutive_5xx: { value: 100 },
       enforcingSuccessRate: { value: 0 },
-      interval: { seconds: 10 },
-      baseEjectionTime: { seconds: 30 },
+      interval: { seconds: '10' },
+      baseEjectionTime: { seconds: '30' },
       maxEjectionPercent: { value: 50 },
     });
     assert.deepEqual(cl.commonLbConfig, { healthyPanicThreshold: { value: 20 } });
+  });
+
+  it("serves Istio's circuit-breaking task: the outlierDetection cluster encodes and decodes to consecutive_5xx", () => {
+    // https://istio.io/latest/docs/tasks/traffic-management/circuit-breaking/
+    const dr = {
+      trafficPolicy: {
+        connectionPool: { tcp: { maxConnections: 1 }, http: { http1MaxPendingRequests: 1, maxRequestsPerConnection: 1 } },
+        outlierDetection: { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '3m', maxEjectionPercent: 100 },
+      },
+    };
+    const c = clusters(dr);
+    assert.deepEqual(c.push.issues, [], 'nothing in the task is unsupported');
+    const cluster = c.get(`outbound|80||${HELLO}`);
+    const bytes = encodeMessage(TYPE_URLS.cluster, cluster);
+    const decoded = decodeMessage<Cluster__Output>(TYPE_URLS.cluster, bytes);
+    assert.deepEqual(decoded.outlierDetection, {
+      consecutive_5xx: { value: 1 },
+      enforcingConsecutive_5xx: { value: 100 },
+      enforcingSuccessRate: { value: 0 },
+      interval: { seconds: '1' },
+      baseEjectionTime: { seconds: '180' },
+      maxEjectionPercent: { value: 100 },
+    });
+    assert.deepEqual(decoded.circuitBreakers?.thresholds?.[0], { maxConnections: { value: 1 }, maxPendingRequests: { value: 1 }, maxRequests: { value: 4_294_967_295 }, maxRetries: { value: 4_294_967_295 }, trackRemaining: true });
+    // And it is in the snapshot a proxy is sent, not left out.
+    const snap = generateSnapshot(c.push, sidecar(), { privilegedPortOffset: 8000, log: testLog });
+    assert.ok(snap.type(TYPE_URLS.cluster).resources.has(`outbound|80||${HELLO}`));
+    assert.deepEqual(c.push.issues, []);
   });
 
   it('applies port-level settings and subset overrides in Istio order', () => {
@@ -326,14 +366,41 @@ describe('DestinationRule translation', () => {
     assert.deepEqual(c.get(`outbound|8080||${HELLO}`).typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicitHttpConfig, { http2ProtocolOptions: {} });
   });
 
-  it('originates TLS for mode SIMPLE with SNI and warns about ISTIO_MUTUAL without dropping the rule', () => {
-    const c = clusters({ trafficPolicy: { tls: { mode: 'SIMPLE', sni: 'api.example.com' } }, subsets: [{ name: 'm', labels: { a: 'b' }, trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }] });
-    const ts = c.get(`outbound|80||${HELLO}`).transportSocket;
+  it('originates TLS for mode SIMPLE with SNI and CA, and reports ISTIO_MUTUAL (plaintext) as an error without dropping the rule', () => {
+    const c = clusters({
+      trafficPolicy: { tls: { mode: 'SIMPLE', sni: 'api.example.com', caCertificates: '/etc/ca.pem', subjectAltNames: ['api.example.com'] } },
+      subsets: [{ name: 'm', labels: { a: 'b' }, trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }],
+    });
+    const ts = wire(c.get(`outbound|80||${HELLO}`)).transportSocket!;
     assert.equal(ts.name, 'envoy.transport_sockets.tls');
-    assert.equal(ts.typedConfig['@type'], CONFIG_TYPE_URLS.upstreamTlsContext);
-    assert.equal(ts.typedConfig.sni, 'api.example.com');
+    assert.deepEqual(normalize(CONFIG_TYPE_URLS.upstreamTlsContext, c.get(`outbound|80||${HELLO}`).transportSocket.typedConfig), {
+      sni: 'api.example.com',
+      commonTlsContext: { validationContext: { trustedCa: { filename: '/etc/ca.pem' }, matchTypedSubjectAltNames: [{ sanType: 'DNS', matcher: { exact: 'api.example.com' } }] } },
+    });
     assert.equal(c.get(`outbound|80|m|${HELLO}`).transportSocket, undefined);
-    assert.ok(c.push.issues.some((i) => i.severity === 'warning' && i.field === 'spec.subsets[0].trafficPolicy.tls.mode'));
+    assert.deepEqual(
+      c.push.issues.map((i) => [i.severity, i.category, i.field, i.message]),
+      [
+        ['error', 'unsupported', 'spec.subsets[0].trafficPolicy.tls.mode', 'ISTIO_MUTUAL is not implemented: no mutual TLS is originated and traffic to this host is plaintext'],
+        ['error', 'unsupported', 'spec.trafficPolicy.tls.mode', 'TLS origination is not sent to proxyless gRPC clients: their traffic to this host is plaintext'],
+      ],
+    );
+  });
+
+  it('reports TLS origination without a CA, with credentialName, and to proxyless clients as errors (traffic would not be verified or not encrypted)', () => {
+    const c = clusters({ trafficPolicy: { tls: { mode: 'SIMPLE' } }, subsets: [{ name: 'cred', labels: { a: 'b' }, trafficPolicy: { tls: { mode: 'SIMPLE', credentialName: 'secret' } } }] });
+    assert.ok(c.get(`outbound|80||${HELLO}`).transportSocket, 'TLS is still originated');
+    assert.equal(c.get(`outbound|80|cred|${HELLO}`).transportSocket, undefined);
+    generate(c.push, grpcClient());
+    assert.deepEqual(
+      c.push.issues.map((i) => [i.severity, i.field]),
+      [
+        ['error', 'spec.trafficPolicy.tls.caCertificates'],
+        ['error', 'spec.subsets[0].trafficPolicy.tls.credentialName'],
+        ['error', 'spec.trafficPolicy.tls.mode'],
+      ],
+    );
+    assert.match(c.push.issues[2].message, /not sent to proxyless gRPC clients: their traffic to this host is plaintext/);
   });
 });
 
@@ -435,6 +502,11 @@ describe('proxyless gRPC clients', () => {
     assert.equal(rc.virtualHosts[0].routes[0].route.retryPolicy, undefined, 'no implicit retries for gRPC clients');
     assert.equal(g.byName(g.clusters, 'outbound|80||other.default.svc.cluster.local').lbPolicy, 'ROUND_ROBIN');
     assert.equal(g.byName(g.clusters, 'PassthroughCluster'), undefined);
+    // What gRPC clients do not get is said, not dropped silently.
+    assert.deepEqual(
+      p.issues.map((i) => [i.kind, i.name, i.field, i.severity, i.category, i.message]),
+      [['DestinationRule', 'lr', 'spec.trafficPolicy.loadBalancer', 'warning', 'unsupported', 'LEAST_REQUEST is not sent to proxyless gRPC clients; they use ROUND_ROBIN']],
+    );
   });
 });
 
@@ -450,7 +522,7 @@ describe('bad input that got past galley', () => {
       res('Gateway', 'bad-gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 99999, protocol: 'HTTP' }, hosts: ['*'] }] }),
     ];
     const p = push(cfg);
-    const errors = p.issues.filter((i) => i.severity === 'error').map((i) => `${i.kind} ${i.namespace}/${i.name} ${i.field}`);
+    const errors = p.issues.filter((i) => i.category === 'invalid').map((i) => `${i.kind} ${i.namespace}/${i.name} ${i.field}`);
     assert.deepEqual(errors.sort(), [
       'DestinationRule default/bad-lb spec.trafficPolicy.loadBalancer.simple',
       'Gateway default/bad-gw spec.servers[0].port.number',
@@ -466,3 +538,121 @@ describe('bad input that got past galley', () => {
     assert.deepEqual(snap.consistencyErrors(), []);
   });
 });
+
+describe('HTTP connection manager settings', () => {
+  const hcmOf = (g: ReturnType<typeof generate>, name: string) => g.byName(g.listeners, name).filterChains[0].filters[0].typedConfig;
+
+  it("applies mesh config pathNormalization to sidecar and gateway listeners (BASE when unset), as Istio's mapping says", () => {
+    const cases: Array<[string | undefined, Record<string, unknown>]> = [
+      [undefined, { normalizePath: { value: true } }],
+      ['DEFAULT', { normalizePath: { value: true } }],
+      ['NONE', {}],
+      ['BASE', { normalizePath: { value: true } }],
+      ['MERGE_SLASHES', { normalizePath: { value: true }, mergeSlashes: true }],
+      ['DECODE_AND_MERGE_SLASHES', { normalizePath: { value: true }, mergeSlashes: true, pathWithEscapedSlashesAction: 'UNESCAPE_AND_FORWARD' }],
+    ];
+    for (const [mode, expected] of cases) {
+      const p = push(sampleConfig(), mode ? { pathNormalization: { normalization: mode } } : {});
+      assert.deepEqual(p.issues, []);
+      for (const [proxy, listener] of [[sidecar(), 'virtualOutbound'], [gateway(), '0.0.0.0_80']] as const) {
+        const hcm = hcmOf(generate(p, proxy), listener);
+        const got = normalize(CONFIG_TYPE_URLS.httpConnectionManager, hcm);
+        const picked = Object.fromEntries(['normalizePath', 'mergeSlashes', 'pathWithEscapedSlashesAction'].filter((k) => got[k] !== undefined).map((k) => [k, got[k]]));
+        assert.deepEqual(picked, expected, `${mode} on ${listener}`);
+      }
+      // gRPC's xDS client ignores these: proxyless api_listeners do not get them.
+      const api = generate(p, grpcClient()).byName(generate(p, grpcClient()).listeners, `${HELLO}:80`).apiListener.apiListener;
+      assert.equal(api.normalizePath, undefined);
+      assert.equal(api.mergeSlashes, undefined);
+    }
+  });
+
+  it('reports an invalid pathNormalization against the mesh config and uses BASE', () => {
+    const p = push(sampleConfig(), { pathNormalization: { normalization: 'SLASHES' } });
+    assert.deepEqual(
+      p.issues.map((i) => [i.kind, i.name, i.field, i.severity, i.category]),
+      [['MeshConfig', 'mesh', 'pathNormalization.normalization', 'error', 'invalid']],
+    );
+    assert.deepEqual(hcmOf(generate(p, sidecar()), 'virtualOutbound').normalizePath, { value: true });
+  });
+
+  it('keeps useRemoteAddress on gateways only, and accepts HTTP/1.0 for proxies with metadata HTTP10=1', () => {
+    const p = push(sampleConfig());
+    assert.deepEqual(hcmOf(generate(p, gateway()), '0.0.0.0_80').useRemoteAddress, { value: true });
+    assert.equal(hcmOf(generate(p, sidecar()), 'virtualOutbound').useRemoteAddress, undefined);
+    assert.equal(hcmOf(generate(p, sidecar()), 'virtualOutbound').httpProtocolOptions, undefined);
+    const http10 = hcmOf(generate(p, sidecar({ HTTP10: '1' })), 'virtualOutbound');
+    assert.deepEqual(normalize(CONFIG_TYPE_URLS.httpConnectionManager, http10).httpProtocolOptions, { acceptHttp_10: true });
+  });
+});
+
+describe('nothing is silently dropped', () => {
+  it('reports fields the mesh does not implement as issues, with the same kind/namespace/name/field/message galley validate prints', () => {
+    const p = push([
+      service(HELLO),
+      res('VirtualService', 'cors', { hosts: ['hello'], http: [{ corsPolicy: { allowOrigins: [{ exact: 'https://a.example' }] }, route: [{ destination: { host: 'hello' } }] }] }),
+      res('AuthorizationPolicy', 'deny-all', { action: 'DENY', rules: [{}] }),
+    ]);
+    assert.deepEqual(
+      p.issues.map((i) => ({ ...i })),
+      [
+        {
+          kind: 'VirtualService',
+          namespace: 'default',
+          name: 'cors',
+          field: 'spec.http[0].corsPolicy',
+          message: 'corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service',
+          severity: 'warning',
+          category: 'unsupported',
+        },
+        {
+          kind: 'AuthorizationPolicy',
+          namespace: 'default',
+          name: 'deny-all',
+          field: 'spec',
+          message: 'AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the DENY policy denies nothing and every request is allowed',
+          severity: 'error',
+          category: 'unsupported',
+        },
+      ],
+    );
+  });
+
+  it('a cluster that cannot be encoded (the old consecutive5xx bug) is an error issue of its DestinationRule field, counted in pilot_total_xds_internal_errors; the rest is served', async () => {
+    const p = push([service(HELLO), res('DestinationRule', 'cb', { host: HELLO, trafficPolicy: { outlierDetection: { consecutive5xxErrors: 1 } } })]);
+    const before = await internalErrorCount('CDS');
+    const cluster = generate(p, sidecar()).byName(generate(p, sidecar()).clusters, `outbound|80||${HELLO}`);
+    // What pilot used to build: a field name that is not in Envoy's proto (protobufjs spells it consecutive_5xx).
+    cluster.outlierDetection = { consecutive5xx: { value: 1 } };
+    const snap = generateSnapshot(p, sidecar(), { privilegedPortOffset: 8000, log: testLog });
+    assert.ok(!snap.type(TYPE_URLS.cluster).resources.has(`outbound|80||${HELLO}`));
+    assert.ok(snap.type(TYPE_URLS.cluster).resources.has('PassthroughCluster'));
+    assert.deepEqual(
+      p.issues.map((i) => [i.kind, i.namespace, i.name, i.field, i.severity, i.category]),
+      [['DestinationRule', 'default', 'cb', 'spec.trafficPolicy.outlierDetection', 'error', 'internal']],
+    );
+    assert.match(p.issues[0].message, /^CDS outbound\|80\|\|hello\.default\.svc\.cluster\.local built from this could not be encoded as an Envoy message and is not served: .*outlierDetection\.consecutive5xx: unknown field/);
+    assert.equal(await internalErrorCount('CDS'), before + 1);
+  });
+
+  it('a route that cannot be encoded is left out of its route table (reported against its VirtualService route); the table is still served', () => {
+    const p = push(sampleConfig());
+    // The sidecar's outbound_http is built once per push and shared: break the canary route in it.
+    const g = generate(p, sidecar());
+    const vh = g.byName(g.routes, 'outbound_http').virtualHosts.find((v: any) => v.name === `${HELLO}:80`);
+    assert.equal(vh.routes[0].name, 'canary-header');
+    vh.routes[0].route.timeout = { seconds: 'soon' };
+    const snap = generateSnapshot(p, sidecar(), { privilegedPortOffset: 8000, log: testLog });
+    const served = snap.type(TYPE_URLS.route).resources.get('outbound_http')!.resource;
+    assert.deepEqual(served.virtualHosts.find((v: any) => v.name === `${HELLO}:80`).routes.map((r: any) => r.name), ['weighted']);
+    assert.equal(served.virtualHosts.at(-1).name, 'allow_any');
+    assert.deepEqual(p.issues.map((i) => [i.kind, i.name, i.field, i.severity, i.category]), [['VirtualService', 'hello', 'spec.http[0]', 'error', 'internal']]);
+    assert.match(p.issues[0].message, /^route "canary-header" of outbound_http \(virtual host hello\.default\.svc\.cluster\.local:80\) built from this could not be encoded as an Envoy message and is left out of the route table: .*timeout\.seconds/);
+  });
+});
+
+async function internalErrorCount(type: string): Promise<number> {
+  const { registry } = await import('@mesh/telemetry');
+  const m = await registry.getSingleMetric('pilot_total_xds_internal_errors')?.get();
+  return m?.values.find((v) => v.labels.type === type)?.value ?? 0;
+}

@@ -89,6 +89,14 @@ describe('admin, readiness and stats ports', () => {
     assert.match(text, new RegExp(`^cluster\\.${escape(cluster)}\\.upstream_rq_200: 2$`, 'm'));
   });
 
+  it("answers /memory with Envoy's fields and V8's per-space figures", async () => {
+    const m = (await request(side.adminPort, { path: '/memory' })).json();
+    assert.ok(Number(m.allocated) > 0 && Number(m.heap_size) >= Number(m.allocated));
+    assert.ok(Number(m.total_physical_bytes) > Number(m.allocated));
+    assert.ok(m.node.rss > 0 && m.node.heapUsed > 0);
+    assert.ok(m.v8_heap_spaces.old_space.used > 0);
+  });
+
   it('asks for shutdown on POST /quitquitquit only', async () => {
     assert.equal((await request(side.adminPort, { path: '/quitquitquit' })).status, 405);
     assert.equal((await request(side.adminPort, { path: '/quitquitquit', method: 'POST' })).status, 200);

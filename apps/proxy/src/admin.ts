@@ -2,8 +2,10 @@
 // stats, ready, listeners, quitquitquit), status (15021: /healthz/ready for
 // kubelet and launchers) and Prometheus stats (15090: /stats/prometheus).
 // Process metrics from @mesh/telemetry are merged into /stats/prometheus.
+// /memory answers in Envoy's shape, plus Node's and V8's own figures.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
 import { collectProcessMetrics, registry } from '@mesh/telemetry';
 import type { Proxy } from './proxy.ts';
 
@@ -45,6 +47,28 @@ function serve(host: string, port: number, handle: (url: URL, req: http.Incoming
   });
 }
 
+/**
+ * Envoy's /memory (its tcmalloc figures mapped onto V8's: `allocated` is the
+ * live JS heap, `heap_size` what V8 has committed for it,
+ * `total_physical_bytes` the process RSS), plus `node` (process.memoryUsage())
+ * and `v8_heap_spaces` (committed and used bytes per V8 space).
+ */
+export function memoryReport(): unknown {
+  const m = process.memoryUsage();
+  return {
+    allocated: String(m.heapUsed),
+    heap_size: String(m.heapTotal),
+    pageheap_unmapped: '0',
+    pageheap_free: String(Math.max(0, m.heapTotal - m.heapUsed)),
+    total_thread_cache: '0',
+    total_physical_bytes: String(m.rss),
+    node: m,
+    v8_heap_spaces: Object.fromEntries(
+      v8.getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size, physical: s.physical_space_size }]),
+    ),
+  };
+}
+
 async function prometheus(proxy: Proxy): Promise<string> {
   return proxy.stats.renderPrometheus(proxy) + (await registry.metrics());
 }
@@ -61,9 +85,15 @@ export async function startSidePorts(proxy: Proxy, options: SidePortOptions): Pr
   const admin = await serve(options.adminHost, options.adminPort, async (url, req, send) => {
     switch (url.pathname) {
       case '/':
-        return send(200, ['/config_dump', '/clusters', '/listeners', '/stats', '/stats/prometheus', '/ready', '/server_info', '/quitquitquit (POST)'].join('\n') + '\n');
+        return send(200, ['/config_dump', '/clusters', '/listeners', '/memory', '/stats', '/stats/prometheus', '/ready', '/server_info', '/config_gaps', '/quitquitquit (POST)'].join('\n') + '\n');
       case '/config_dump':
         return json(send, proxy.configDump());
+      case '/config_gaps':
+        // What was accepted but is not implemented, and what listeners do not serve: nothing is ignored silently.
+        return json(send, {
+          unimplemented: proxy.compiled?.unimplemented ?? [],
+          skippedFilterChains: [...proxy.listeners.listeners.values()].flatMap((l) => l.spec.skipped.map((why) => `${l.listenerName}: ${why}`)),
+        });
       case '/clusters': {
         const report = proxy.clustersReport();
         return url.searchParams.get('format') === 'json' ? json(send, report.json) : send(200, report.text);
@@ -73,6 +103,8 @@ export async function startSidePorts(proxy: Proxy, options: SidePortOptions): Pr
           send,
           [...proxy.listeners.listeners.values()].map((l) => ({ name: l.listenerName, address: `${l.spec.address}:${l.boundPort || l.spec.port}`, kind: l.spec.kind, state: l.state, error: l.error, skipped: l.spec.skipped })),
         );
+      case '/memory':
+        return json(send, memoryReport());
       case '/stats': {
         const text = proxy.stats.renderText(proxy);
         if (url.searchParams.get('format') === 'json') {

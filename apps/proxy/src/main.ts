@@ -31,6 +31,7 @@ export const RUN_FLAGS = {
   statusHost: { type: 'string', help: 'address of the status and stats ports (0.0.0.0 in Kubernetes)', env: 'STATUS_HOST', default: '127.0.0.1' },
   statusPort: { type: 'number', help: 'readiness port (/healthz/ready); 0 picks a free port', env: 'STATUS_PORT', default: 15021 },
   statsPort: { type: 'number', help: 'Prometheus port (/stats/prometheus); 0 picks a free port', env: 'STATS_PORT', default: 15090 },
+  maxConnectionsPerListener: { type: 'number', help: 'connections one HTTP listener accepts at once; more are closed on accept and counted in downstream_cx_overflow (0: no limit)', env: 'MAX_CONNECTIONS_PER_LISTENER', default: 65_536 },
   drainSeconds: { type: 'number', help: 'how long in-flight requests may take to finish on shutdown or listener removal', env: 'DRAIN_DURATION_SECONDS', default: 5 },
   accessLog: { type: 'boolean', help: 'log every request (Envoy-style access log line, JSON)', env: 'ACCESS_LOG', default: false },
   staticConfig: { type: 'string', help: 'serve the resources in this JSON file ({listeners, routes, clusters, endpoints, secrets}) instead of asking pilot', env: 'STATIC_CONFIG', default: '' },
@@ -62,7 +63,7 @@ async function run(): Promise<void> {
       bindAddress: flags.bindAddress,
     });
     const drainMs = flags.drainSeconds * 1000;
-    const proxy = new Proxy({ log, identity: identityOf(node), accessLog: flags.accessLog || level === 'debug', drainTimeoutMs: drainMs, node });
+    const proxy = new Proxy({ log, identity: identityOf(node), accessLog: flags.accessLog || level === 'debug', drainTimeoutMs: drainMs, maxConnectionsPerListener: flags.maxConnectionsPerListener, node });
 
     let client: AdsClient | undefined = undefined;
     let shuttingDown: Promise<void> | undefined;
@@ -124,7 +125,9 @@ async function run(): Promise<void> {
     }
 
     // Loaded only when talking to pilot: the Envoy protos take a while to load, a static config needs none.
-    const { AdsClient } = await import('@mesh/xds');
+    const { AdsClient, selectProtoFiles, xdsClientProtoFiles } = await import('@mesh/xds');
+    // Only the protos an xDS client decodes: not the control plane's service and CSDS definitions.
+    selectProtoFiles(xdsClientProtoFiles());
     client = new AdsClient({
       target: flags.pilot,
       node,

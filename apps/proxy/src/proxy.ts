@@ -19,6 +19,8 @@ export interface ProxyOptions {
   accessLog?: boolean;
   /** How long a removed listener, or every listener at shutdown, may drain. */
   drainTimeoutMs?: number;
+  /** Connections one HTTP listener accepts at once (0: no limit). */
+  maxConnectionsPerListener?: number;
   /** The node as sent to pilot, shown by config_dump. */
   node?: { id: string; cluster?: string; metadata?: Record<string, unknown> };
 }
@@ -55,6 +57,7 @@ export class Proxy implements MembershipSource {
       random,
       forceAccessLog: options.accessLog ?? false,
       drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
+      maxConnectionsPerListener: options.maxConnectionsPerListener,
     });
     this.compiler = new SnapshotCompiler({ random });
   }
@@ -77,9 +80,13 @@ export class Proxy implements MembershipSource {
     if (this.draining) return;
     const compiled = this.compiler.compile(snapshot);
     for (const e of compiled.errors) this.log.error('resource rejected; it is left out of the applied config', { error: e });
+    const known = new Set(this.compiled?.unimplemented);
+    const fresh = compiled.unimplemented.filter((gap) => !known.has(gap));
+    if (fresh.length > 0) this.log.warn('config accepted but not implemented by this proxy (see /config_dump)', { count: fresh.length, first: fresh.slice(0, 10) });
     // Clusters first so routes never point at a cluster that does not exist yet; the
     // listener/route swap below happens in the same tick, so no request sees a mix.
     this.clusters.apply(compiled.clusters, compiled.endpoints);
+    this.stats.retainClusters(compiled.clusters.keys());
     const binding = this.listeners.apply(compiled.listeners, compiled.routes);
     this.snapshot = snapshot;
     this.compiled = compiled;

@@ -60,12 +60,55 @@ function escapeLabel(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
+/** What a cluster keeps once it has served a request: response codes, the duration histogram, Istio's series. */
+export class ClusterDetail {
+  readonly rqClass = [0, 0, 0, 0, 0, 0];
+  readonly rqCodes = new Map<number, number>();
+  readonly rqTime = new Histogram();
+  /** Istio series by response code then response flags. */
+  readonly istio = new Map<number, Map<string, IstioSeries>>();
+  readonly istioBase: string;
+
+  constructor(name: string, identity: IstioIdentity) {
+    this.istioBase = istioLabels(name, identity);
+  }
+}
+
+function istioLabels(name: string, identity: IstioIdentity): string {
+  const parsed = parseClusterName(name);
+  const host = parsed?.host || name;
+  const [svcName, svcNs] = host.split('.');
+  const inbound = parsed?.direction === 'inbound';
+  const labels: Record<string, string> = {
+    reporter: inbound ? 'destination' : 'source',
+    source_workload: inbound ? 'unknown' : identity.workload,
+    source_workload_namespace: inbound ? 'unknown' : identity.namespace,
+    source_app: inbound ? 'unknown' : identity.app,
+    destination_workload: inbound ? identity.workload : 'unknown',
+    destination_workload_namespace: inbound ? identity.namespace : 'unknown',
+    destination_app: inbound ? identity.app : 'unknown',
+    destination_version: inbound ? identity.version : 'unknown',
+    destination_service: inbound ? 'unknown' : host,
+    destination_service_name: inbound ? 'unknown' : (svcName ?? host),
+    destination_service_namespace: inbound ? identity.namespace : (svcNs ?? 'unknown'),
+    destination_cluster: name,
+    request_protocol: 'http',
+    connection_security_policy: 'none',
+  };
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+    .join(',');
+}
+
+/**
+ * One cluster's counters. A sidecar of a big mesh holds thousands of clusters
+ * and sends to a few, so a cluster is a handful of numbers until its first
+ * request: the response-code map, the histogram and the Istio label string
+ * (about 1.5 KiB a cluster) are allocated then.
+ */
 export class ClusterStats {
   rqTotal = 0;
   rqActive = 0;
-  readonly rqClass = new Float64Array(6);
-  readonly rqCodes = new Map<number, number>();
-  readonly rqTime = new Histogram();
   cxConnectFail = 0;
   cxTotal = 0;
   rqTimeout = 0;
@@ -76,50 +119,75 @@ export class ClusterStats {
   rqPendingOverflow = 0;
   rqReset = 0;
   ejections = 0;
-  /** Istio series by response code then response flags. */
-  readonly istio = new Map<number, Map<string, IstioSeries>>();
-  readonly istioBase: string;
-
   readonly name: string;
+  readonly #identity: IstioIdentity;
+  #detail: ClusterDetail | undefined;
 
   constructor(name: string, identity: IstioIdentity) {
     this.name = name;
-    const parsed = parseClusterName(name);
-    const host = parsed?.host || name;
-    const [svcName, svcNs] = host.split('.');
-    const inbound = parsed?.direction === 'inbound';
-    const labels: Record<string, string> = {
-      reporter: inbound ? 'destination' : 'source',
-      source_workload: inbound ? 'unknown' : identity.workload,
-      source_workload_namespace: inbound ? 'unknown' : identity.namespace,
-      source_app: inbound ? 'unknown' : identity.app,
-      destination_workload: inbound ? identity.workload : 'unknown',
-      destination_workload_namespace: inbound ? identity.namespace : 'unknown',
-      destination_app: inbound ? identity.app : 'unknown',
-      destination_version: inbound ? identity.version : 'unknown',
-      destination_service: inbound ? 'unknown' : host,
-      destination_service_name: inbound ? 'unknown' : (svcName ?? host),
-      destination_service_namespace: inbound ? identity.namespace : (svcNs ?? 'unknown'),
-      destination_cluster: name,
-      request_protocol: 'http',
-      connection_security_policy: 'none',
-    };
-    this.istioBase = Object.entries(labels)
-      .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
-      .join(',');
+    this.#identity = identity;
+  }
+
+  #d(): ClusterDetail {
+    return (this.#detail ??= new ClusterDetail(this.name, this.#identity));
+  }
+
+  /** The detail if a request was ever recorded (renderers read it without allocating it). */
+  get detail(): Readonly<ClusterDetail> | undefined {
+    return this.#detail;
+  }
+
+  /** Completed requests by class (index 2 = 2xx). */
+  get rqClass(): readonly number[] {
+    return this.#d().rqClass;
+  }
+
+  get rqCodes(): ReadonlyMap<number, number> {
+    return this.#d().rqCodes;
+  }
+
+  get rqTime(): Histogram {
+    return this.#d().rqTime;
+  }
+
+  /** Istio series by response code then response flags. */
+  get istio(): ReadonlyMap<number, ReadonlyMap<string, IstioSeries>> {
+    return this.#d().istio;
+  }
+
+  get istioBase(): string {
+    return this.#d().istioBase;
+  }
+
+  /** Whether anything was ever counted: only used clusters get per-cluster Prometheus series. */
+  get used(): boolean {
+    return (
+      this.#detail !== undefined ||
+      this.rqActive !== 0 ||
+      this.cxTotal !== 0 ||
+      this.cxConnectFail !== 0 ||
+      this.rqTimeout !== 0 ||
+      this.rqPerTryTimeout !== 0 ||
+      this.rqRetry !== 0 ||
+      this.rqRetryOverflow !== 0 ||
+      this.rqPendingOverflow !== 0 ||
+      this.rqReset !== 0 ||
+      this.ejections !== 0
+    );
   }
 
   /** Records one completed upstream request as Envoy and Istio count it. */
   record(status: number, durationMs: number, flags: string): void {
+    const d = this.#d();
     this.rqTotal++;
-    this.rqClass[(status / 100) | 0]++;
-    this.rqCodes.set(status, (this.rqCodes.get(status) ?? 0) + 1);
-    this.rqTime.observe(durationMs);
-    let byFlags = this.istio.get(status);
-    if (byFlags === undefined) this.istio.set(status, (byFlags = new Map()));
+    d.rqClass[(status / 100) | 0]++;
+    d.rqCodes.set(status, (d.rqCodes.get(status) ?? 0) + 1);
+    d.rqTime.observe(durationMs);
+    let byFlags = d.istio.get(status);
+    if (byFlags === undefined) d.istio.set(status, (byFlags = new Map()));
     let series = byFlags.get(flags);
     if (series === undefined) {
-      series = new IstioSeries(`${this.istioBase},response_code="${status}",response_flags="${escapeLabel(flags)}"`);
+      series = new IstioSeries(`${d.istioBase},response_code="${status}",response_flags="${escapeLabel(flags)}"`);
       byFlags.set(flags, series);
     }
     series.requests++;
@@ -140,6 +208,17 @@ export class HttpStats {
   rqTimeout = 0;
   faultDelays = 0;
   faultAborts = 0;
+  // The HTTP/1.1 codec's connection counters (CodecStats in http/h1-server.ts) and path normalization.
+  cxOverflow = 0;
+  cxProtocolError = 0;
+  cxIdleTimeout = 0;
+  rqHeaderTimeout = 0;
+  rqIdleTimeout = 0;
+  rqRxReset = 0;
+  flowControlPausedReading = 0;
+  handlerErrors = 0;
+  rqFailedPathNormalization = 0;
+  rqRedirectedWithNormalizedPath = 0;
   readonly prefix: string;
 
   constructor(prefix: string) {
@@ -169,6 +248,16 @@ export class StatsStore {
     return s;
   }
 
+  /**
+   * Forgets the counters of clusters no longer configured (Envoy frees a removed
+   * cluster's stats too), so config churn does not grow the store. Requests still
+   * in flight on a removed cluster keep their object until they finish.
+   */
+  retainClusters(names: Iterable<string>): void {
+    const keep = new Set(names);
+    for (const name of this.clusters.keys()) if (!keep.has(name)) this.clusters.delete(name);
+  }
+
   httpPrefix(prefix: string): HttpStats {
     let s = this.http.get(prefix);
     if (s === undefined) this.http.set(prefix, (s = new HttpStats(prefix)));
@@ -182,8 +271,11 @@ export class StatsStore {
     for (const [name, c] of this.clusters) {
       const p = `cluster.${name}.`;
       lines.push(`${p}upstream_rq_total: ${c.rqTotal}`, `${p}upstream_rq_active: ${c.rqActive}`);
-      for (let i = 1; i < 6; i++) if (c.rqClass[i]) lines.push(`${p}upstream_rq_${i}xx: ${c.rqClass[i]}`);
-      for (const [code, n] of c.rqCodes) lines.push(`${p}upstream_rq_${code}: ${n}`);
+      const d = c.detail;
+      if (d !== undefined) {
+        for (let i = 1; i < 6; i++) if (d.rqClass[i]) lines.push(`${p}upstream_rq_${i}xx: ${d.rqClass[i]}`);
+        for (const [code, n] of d.rqCodes) lines.push(`${p}upstream_rq_${code}: ${n}`);
+      }
       lines.push(
         `${p}upstream_cx_total: ${c.cxTotal}`,
         `${p}upstream_cx_connect_fail: ${c.cxConnectFail}`,
@@ -211,6 +303,16 @@ export class StatsStore {
         `${p}rq_timeout: ${h.rqTimeout}`,
         `${p}fault.delays_injected: ${h.faultDelays}`,
         `${p}fault.aborts_injected: ${h.faultAborts}`,
+        `${p}downstream_cx_overflow: ${h.cxOverflow}`,
+        `${p}downstream_cx_protocol_error: ${h.cxProtocolError}`,
+        `${p}downstream_cx_idle_timeout: ${h.cxIdleTimeout}`,
+        `${p}downstream_rq_header_timeout: ${h.rqHeaderTimeout}`,
+        `${p}downstream_rq_idle_timeout: ${h.rqIdleTimeout}`,
+        `${p}downstream_rq_rx_reset: ${h.rqRxReset}`,
+        `${p}downstream_flow_control_paused_reading_total: ${h.flowControlPausedReading}`,
+        `${p}downstream_rq_handler_error: ${h.handlerErrors}`,
+        `${p}downstream_rq_failed_path_normalization: ${h.rqFailedPathNormalization}`,
+        `${p}downstream_rq_redirected_with_normalized_path: ${h.rqRedirectedWithNormalizedPath}`,
       );
     }
     lines.push(`listener_manager.total_listeners_active: ${source.listenerCount()}`, `server.uptime: ${Math.floor((Date.now() - this.started) / 1000)}`);
@@ -230,28 +332,40 @@ export class StatsStore {
       out.push(`${name}_bucket{${labels},le="+Inf"} ${h.count}`, `${name}_sum{${labels}} ${h.sum}`, `${name}_count{${labels}} ${h.count}`);
     };
 
+    // Per-cluster series (membership gauges included) only for clusters that saw traffic, as
+    // Envoy's `usedonly` filter does: a sidecar of a 1,000-service mesh holds 3,000 clusters, and
+    // every series of each made a 13 MB scrape every 15 s. /stats and /clusters list them all.
+    const used: ClusterStats[] = [];
+    const detailed: Array<{ c: ClusterStats; d: NonNullable<ClusterStats['detail']> }> = [];
+    for (const c of this.clusters.values()) {
+      if (!c.used) continue;
+      used.push(c);
+      const d = c.detail;
+      if (d !== undefined) detailed.push({ c, d });
+    }
     family('istio_requests_total', 'counter', 'Requests handled by the proxy, by destination and response code.');
-    for (const c of this.clusters.values()) for (const m of c.istio.values()) for (const s of m.values()) out.push(`istio_requests_total{${s.labels}} ${s.requests}`);
+    for (const { d } of detailed) for (const m of d.istio.values()) for (const s of m.values()) out.push(`istio_requests_total{${s.labels}} ${s.requests}`);
     family('istio_request_duration_milliseconds', 'histogram', 'Request duration, by destination and response code.');
-    for (const c of this.clusters.values()) for (const m of c.istio.values()) for (const s of m.values()) hist('istio_request_duration_milliseconds', s.labels, s.duration);
+    for (const { d } of detailed) for (const m of d.istio.values()) for (const s of m.values()) hist('istio_request_duration_milliseconds', s.labels, s.duration);
 
     const clusterCounter = (name: string, help: string, get: (c: ClusterStats) => number) => {
       family(name, 'counter', help);
-      for (const c of this.clusters.values()) out.push(`${name}{cluster_name="${escapeLabel(c.name)}"} ${get(c)}`);
+      for (const c of used) out.push(`${name}{cluster_name="${escapeLabel(c.name)}"} ${get(c)}`);
     };
     clusterCounter('envoy_cluster_upstream_rq_total', 'Upstream requests.', (c) => c.rqTotal);
     family('envoy_cluster_upstream_rq_active', 'gauge', 'Upstream requests in flight.');
-    for (const c of this.clusters.values()) out.push(`envoy_cluster_upstream_rq_active{cluster_name="${escapeLabel(c.name)}"} ${c.rqActive}`);
+    for (const c of used) out.push(`envoy_cluster_upstream_rq_active{cluster_name="${escapeLabel(c.name)}"} ${c.rqActive}`);
     family('envoy_cluster_upstream_rq', 'counter', 'Upstream requests by response code.');
-    for (const c of this.clusters.values()) {
-      for (const [code, n] of c.rqCodes) out.push(`envoy_cluster_upstream_rq{envoy_response_code="${code}",cluster_name="${escapeLabel(c.name)}"} ${n}`);
+    for (const { c, d } of detailed) {
+      for (const [code, n] of d.rqCodes) out.push(`envoy_cluster_upstream_rq{envoy_response_code="${code}",cluster_name="${escapeLabel(c.name)}"} ${n}`);
     }
     family('envoy_cluster_upstream_rq_xx', 'counter', 'Upstream requests by response code class.');
-    for (const c of this.clusters.values()) {
-      for (let i = 1; i < 6; i++) out.push(`envoy_cluster_upstream_rq_xx{envoy_response_code_class="${i}",cluster_name="${escapeLabel(c.name)}"} ${c.rqClass[i]}`);
+    for (const c of used) {
+      const classes = c.detail?.rqClass;
+      for (let i = 1; i < 6; i++) out.push(`envoy_cluster_upstream_rq_xx{envoy_response_code_class="${i}",cluster_name="${escapeLabel(c.name)}"} ${classes?.[i] ?? 0}`);
     }
     family('envoy_cluster_upstream_rq_time', 'histogram', 'Upstream request time in milliseconds.');
-    for (const c of this.clusters.values()) hist('envoy_cluster_upstream_rq_time', `cluster_name="${escapeLabel(c.name)}"`, c.rqTime);
+    for (const { c, d } of detailed) hist('envoy_cluster_upstream_rq_time', `cluster_name="${escapeLabel(c.name)}"`, d.rqTime);
     clusterCounter('envoy_cluster_upstream_cx_total', 'Upstream connections opened.', (c) => c.cxTotal);
     clusterCounter('envoy_cluster_upstream_cx_connect_fail', 'Upstream connection failures.', (c) => c.cxConnectFail);
     clusterCounter('envoy_cluster_upstream_rq_timeout', 'Upstream requests that timed out.', (c) => c.rqTimeout);
@@ -262,9 +376,15 @@ export class StatsStore {
     clusterCounter('envoy_cluster_outlier_detection_ejections_enforced_total', 'Hosts ejected by outlier detection.', (c) => c.ejections);
     const membership = source.membership();
     family('envoy_cluster_membership_healthy', 'gauge', 'Healthy hosts in the cluster.');
-    for (const [name, [healthy]] of membership) out.push(`envoy_cluster_membership_healthy{cluster_name="${escapeLabel(name)}"} ${healthy}`);
+    for (const c of used) {
+      const m = membership.get(c.name);
+      if (m) out.push(`envoy_cluster_membership_healthy{cluster_name="${escapeLabel(c.name)}"} ${m[0]}`);
+    }
     family('envoy_cluster_membership_total', 'gauge', 'Hosts in the cluster.');
-    for (const [name, [, total]] of membership) out.push(`envoy_cluster_membership_total{cluster_name="${escapeLabel(name)}"} ${total}`);
+    for (const c of used) {
+      const m = membership.get(c.name);
+      if (m) out.push(`envoy_cluster_membership_total{cluster_name="${escapeLabel(c.name)}"} ${m[1]}`);
+    }
 
     const httpLabel = (h: HttpStats) => `http_conn_manager_prefix="${escapeLabel(h.prefix)}"`;
     family('envoy_http_downstream_rq_total', 'counter', 'Downstream requests.');
@@ -281,6 +401,20 @@ export class StatsStore {
     for (const h of this.http.values()) out.push(`envoy_http_downstream_cx_active{${httpLabel(h)}} ${h.cxActive}`);
     family('envoy_http_no_route', 'counter', 'Requests that matched no route.');
     for (const h of this.http.values()) out.push(`envoy_http_no_route{${httpLabel(h)}} ${h.noRoute}`);
+    for (const [name, help, get] of [
+      ['downstream_cx_overflow', 'Connections refused over the listener connection limit.', (h: HttpStats) => h.cxOverflow],
+      ['downstream_cx_protocol_error', 'Connections closed for a malformed request.', (h: HttpStats) => h.cxProtocolError],
+      ['downstream_cx_idle_timeout', 'Connections closed by the idle timeout.', (h: HttpStats) => h.cxIdleTimeout],
+      ['downstream_rq_header_timeout', 'Requests whose head did not arrive in time.', (h: HttpStats) => h.rqHeaderTimeout],
+      ['downstream_rq_idle_timeout', 'Streams ended by the stream idle timeout.', (h: HttpStats) => h.rqIdleTimeout],
+      ['downstream_rq_rx_reset', 'Requests whose client went away or broke the body.', (h: HttpStats) => h.rqRxReset],
+      ['downstream_flow_control_paused_reading_total', 'Times a connection stopped reading at its buffer limit.', (h: HttpStats) => h.flowControlPausedReading],
+      ['downstream_rq_failed_path_normalization', 'Requests refused by path normalization.', (h: HttpStats) => h.rqFailedPathNormalization],
+      ['downstream_rq_redirected_with_normalized_path', 'Requests redirected to their normalized path.', (h: HttpStats) => h.rqRedirectedWithNormalizedPath],
+    ] as const) {
+      family(`envoy_http_${name}`, 'counter', help);
+      for (const h of this.http.values()) out.push(`envoy_http_${name}{${httpLabel(h)}} ${get(h)}`);
+    }
     family('envoy_listener_manager_total_listeners_active', 'gauge', 'Listeners bound and serving.');
     out.push(`envoy_listener_manager_total_listeners_active ${source.listenerCount()}`);
     family('envoy_server_uptime', 'gauge', 'Seconds since the proxy started.');

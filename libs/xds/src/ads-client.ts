@@ -5,6 +5,7 @@
 // consistent; reconnects with jittered backoff and keeps its last snapshot
 // while the control plane is away.
 import { EventEmitter } from 'node:events';
+import { hash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '@mesh/telemetry';
 import { TYPE_URLS, TO_OBJECT_OPTIONS, resourceName, shortTypeName } from './codec.ts';
@@ -76,8 +77,12 @@ interface TypeState {
   wildcard: boolean;
   names: Set<string>;
   resources: Map<string, any>;
-  /** Encoded bytes per resource, to tell a real change from a re-send. */
-  raw: Map<string, Buffer>;
+  /**
+   * A digest of each resource's encoded bytes, to tell a real change from a
+   * re-send (the bytes themselves are not kept: a 3,000-cluster config would
+   * hold megabytes of them).
+   */
+  digests: Map<string, string>;
   /** Per-resource versions (Delta). */
   versions: Map<string, string>;
   /** version_info last ACKed. */
@@ -96,7 +101,7 @@ type AnyCall = grpc.ClientDuplexStream<any, any>;
 interface Decoded {
   names: string[];
   objects: any[];
-  raw: Buffer[];
+  digests: string[];
 }
 
 export class AdsClient extends EventEmitter<AdsClientEvents> {
@@ -125,7 +130,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
         wildcard: typeUrl === TYPE_URLS.listener || typeUrl === TYPE_URLS.cluster,
         names: new Set(),
         resources: new Map(),
-        raw: new Map(),
+        digests: new Map(),
         versions: new Map(),
         received: false,
         requested: false,
@@ -261,10 +266,12 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     const type = messageType(typeUrl);
     const names: string[] = [];
     const objects: any[] = [];
-    const raw: Buffer[] = [];
+    const digests: string[] = [];
     const seen = new Set<string>();
     for (const any of anys) {
       if (any.type_url !== typeUrl) throw new Error(`resource of type ${any.type_url} in a ${shortTypeName(typeUrl)} response`);
+      // A copy per resource: bytes fields of the decoded object (an Any of a type not loaded,
+      // inlineBytes) are views of what they were decoded from, and must not pin the whole response.
       const bytes = Buffer.from(any.value ?? new Uint8Array());
       const obj = type.toObject(type.decode(bytes), TO_OBJECT_OPTIONS);
       const name = resourceName(typeUrl, obj);
@@ -272,9 +279,9 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       seen.add(name);
       names.push(name);
       objects.push(obj);
-      raw.push(bytes);
+      digests.push(hash('sha256', bytes, 'base64'));
     }
-    return { names, objects, raw };
+    return { names, objects, digests };
   }
 
   /** The state of the type a response is for, with its nonce recorded; undefined (and logged) for a type we did not ask for. */
@@ -310,14 +317,14 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     const decoded = this.#decodeOrNack(t, typeUrl, version, nonce, res.resources ?? []);
     if (!decoded) return;
     const next = t.wildcard ? new Map<string, any>() : new Map(t.resources);
-    const nextRaw = t.wildcard ? new Map<string, Buffer>() : new Map(t.raw);
+    const nextDigests = t.wildcard ? new Map<string, string>() : new Map(t.digests);
     decoded.names.forEach((n, i) => {
       // Named types: a resource we did not ask for is not ours to keep.
       if (!t.wildcard && !t.names.has(n)) return;
-      next.set(n, decoded.objects[i]);
-      nextRaw.set(n, decoded.raw[i]);
+      next.set(n, this.#same(t, n, decoded.digests[i]) ?? decoded.objects[i]);
+      nextDigests.set(n, decoded.digests[i]);
     });
-    this.#accept(t, next, nextRaw, version);
+    this.#accept(t, next, nextDigests, version);
     this.#send({ typeUrl, versionInfo: version, resourceNames: t.wildcard ? [] : [...t.names], responseNonce: nonce });
     this.#ackEvent(t, version, nonce);
     this.#afterChange(t);
@@ -338,29 +345,38 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     );
     if (!decoded) return;
     const next = new Map(t.resources);
-    const nextRaw = new Map(t.raw);
+    const nextDigests = new Map(t.digests);
     for (const name of res.removedResources ?? []) {
       next.delete(name);
-      nextRaw.delete(name);
+      nextDigests.delete(name);
       t.versions.delete(name);
     }
     decoded.names.forEach((n, i) => {
-      next.set(n, decoded.objects[i]);
-      nextRaw.set(n, decoded.raw[i]);
+      next.set(n, this.#same(t, n, decoded.digests[i]) ?? decoded.objects[i]);
+      nextDigests.set(n, decoded.digests[i]);
       t.versions.set(n, resources[i].version ?? '');
     });
-    this.#accept(t, next, nextRaw, version);
+    this.#accept(t, next, nextDigests, version);
     this.#send({ typeUrl, responseNonce: nonce });
     this.#ackEvent(t, version, nonce);
     this.#afterChange(t);
   }
 
-  #accept(t: TypeState, next: Map<string, any>, nextRaw: Map<string, Buffer>, version: string): void {
+  /**
+   * The object already held for a resource whose bytes did not change: a push
+   * that re-sends 3,000 unchanged clusters keeps their objects (consumers can
+   * cache by identity, and the new copies are garbage at once).
+   */
+  #same(t: TypeState, name: string, digest: string): any {
+    return t.digests.get(name) === digest ? t.resources.get(name) : undefined;
+  }
+
+  #accept(t: TypeState, next: Map<string, any>, nextDigests: Map<string, string>, version: string): void {
     let changed = next.size !== t.resources.size;
-    for (const [n, b] of nextRaw) if (!changed && !t.raw.get(n)?.equals(b)) changed = true;
+    for (const [n, d] of nextDigests) if (!changed && t.digests.get(n) !== d) changed = true;
     if (changed || !t.received) this.#dirty = true;
     t.resources = next;
-    t.raw = nextRaw;
+    t.digests = nextDigests;
     t.version = version;
     t.received = true;
   }
@@ -396,7 +412,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     t.names = names;
     for (const n of removed) {
       if (t.resources.delete(n)) this.#dirty = true;
-      t.raw.delete(n);
+      t.digests.delete(n);
       t.versions.delete(n);
     }
     if (!this.#call) return;

@@ -88,6 +88,30 @@ describe('ADS server and client (SotW, real gRPC on 127.0.0.1)', () => {
     assert.deepEqual(cp.recorded.responses.slice(before).map((r) => r.typeUrl), [TYPE_URLS.endpoint]);
   });
 
+  it('keeps the objects of resources a push re-sends unchanged, so consumers can cache by identity', async () => {
+    const cp = await startControlPlane();
+    after(() => cp.close());
+    cp.cache.set(NODE.id, snapshotOf('v1', [{ name: 'a', port: 18080, endpoints: [9001] }, { name: 'b', port: 18081, endpoints: [9002] }]));
+    const client = newClient(cp.target);
+    client.start();
+    const s1 = await nextSnapshot(client);
+    cp.cache.set(
+      NODE.id,
+      snapshotOf('v2', [
+        { name: 'a', port: 18080, endpoints: [9001] },
+        { name: 'b', port: 18081, endpoints: [9003] },
+        { name: 'c', port: 18082, endpoints: [9004] },
+      ]),
+    );
+    const s2 = await nextSnapshot(client, (x) => x.clusters.has('c-c') && x.versions[TYPE_URLS.endpoint] === 'v2');
+    // Every type was re-sent (SotW); what did not change is the very same object.
+    assert.equal(s2.listeners.get('l-a'), s1.listeners.get('l-a'));
+    assert.equal(s2.clusters.get('c-a'), s1.clusters.get('c-a'));
+    assert.equal(s2.endpoints.get('c-a'), s1.endpoints.get('c-a'));
+    assert.notEqual(s2.endpoints.get('c-b'), s1.endpoints.get('c-b'));
+    assert.deepEqual(endpointPorts(s2, 'c-b'), [9003]);
+  });
+
   it('a NACK keeps the previous version as ACKed, surfaces the error, and a later good version is accepted', async () => {
     const cp = await startControlPlane();
     after(() => cp.close());

@@ -1,6 +1,16 @@
 // @mesh/xds: Envoy's v3 protos, the in-memory shape of xDS resources
 // (docs/xds-representation.md), and the ADS server and client cores.
-export { protoRoot, protoLoadMs, messageType, hasMessageType, PROTO_FILES } from './protos.ts';
+export {
+  protoRoot,
+  protoLoadMs,
+  messageType,
+  hasMessageType,
+  PROTO_FILES,
+  CONTROL_PLANE_ONLY_PROTO_FILES,
+  xdsClientProtoFiles,
+  selectProtoFiles,
+  loadedProtoFiles,
+} from './protos.ts';
 export {
   TYPE_URLS,
   TYPE_SHORT_NAMES,

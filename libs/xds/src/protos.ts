@@ -28,7 +28,9 @@ function includeDirs(): string[] {
 /**
  * Everything pilot builds and the proxy reads. Adding a filter or extension
  * means adding its proto here; `Any` values of a type that is not loaded stay
- * as `{ typeUrl, value }` instead of being expanded.
+ * as `{ typeUrl, value }` instead of being expanded. This is the one list: a
+ * process that needs less loads a subset of it (selectProtoFiles,
+ * xdsClientProtoFiles).
  */
 export const PROTO_FILES = [
   'envoy/service/discovery/v3/ads.proto',
@@ -52,13 +54,55 @@ export const PROTO_FILES = [
   'envoy/extensions/transport_sockets/tls/v3/tls.proto',
   'envoy/extensions/transport_sockets/tls/v3/secret.proto',
   'envoy/extensions/upstreams/http/v3/http_protocol_options.proto',
+  'envoy/extensions/access_loggers/file/v3/file.proto',
+  'envoy/extensions/access_loggers/stream/v3/stream.proto',
   'xds/type/v3/typed_struct.proto',
   'udpa/type/v1/typed_struct.proto',
   'google/rpc/status.proto',
 ];
 
+/**
+ * Files of PROTO_FILES only the control plane needs: the service definitions
+ * (the ADS methods are named in ads-protocol.ts, their messages live in
+ * discovery.proto) and the CSDS admin API pilot serves. A file appended to
+ * PROTO_FILES is loaded by every process unless it is listed here too.
+ */
+export const CONTROL_PLANE_ONLY_PROTO_FILES: readonly string[] = [
+  'envoy/service/discovery/v3/ads.proto',
+  'envoy/service/secret/v3/sds.proto',
+  'envoy/service/status/v3/csds.proto',
+];
+
+/**
+ * What an xDS client (the proxy) loads: PROTO_FILES without the control
+ * plane's own files. Every resource type and every typed config inside them
+ * stay, so NACK messages and config_dump show the same decoded Anys.
+ */
+export function xdsClientProtoFiles(): string[] {
+  return PROTO_FILES.filter((f) => !CONTROL_PLANE_ONLY_PROTO_FILES.includes(f));
+}
+
 let root: protobuf.Root | undefined;
 let loadMs = 0;
+let selected: readonly string[] | undefined;
+
+/**
+ * Chooses the subset of PROTO_FILES the shared Root loads (all of them by
+ * default). A process calls it once, before anything uses the protos; returns
+ * false (and changes nothing) when the Root is already loaded.
+ */
+export function selectProtoFiles(files: readonly string[]): boolean {
+  const unknown = files.filter((f) => !PROTO_FILES.includes(f));
+  if (unknown.length > 0) throw new Error(`selectProtoFiles: not in PROTO_FILES: ${unknown.join(', ')}`);
+  if (root) return false;
+  selected = [...files];
+  return true;
+}
+
+/** The files the Root loads (or will load). */
+export function loadedProtoFiles(): readonly string[] {
+  return selected ?? PROTO_FILES;
+}
 
 /** How long the first `protoRoot()` call took, in milliseconds (0 before it). */
 export function protoLoadMs(): number {
@@ -66,7 +110,8 @@ export function protoLoadMs(): number {
 }
 
 /**
- * The shared Root, built on first use (synchronously; a few hundred ms).
+ * The shared Root, built on first use (synchronously; a few hundred ms) from
+ * PROTO_FILES, or the subset chosen with selectProtoFiles().
  * Pass a logger to have the load time logged the first time.
  */
 export function protoRoot(log?: Logger): protobuf.Root {
@@ -83,12 +128,13 @@ export function protoRoot(log?: Logger): protobuf.Root {
     // Unknown to every include dir: let protobufjs report it against the origin.
     return protobuf.util.path.resolve(origin, target);
   };
-  r.loadSync(PROTO_FILES, { keepCase: false, alternateCommentMode: false });
+  const files = loadedProtoFiles();
+  r.loadSync([...files], { keepCase: false, alternateCommentMode: false });
   r.resolveAll();
   installAnyConverters(r);
   root = r;
   loadMs = Math.round(performance.now() - started);
-  log?.info('loaded Envoy protos', { files: PROTO_FILES.length, ms: loadMs });
+  log?.info('loaded Envoy protos', { files: files.length, ms: loadMs });
   return r;
 }
 

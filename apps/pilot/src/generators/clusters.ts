@@ -1,19 +1,22 @@
 // CDS: `outbound|<port>|<subset>|<host>` per service port, without and with
 // each DestinationRule subset, with the rule's policy applied; plus Istio's
 // BlackHoleCluster and PassthroughCluster for Envoy-style proxies.
-import { CONFIG_TYPE_URLS, FILTER_NAMES, type Cluster } from '@mesh/xds';
+import { FILTER_NAMES, typedConfig, type Cluster, type ConfigSource } from '@mesh/xds';
 import { isHttp2Protocol, type Service, type ServicePort } from '../model/services.ts';
 import type { PushContext } from '../model/push-context.ts';
 import { policyToCluster, type SubsetModel } from '../model/destination-rules.ts';
 import { clusterName } from '../model/virtual-services.ts';
 import { loadAssignment } from './endpoints.ts';
 
-const ADS = { ads: {}, resourceApiVersion: 'V3' as const };
+const ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
 
 function buildCluster(push: PushContext, svc: Service, port: ServicePort, subset: SubsetModel | undefined, proxyless: boolean): Cluster {
   const name = clusterName(port.number, subset?.name, svc.hostname);
   const policy = push.clusterPolicy(svc.hostname, subset?.name, port.number, proxyless) ?? policyToCluster({}, () => {}, proxyless);
-  const cluster = { name, connectTimeout: { seconds: 10 }, ...structuredClone(policy.cluster) } as Cluster;
+  const cluster: Cluster = { name, connectTimeout: { seconds: 10 }, ...structuredClone(policy.cluster) };
+  // Who to name when this cluster cannot be served: the DestinationRule for the fields its policy set, else the ServiceEntry.
+  const dr = push.destinationRule(svc.hostname);
+  push.attribute(cluster, [...(dr ? [{ ...dr.ref, field: subset?.field ?? 'spec', fields: policy.fields }] : []), { ...svc.source, field: 'spec' }]);
   switch (svc.resolution) {
     case 'STATIC':
       cluster.type = 'EDS';
@@ -44,11 +47,10 @@ function buildCluster(push: PushContext, svc: Service, port: ServicePort, subset
     const h2 = isHttp2Protocol(port.protocol) || policy.upgradeToHttp2;
     if (h2 || policy.commonHttpProtocolOptions) {
       cluster.typedExtensionProtocolOptions = {
-        [FILTER_NAMES.httpProtocolOptions]: {
-          '@type': CONFIG_TYPE_URLS.httpProtocolOptions,
+        [FILTER_NAMES.httpProtocolOptions]: typedConfig('httpProtocolOptions', {
           ...(policy.commonHttpProtocolOptions ? { commonHttpProtocolOptions: policy.commonHttpProtocolOptions } : {}),
           explicitHttpConfig: h2 ? { http2ProtocolOptions: {} } : { httpProtocolOptions: {} },
-        },
+        }),
       };
     }
   }
@@ -79,7 +81,7 @@ export function buildClusters(push: PushContext, proxyless: boolean): Cluster[] 
       // In local mode the outbound listener is an explicit proxy, so the
       // original destination comes from x-envoy-original-dst-host.
       originalDstLbConfig: { useHttpHeader: true },
-    } as Cluster);
+    });
   }
   return out;
 }

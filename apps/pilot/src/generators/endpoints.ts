@@ -1,12 +1,12 @@
 // EDS: ClusterLoadAssignments for STATIC services, one per cluster (subsets
 // select instances by labels). Also used for the inline load assignment of
 // DNS clusters.
-import type { ClusterLoadAssignment, LbEndpoint, LocalityLbEndpoints } from '@mesh/xds';
+import type { Address, ClusterLoadAssignment, LbEndpoint, Locality, LocalityLbEndpoints } from '@mesh/xds';
 import { instancePort, labelsMatch, type Service, type ServicePort } from '../model/services.ts';
 import type { PushContext } from '../model/push-context.ts';
 import { clusterName } from '../model/virtual-services.ts';
 
-function locality(s: string | undefined): { region?: string; zone?: string; subZone?: string } | undefined {
+function locality(s: string | undefined): Locality | undefined {
   if (!s) return undefined;
   const [region, zone, subZone] = s.split('/');
   return { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { subZone } : {}) };
@@ -19,7 +19,7 @@ export function loadAssignment(name: string, svc: Service, port: ServicePort, su
     const key = inst.locality ?? '';
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { locality: inst.locality, endpoints: [], weight: 0 }));
-    const address = inst.address.startsWith('unix://')
+    const address: Address = inst.address.startsWith('unix://')
       ? { pipe: { path: inst.address.slice('unix://'.length) } }
       : { socketAddress: { address: inst.address, portValue: instancePort(inst, port) } };
     g.endpoints.push({ endpoint: { address }, ...(inst.weight ? { loadBalancingWeight: { value: inst.weight } } : {}) });
@@ -52,8 +52,11 @@ export function buildEndpoints(push: PushContext): ClusterLoadAssignment[] {
     if (svc.resolution !== 'STATIC') continue;
     const dr = push.destinationRule(svc.hostname);
     for (const port of svc.ports) {
-      out.push(loadAssignment(clusterName(port.number, undefined, svc.hostname), svc, port, undefined));
-      for (const s of dr?.subsets ?? []) out.push(loadAssignment(clusterName(port.number, s.name, svc.hostname), svc, port, s.labels));
+      for (const s of [undefined, ...(dr?.subsets ?? [])]) {
+        const cla = loadAssignment(clusterName(port.number, s?.name, svc.hostname), svc, port, s?.labels);
+        push.attribute(cla, [{ ...svc.source, field: 'spec.endpoints' }]);
+        out.push(cla);
+      }
     }
   }
   return out;

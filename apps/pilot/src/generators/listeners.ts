@@ -1,66 +1,112 @@
 // LDS: a sidecar's `virtualOutbound` HTTP listener, a gateway's
 // `0.0.0.0_<port>` listeners, and proxyless gRPC's api_listeners named
 // `<host>:<port>` (the name a client's `xds:///<host>:<port>` target asks for).
-import { CONFIG_TYPE_URLS, FILTER_NAMES, type HttpConnectionManager, type Listener } from '@mesh/xds';
+import { GATEWAY_TCP_PROTOCOLS, type PathNormalization } from '@mesh/config';
+import { FILTER_NAMES, typedConfig, type Address, type ConfigSource, type HttpConnectionManager, type Listener, type TcpProxy } from '@mesh/xds';
 import type { Proxy } from '../model/proxy.ts';
+import { MESH_CONFIG_ORIGIN, type Origin } from '../model/errors.ts';
 import type { PushContext } from '../model/push-context.ts';
 import { bindPort, type GatewayModel } from '../model/gateways.ts';
 import { MESH_GATEWAY, translateTcpRoute } from '../model/virtual-services.ts';
 import { OUTBOUND_HTTP_ROUTE, gatewayHttpPorts, type GenerationLog } from './routes.ts';
 
 export const VIRTUAL_OUTBOUND = 'virtualOutbound';
-const ADS = { ads: {}, resourceApiVersion: 'V3' as const };
+const ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
 
-function hcm(statPrefix: string, routeName: string, options: { useRemoteAddress?: boolean; proxyless?: boolean } = {}): HttpConnectionManager {
+/**
+ * Istio's mesh config `pathNormalization` as HttpConnectionManager fields
+ * (Istio's security best practices, "Understand path normalization"): BASE
+ * is Envoy's normalize_path (RFC 3986, backslashes to slashes), MERGE_SLASHES
+ * adds merge_slashes, DECODE_AND_MERGE_SLASHES also decodes %2F and %5C first.
+ */
+export function pathNormalizationFields(n: PathNormalization): Pick<HttpConnectionManager, 'normalizePath' | 'mergeSlashes' | 'pathWithEscapedSlashesAction'> {
+  switch (n) {
+    case 'NONE':
+      return {};
+    case 'BASE':
+      return { normalizePath: { value: true } };
+    case 'MERGE_SLASHES':
+      return { normalizePath: { value: true }, mergeSlashes: true };
+    case 'DECODE_AND_MERGE_SLASHES':
+      return { normalizePath: { value: true }, mergeSlashes: true, pathWithEscapedSlashesAction: 'UNESCAPE_AND_FORWARD' };
+  }
+}
+
+export interface HcmOptions {
+  /** Gateways: the client address is the peer's, not X-Forwarded-For's (Istio sets this on gateways). */
+  useRemoteAddress?: boolean;
+  /** Proxyless gRPC clients' api_listener: router only, and nothing gRPC's xDS client ignores. */
+  proxyless?: boolean;
+  pathNormalization?: PathNormalization;
+  /** Istio's node metadata HTTP10=1: accept HTTP/1.0 requests. */
+  acceptHttp10?: boolean;
+}
+
+export function hcm(statPrefix: string, routeName: string, options: HcmOptions = {}): HttpConnectionManager {
   return {
-    '@type': CONFIG_TYPE_URLS.httpConnectionManager,
     statPrefix,
     rds: { configSource: ADS, routeConfigName: routeName },
     httpFilters: [
       // The fault filter does nothing until a route carries a fault config (VirtualService `fault`).
-      ...(options.proxyless ? [] : [{ name: FILTER_NAMES.fault, typedConfig: { '@type': CONFIG_TYPE_URLS.fault } }]),
-      { name: FILTER_NAMES.router, typedConfig: { '@type': CONFIG_TYPE_URLS.router } },
+      ...(options.proxyless ? [] : [{ name: FILTER_NAMES.fault, typedConfig: typedConfig('fault', {}) }]),
+      { name: FILTER_NAMES.router, typedConfig: typedConfig('router', {}) },
     ],
     ...(options.useRemoteAddress ? { useRemoteAddress: { value: true } } : {}),
+    ...(options.proxyless ? {} : pathNormalizationFields(options.pathNormalization ?? 'BASE')),
+    ...(options.acceptHttp10 && !options.proxyless ? { httpProtocolOptions: { acceptHttp_10: true } } : {}),
   };
 }
 
-function address(host: string, port: number) {
+function address(host: string, port: number): Address {
   return { socketAddress: { address: host, portValue: port } };
 }
 
-export function sidecarListeners(proxy: Proxy): Listener[] {
-  return [
-    {
-      name: VIRTUAL_OUTBOUND,
-      address: address(proxy.bindAddress, proxy.outboundPort),
-      trafficDirection: 'OUTBOUND',
-      filterChains: [{ filters: [{ name: FILTER_NAMES.httpConnectionManager, typedConfig: hcm(`outbound_${proxy.bindAddress}_${proxy.outboundPort}`, OUTBOUND_HTTP_ROUTE) as any }] }],
-    },
-  ];
+function hcmFilter(config: HttpConnectionManager) {
+  return { name: FILTER_NAMES.httpConnectionManager, typedConfig: typedConfig('httpConnectionManager', config) };
+}
+
+export function sidecarListeners(push: PushContext, proxy: Proxy): Listener[] {
+  const listener: Listener = {
+    name: VIRTUAL_OUTBOUND,
+    address: address(proxy.bindAddress, proxy.outboundPort),
+    trafficDirection: 'OUTBOUND',
+    filterChains: [{ filters: [hcmFilter(hcm(`outbound_${proxy.bindAddress}_${proxy.outboundPort}`, OUTBOUND_HTTP_ROUTE, { pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10 }))] }],
+  };
+  push.attribute(listener, [MESH_CONFIG_ORIGIN]);
+  return [listener];
+}
+
+/** The Gateway servers a gateway listener on `port` serves. */
+function serverOrigins(gateways: GatewayModel[], port: number): Origin[] {
+  return gateways.flatMap((g) => g.servers.filter((s) => s.port === port).map((s) => ({ ...g.ref, field: s.field })));
 }
 
 export function gatewayListeners(push: PushContext, proxy: Proxy, gateways: GatewayModel[], privilegedPortOffset: number, log: GenerationLog): Listener[] {
   const out: Listener[] = [];
   for (const port of gatewayHttpPorts(gateways)) {
     const bound = bindPort(port, privilegedPortOffset);
-    out.push({
+    const config = hcm(`outbound_0.0.0.0_${port}`, `http.${port}`, { useRemoteAddress: true, pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10 });
+    const listener: Listener = {
       name: `0.0.0.0_${port}`,
       address: address(proxy.bindAddress, bound),
       trafficDirection: 'OUTBOUND',
-      filterChains: [{ filters: [{ name: FILTER_NAMES.httpConnectionManager, typedConfig: hcm(`outbound_0.0.0.0_${port}`, `http.${port}`, { useRemoteAddress: true }) as any }] }],
-    });
+      filterChains: [{ filters: [hcmFilter(config)] }],
+    };
+    push.attribute(listener, [...serverOrigins(gateways, port), MESH_CONFIG_ORIGIN]);
+    out.push(listener);
   }
   // TCP servers: the first VirtualService bound to the gateway with a matching tcp route.
   const tcpPorts = new Map<number, GatewayModel[]>();
-  for (const g of gateways) for (const s of g.servers) if (s.protocol === 'TCP') tcpPorts.set(s.port, [...(tcpPorts.get(s.port) ?? []), g]);
+  for (const g of gateways) for (const s of g.servers) if (GATEWAY_TCP_PROTOCOLS.includes(s.protocol)) tcpPorts.set(s.port, [...(tcpPorts.get(s.port) ?? []), g]);
   for (const [port, gws] of [...tcpPorts].sort((a, b) => a[0] - b[0])) {
     if (out.some((l) => l.name === `0.0.0.0_${port}`)) continue;
     let dests: Array<{ name: string; weight: number }> | undefined;
+    let source: Origin | undefined;
     for (const gw of gws) {
       for (const vs of push.virtualServicesForGateway(gw.key)) {
         try {
           dests = translateTcpRoute(vs, { lookup: push, gateway: gw.key, port, proxyless: false, warn: () => {} });
+          source = { ...vs.ref, field: 'spec.tcp' };
         } catch (err) {
           log.error('VirtualService tcp route failed to translate; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
         }
@@ -68,20 +114,26 @@ export function gatewayListeners(push: PushContext, proxy: Proxy, gateways: Gate
       }
       if (dests?.length) break;
     }
-    if (!dests?.length) continue;
-    out.push({
+    if (!dests?.length) {
+      for (const o of serverOrigins(gws, port)) {
+        push.report({ ...o, message: `no VirtualService bound to this gateway routes TCP port ${port}; no listener is built for it`, severity: 'warning', category: 'unresolved' });
+      }
+      continue;
+    }
+    const listener: Listener = {
       name: `0.0.0.0_${port}`,
       address: address(proxy.bindAddress, bindPort(port, privilegedPortOffset)),
       trafficDirection: 'OUTBOUND',
-      filterChains: [{ filters: [{ name: FILTER_NAMES.tcpProxy, typedConfig: tcpProxy(`outbound_0.0.0.0_${port}`, dests) as any }] }],
-    });
+      filterChains: [{ filters: [{ name: FILTER_NAMES.tcpProxy, typedConfig: typedConfig('tcpProxy', tcpProxy(`outbound_0.0.0.0_${port}`, dests)) }] }],
+    };
+    push.attribute(listener, [...(source ? [source] : []), ...serverOrigins(gws, port)]);
+    out.push(listener);
   }
   return out;
 }
 
-export function tcpProxy(statPrefix: string, dests: Array<{ name: string; weight: number }>): Record<string, unknown> {
+export function tcpProxy(statPrefix: string, dests: Array<{ name: string; weight: number }>): TcpProxy {
   return {
-    '@type': CONFIG_TYPE_URLS.tcpProxy,
     statPrefix,
     ...(dests.length === 1 ? { cluster: dests[0].name } : { weightedClusters: { clusters: dests } }),
   };
@@ -96,7 +148,9 @@ export function proxylessListeners(push: PushContext): Listener[] {
       const routeName = `${svc.hostname}:${port.number}`;
       const names = [routeName, ...(svc.ports.length === 1 ? [svc.hostname] : [])];
       for (const name of names) {
-        out.push({ name, apiListener: { apiListener: hcm(routeName, routeName, { proxyless: true }) as any } });
+        const listener: Listener = { name, apiListener: { apiListener: typedConfig('httpConnectionManager', hcm(routeName, routeName, { proxyless: true })) } };
+        push.attribute(listener, [{ ...svc.source, field: 'spec.ports' }]);
+        out.push(listener);
       }
     }
   }

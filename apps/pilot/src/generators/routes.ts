@@ -1,6 +1,7 @@
 // RDS: the sidecar's `outbound_http` (one virtual host per service port), a
 // gateway's `http.<port>` (one virtual host per VirtualService host that the
 // Gateway's servers expose), and proxyless gRPC's `<host>:<port>`.
+import { GATEWAY_HTTP_PROTOCOLS } from '@mesh/config';
 import type { Route, RouteConfiguration, VirtualHost } from '@mesh/xds';
 import { isHttpProtocol, type Service, type ServicePort } from '../model/services.ts';
 import type { Proxy } from '../model/proxy.ts';
@@ -9,6 +10,7 @@ import type { GatewayModel } from '../model/gateways.ts';
 import { intersectHosts } from '../model/hosts.ts';
 import { MESH_GATEWAY, defaultRoute, translateHttpRoutes, type VirtualServiceModel } from '../model/virtual-services.ts';
 import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER } from './clusters.ts';
+import { MESH_CONFIG_ORIGIN } from '../model/errors.ts';
 
 export const OUTBOUND_HTTP_ROUTE = 'outbound_http';
 
@@ -43,13 +45,17 @@ function meshRoutes(push: PushContext, svc: Service, port: ServicePort, proxyles
   const vs = push.virtualServiceFor(svc.hostname, MESH_GATEWAY);
   if (vs) {
     try {
-      const routes = translateHttpRoutes(vs, { lookup: push, gateway: MESH_GATEWAY, port: port.number, proxyless, warn: () => {} });
+      // The push context's dry run reported everything else; only what proxyless clients do not get is new here.
+      const warn = proxyless ? (field: string, message: string) => void push.report({ ...vs.ref, field, message, severity: 'warning', category: 'unsupported' }) : () => {};
+      const routes = translateHttpRoutes(vs, { lookup: push, gateway: MESH_GATEWAY, port: port.number, proxyless, warn, attribute: (r, o) => push.attribute(r, [o]) });
       if (routes.length) return routes;
     } catch (err) {
       log.error('VirtualService failed to translate; using the default route', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
     }
   }
-  return [defaultRoute(svc.hostname, port.number, proxyless, push)];
+  const route = defaultRoute(svc.hostname, port.number, proxyless, push);
+  push.attribute(route, [{ ...svc.source, field: 'spec.ports' }]);
+  return [route];
 }
 
 /** The port whose virtual host also answers the port-less host names: 80 if HTTP, else the lowest HTTP port. */
@@ -63,7 +69,7 @@ function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
   const seen = new Set<string>();
   const out: VirtualHost[] = [];
   for (const vh of vhosts) {
-    const domains = vh.domains.filter((d) => !seen.has(d.toLowerCase()));
+    const domains = (vh.domains ?? []).filter((d) => !seen.has(d.toLowerCase()));
     domains.forEach((d) => seen.add(d.toLowerCase()));
     if (domains.length) out.push({ ...vh, domains });
   }
@@ -89,10 +95,13 @@ export function sidecarOutboundRoute(push: PushContext, proxy: Proxy, log: Gener
       ? { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, directResponse: { status: 502, body: { inlineString: 'no such service in the mesh registry\n' } } }] }
       : { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: { seconds: 0 } } }] },
   );
-  return { name: OUTBOUND_HTTP_ROUTE, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+  const rc: RouteConfiguration = { name: OUTBOUND_HTTP_ROUTE, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+  push.attribute(rc, [MESH_CONFIG_ORIGIN]);
+  return rc;
 }
 
-const GATEWAY_HTTP = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
+// The protocols @mesh/config's supportFindings treats as served (the rest are reported as not implemented).
+const GATEWAY_HTTP = new Set(GATEWAY_HTTP_PROTOCOLS);
 
 /** Gateway server ports that serve plain HTTP (the ones with an `http.<port>` route config). */
 export function gatewayHttpPorts(gateways: GatewayModel[]): number[] {
@@ -122,7 +131,7 @@ export function gatewayRoute(push: PushContext, gateways: GatewayModel[], port: 
             if (vh.seen.has(vs)) continue;
             vh.seen.add(vs);
             try {
-              routes ??= translateHttpRoutes(vs, { lookup: push, gateway: gw.key, port, proxyless: false, warn: () => {} });
+              routes ??= translateHttpRoutes(vs, { lookup: push, gateway: gw.key, port, proxyless: false, warn: () => {}, attribute: (r, o) => push.attribute(r, [o]) });
               vh.routes!.push(...routes);
             } catch (err) {
               log.error('VirtualService failed to translate for a gateway; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, gateway: gw.key, err: (err as Error).message });
@@ -136,7 +145,9 @@ export function gatewayRoute(push: PushContext, gateways: GatewayModel[], port: 
   if (vhosts.length === 0) {
     vhosts.push({ name: `blackhole:${port}`, domains: ['*'], routes: [{ name: 'blackhole', match: { prefix: '/' }, directResponse: { status: 404 } }] });
   }
-  return { name: `http.${port}`, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+  const rc: RouteConfiguration = { name: `http.${port}`, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+  push.attribute(rc, [...gateways.flatMap((g) => g.servers.filter((s) => s.port === port).map((s) => ({ ...g.ref, field: s.field }))), MESH_CONFIG_ORIGIN]);
+  return rc;
 }
 
 /** Proxyless gRPC: one route config per service port, named like its listener. */
@@ -145,10 +156,12 @@ export function proxylessRoutes(push: PushContext, proxy: Proxy, log: Generation
   for (const svc of push.services) {
     if (svc.resolution !== 'STATIC') continue;
     for (const port of svc.ports) {
-      out.push({
+      const rc: RouteConfiguration = {
         name: `${svc.hostname}:${port.number}`,
         virtualHosts: [{ name: `${svc.hostname}:${port.number}`, domains: serviceDomains(svc, port.number, true, proxy.namespace, push.domainSuffix), routes: meshRoutes(push, svc, port, true, log) }],
-      });
+      };
+      push.attribute(rc, [{ ...svc.source, field: 'spec.ports' }]);
+      out.push(rc);
     }
   }
   return out;

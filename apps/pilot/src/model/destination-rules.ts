@@ -3,7 +3,18 @@
 // consistent hashing needs. Istio's merge order: rule-level policy, then its
 // port-level settings, then the subset's policy and the subset's port-level settings.
 import type { ConfigResource } from '@mesh/contracts';
-import { CONFIG_TYPE_URLS, type Cluster, type HashPolicy } from '@mesh/xds';
+import {
+  FILTER_NAMES,
+  encodeMessage,
+  typedConfig,
+  type CircuitBreakerThresholds,
+  type Cluster,
+  type CommonTlsContext,
+  type HashPolicy,
+  type HttpProtocolOptions,
+  type OutlierDetection,
+  type TcpKeepalive,
+} from '@mesh/xds';
 import { FieldError, asArray, asInt, asLabels, asObject, asString, refOf, requireString, type ResourceRef } from './errors.ts';
 import { toDuration } from './duration.ts';
 import { resolveHost } from './hosts.ts';
@@ -51,10 +62,33 @@ export function readDestinationRule(r: ConfigResource, domainSuffix: string): De
   const ports = new Set<number>([0]);
   for (const p of asArray<Record<string, any>>(model.trafficPolicy?.portLevelSettings, 'spec.trafficPolicy.portLevelSettings')) if (p?.port?.number) ports.add(p.port.number);
   for (const port of ports) {
-    policyToCluster(effectivePolicy(model, undefined, port), () => {}, false);
-    for (const s of subsets) policyToCluster(effectivePolicy(model, s, port), () => {}, false);
+    for (const s of [undefined, ...subsets]) {
+      for (const proxyless of [false, true]) dryRunEncode(policyToCluster(effectivePolicy(model, s, port), () => {}, proxyless), s?.field ?? 'spec');
+    }
   }
   return model;
+}
+
+/**
+ * Encodes a policy's cluster settings through Envoy's Cluster message, so a
+ * policy pilot would translate into an invalid cluster rejects the rule here,
+ * naming the Istio field, instead of losing the cluster when it is served.
+ */
+function dryRunEncode(policy: ClusterPolicy, fallbackField: string): void {
+  try {
+    encodeMessage('envoy.config.cluster.v3.Cluster', { name: 'dry-run', ...policy.cluster });
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new FieldError(istioFieldOf(policy.fields, message) ?? fallbackField, `translates into an invalid Envoy cluster: ${message}`);
+  }
+}
+
+/** The Istio field that produced the Envoy cluster field an encoding error names (`outlierDetection.consecutive_5xx: ...`). */
+export function istioFieldOf(fields: ClusterPolicy['fields'], message: string): string | undefined {
+  for (const [envoyField, istioField] of Object.entries(fields)) {
+    if (new RegExp(`(^|: )${envoyField}($|[.\\[:])`).test(message)) return istioField;
+  }
+  return undefined;
 }
 
 interface Located {
@@ -97,12 +131,14 @@ const MAX_U32 = 4_294_967_295;
 
 export interface ClusterPolicy {
   /** Fields merged into the Envoy Cluster. */
-  cluster: Partial<Cluster> & Record<string, unknown>;
+  cluster: Cluster;
   /** Route hash policy for consistent hashing (set on routes to this cluster). */
   hashPolicy?: HashPolicy[];
   /** Upstream HTTP options (max requests per connection, idle timeout), merged with the protocol choice by the cluster builder. */
-  commonHttpProtocolOptions?: Record<string, unknown>;
+  commonHttpProtocolOptions?: HttpProtocolOptions;
   upgradeToHttp2?: boolean;
+  /** Which Istio field each Envoy Cluster field came from (`outlierDetection` → `spec.trafficPolicy.outlierDetection`), for error messages. */
+  fields: Partial<Record<keyof Cluster, string>>;
 }
 
 function intOrValue(v: unknown, field: string): number | undefined {
@@ -115,10 +151,10 @@ function intOrValue(v: unknown, field: string): number | undefined {
  * are understood but not translated (the rest of the rule still applies).
  * `proxyless` keeps to what gRPC's xDS client accepts.
  */
-export function policyToCluster(p: EffectivePolicy, warn: (field: string, message: string) => void, proxyless: boolean): ClusterPolicy {
-  const out: ClusterPolicy = { cluster: {} };
+export function policyToCluster(p: EffectivePolicy, warn: (field: string, message: string, severity?: 'error' | 'warning') => void, proxyless: boolean): ClusterPolicy {
+  const out: ClusterPolicy = { cluster: {}, fields: {} };
   // Istio lifts Envoy's default limits of 1024 so that only configured limits apply.
-  const thresholds: Record<string, unknown> = {
+  const thresholds: CircuitBreakerThresholds = {
     maxConnections: { value: MAX_U32 },
     maxPendingRequests: { value: MAX_U32 },
     maxRequests: { value: MAX_U32 },
@@ -129,15 +165,16 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
 
   if (p.loadBalancer) {
     const f = `${p.loadBalancer.field}.loadBalancer`;
+    for (const k of ['lbPolicy', 'ringHashLbConfig', 'maglevLbConfig'] as const) out.fields[k] = f;
     const lb = asObject(p.loadBalancer.policy.loadBalancer, f)!;
     const simple = asString(lb.simple, `${f}.simple`);
     const ch = asObject(lb.consistentHash, `${f}.consistentHash`);
     if (simple && ch) throw new FieldError(f, 'simple and consistentHash are mutually exclusive');
     if (simple) {
-      const map: Record<string, string> = { UNSPECIFIED: 'ROUND_ROBIN', ROUND_ROBIN: 'ROUND_ROBIN', LEAST_CONN: 'LEAST_REQUEST', LEAST_REQUEST: 'LEAST_REQUEST', RANDOM: 'RANDOM' };
-      if (simple === 'PASSTHROUGH') warn(`${f}.simple`, 'PASSTHROUGH is not translated yet; using ROUND_ROBIN');
-      else if (!map[simple]) throw new FieldError(`${f}.simple`, `"${simple}" is not one of ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH`);
-      out.cluster.lbPolicy = (map[simple] ?? 'ROUND_ROBIN') as Cluster['lbPolicy'];
+      const map: Record<string, Cluster['lbPolicy']> = { UNSPECIFIED: 'ROUND_ROBIN', ROUND_ROBIN: 'ROUND_ROBIN', LEAST_CONN: 'LEAST_REQUEST', LEAST_REQUEST: 'LEAST_REQUEST', RANDOM: 'RANDOM' };
+      // PASSTHROUGH is reported by @mesh/config's supportFindings; ROUND_ROBIN applies.
+      if (simple !== 'PASSTHROUGH' && !map[simple]) throw new FieldError(`${f}.simple`, `"${simple}" is not one of ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH`);
+      out.cluster.lbPolicy = map[simple] ?? 'ROUND_ROBIN';
     }
     if (ch) {
       const cf = `${f}.consistentHash`;
@@ -154,20 +191,22 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
       else throw new FieldError(cf, 'one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName is required');
       out.hashPolicy = [hash];
       const maglev = asObject(ch.maglev, `${cf}.maglev`);
+      if (maglev && proxyless) warn(`${cf}.maglev`, 'proxyless gRPC clients get RING_HASH instead of MAGLEV');
       if (maglev && !proxyless) {
         out.cluster.lbPolicy = 'MAGLEV';
         const size = asInt(maglev.tableSize, `${cf}.maglev.tableSize`, 1);
-        if (size) out.cluster.maglevLbConfig = { tableSize: { value: String(size) } as any };
+        if (size) out.cluster.maglevLbConfig = { tableSize: { value: String(size) } };
       } else {
         out.cluster.lbPolicy = 'RING_HASH';
         const size = asInt(asObject(ch.ringHash, `${cf}.ringHash`)?.minimumRingSize, `${cf}.ringHash.minimumRingSize`, 1) ?? asInt(ch.minimumRingSize, `${cf}.minimumRingSize`, 1);
-        if (size) out.cluster.ringHashLbConfig = { minimumRingSize: { value: String(size) } as any };
+        if (size) out.cluster.ringHashLbConfig = { minimumRingSize: { value: String(size) } };
       }
     }
   }
 
   if (p.connectionPool) {
     const f = `${p.connectionPool.field}.connectionPool`;
+    for (const k of ['circuitBreakers', 'connectTimeout', 'upstreamConnectionOptions', 'typedExtensionProtocolOptions'] as const) out.fields[k] = f;
     const cp = asObject(p.connectionPool.policy.connectionPool, f)!;
     const tcp = asObject(cp.tcp, `${f}.tcp`);
     const http = asObject(cp.http, `${f}.http`);
@@ -177,8 +216,9 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
       const ct = toDuration(tcp.connectTimeout, `${f}.tcp.connectTimeout`);
       if (ct) out.cluster.connectTimeout = ct;
       const ka = asObject(tcp.tcpKeepalive, `${f}.tcp.tcpKeepalive`);
+      if (ka && proxyless) warn(`${f}.tcp.tcpKeepalive`, 'TCP keepalive is not sent to proxyless gRPC clients');
       if (ka && !proxyless) {
-        const keep: Record<string, unknown> = {};
+        const keep: TcpKeepalive = {};
         const probes = asInt(ka.probes, `${f}.tcp.tcpKeepalive.probes`, 1);
         const time = toDuration(ka.time, `${f}.tcp.tcpKeepalive.time`);
         const interval = toDuration(ka.interval, `${f}.tcp.tcpKeepalive.interval`);
@@ -202,18 +242,21 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
       if (upgrade === 'UPGRADE') out.upgradeToHttp2 = true;
     }
   }
-  out.cluster.circuitBreakers = { thresholds: [proxyless ? { maxRequests: thresholds.maxRequests } : thresholds] as any };
+  out.cluster.circuitBreakers = { thresholds: [proxyless ? { maxRequests: thresholds.maxRequests } : thresholds] };
 
   if (p.outlierDetection) {
     const f = `${p.outlierDetection.field}.outlierDetection`;
+    out.fields.outlierDetection = f;
+    out.fields.commonLbConfig = `${f}.minHealthPercent`;
     const od = asObject(p.outlierDetection.policy.outlierDetection, f)!;
-    const o: Record<string, unknown> = {};
+    const o: OutlierDetection = {};
     const c5xx = intOrValue(od.consecutive5xxErrors, `${f}.consecutive5xxErrors`) ?? asInt(od.consecutiveErrors, `${f}.consecutiveErrors`);
     const gw = intOrValue(od.consecutiveGatewayErrors, `${f}.consecutiveGatewayErrors`);
     const local = intOrValue(od.consecutiveLocalOriginFailures, `${f}.consecutiveLocalOriginFailures`);
     // Envoy enables every detector by default; Istio enforces only the configured ones.
-    o.consecutive5xx = { value: c5xx ?? 0 };
-    o.enforcingConsecutive5xx = { value: c5xx ? 100 : 0 };
+    // Envoy's proto spells these consecutive_5xx / enforcing_consecutive_5xx (protobufjs keeps `_5xx`).
+    o.consecutive_5xx = { value: c5xx ?? 0 };
+    o.enforcingConsecutive_5xx = { value: c5xx ? 100 : 0 };
     if (gw !== undefined) {
       o.consecutiveGatewayFailure = { value: gw };
       o.enforcingConsecutiveGatewayFailure = { value: gw ? 100 : 0 };
@@ -229,20 +272,24 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
     if (interval) o.interval = interval;
     if (base) o.baseEjectionTime = base;
     if (maxPct !== undefined) o.maxEjectionPercent = { value: maxPct };
-    out.cluster.outlierDetection = o as any;
+    out.cluster.outlierDetection = o;
     const minHealth = asInt(od.minHealthPercent, `${f}.minHealthPercent`, 0, 100);
-    if (minHealth !== undefined && !proxyless) out.cluster.commonLbConfig = { healthyPanicThreshold: { value: minHealth } };
+    if (minHealth !== undefined && proxyless) warn(`${f}.minHealthPercent`, 'minHealthPercent is not sent to proxyless gRPC clients');
+    else if (minHealth !== undefined) out.cluster.commonLbConfig = { healthyPanicThreshold: { value: minHealth } };
   }
 
   if (p.tls) {
     const f = `${p.tls.field}.tls`;
+    out.fields.transportSocket = f;
     const tls = asObject(p.tls.policy.tls, f)!;
     const mode = asString(tls.mode, `${f}.mode`) ?? 'DISABLE';
+    // ISTIO_MUTUAL and credentialName are reported (as errors: traffic stays plaintext) by @mesh/config's supportFindings.
     if (mode === 'SIMPLE' || mode === 'MUTUAL') {
-      if (proxyless) warn(`${f}.mode`, 'TLS origination is not sent to proxyless gRPC clients');
-      else if (tls.credentialName) warn(`${f}.credentialName`, 'credentialName is not translated yet; TLS is not originated');
+      if (tls.credentialName) {
+        // Reported by supportFindings: no TLS is originated for anyone.
+      } else if (proxyless) warn(`${f}.mode`, 'TLS origination is not sent to proxyless gRPC clients: their traffic to this host is plaintext', 'error');
       else {
-        const common: Record<string, unknown> = {};
+        const common: CommonTlsContext = {};
         const ca = asString(tls.caCertificates, `${f}.caCertificates`);
         const sans = asArray<string>(tls.subjectAltNames, `${f}.subjectAltNames`);
         if (ca || sans.length) {
@@ -258,17 +305,18 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
         }
         const sni = asString(tls.sni, `${f}.sni`);
         out.cluster.transportSocket = {
-          name: 'envoy.transport_sockets.tls',
-          typedConfig: { '@type': CONFIG_TYPE_URLS.upstreamTlsContext, commonTlsContext: common, ...(sni ? { sni } : {}) },
+          name: FILTER_NAMES.tls,
+          typedConfig: typedConfig('upstreamTlsContext', { commonTlsContext: common, ...(sni ? { sni } : {}) }),
         };
       }
-    } else if (mode === 'ISTIO_MUTUAL') {
-      warn(`${f}.mode`, 'ISTIO_MUTUAL is not translated yet; traffic stays plaintext');
-    } else if (mode !== 'DISABLE') {
+    } else if (mode !== 'DISABLE' && mode !== 'ISTIO_MUTUAL') {
       throw new FieldError(`${f}.mode`, `"${mode}" is not one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL`);
     }
   }
 
-  if (proxyless && out.cluster.lbPolicy !== 'ROUND_ROBIN' && out.cluster.lbPolicy !== 'RING_HASH') out.cluster.lbPolicy = 'ROUND_ROBIN';
+  if (proxyless && out.cluster.lbPolicy !== 'ROUND_ROBIN' && out.cluster.lbPolicy !== 'RING_HASH') {
+    warn(`${p.loadBalancer?.field ?? 'spec.trafficPolicy'}.loadBalancer`, `${out.cluster.lbPolicy} is not sent to proxyless gRPC clients; they use ROUND_ROBIN`);
+    out.cluster.lbPolicy = 'ROUND_ROBIN';
+  }
   return out;
 }

@@ -15,6 +15,19 @@ export interface TranslationIssue extends ResourceRef {
   message: string;
 }
 
+/**
+ * The Istio resource (and field) a generated Envoy resource came from, so a
+ * resource that cannot be served is reported against what produced it.
+ */
+export interface Origin extends ResourceRef {
+  field: string;
+  /** Envoy field → the Istio field that set it (a cluster's `outlierDetection` → `spec.trafficPolicy.outlierDetection`). */
+  fields?: Partial<Record<string, string>>;
+}
+
+/** Settings that come from the mesh config (pathNormalization, outboundTrafficPolicy) rather than a resource. */
+export const MESH_CONFIG_ORIGIN: Origin = { kind: 'MeshConfig', namespace: '', name: 'mesh', field: '' };
+
 /** Thrown by readers of a spec; carries the field path relative to the resource. */
 export class FieldError extends Error {
   readonly field: string;

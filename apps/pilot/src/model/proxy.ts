@@ -22,6 +22,8 @@ export interface Proxy {
   /** The address listeners bind (metadata BIND_ADDRESS, else pilot's --bind-host). */
   bindAddress: string;
   clusterId?: string;
+  /** Istio's node metadata HTTP10=1: the proxy accepts HTTP/1.0 requests. */
+  http10: boolean;
 }
 
 export interface ProxyDefaults {
@@ -74,6 +76,7 @@ export function proxyFromNode(node: XdsNode, defaults: ProxyDefaults): Proxy {
     inboundPort: parsePort(meta.INBOUND_PORT),
     bindAddress: typeof meta.BIND_ADDRESS === 'string' && meta.BIND_ADDRESS ? meta.BIND_ADDRESS : defaults.bindHost,
     clusterId: typeof meta.CLUSTER_ID === 'string' ? meta.CLUSTER_ID : undefined,
+    http10: meta.HTTP10 === '1' || meta.HTTP10 === 1 || meta.HTTP10 === true,
   };
 }
 

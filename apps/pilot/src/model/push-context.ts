@@ -3,17 +3,33 @@
 // gateways, indexed for the generators, plus every resource that could not be
 // translated. Generators read it and may memoize shared results in it.
 import type { ConfigResource, MeshConfig } from '@mesh/contracts';
+import { meshPathNormalization, supportFindings, type PathNormalization } from '@mesh/config';
 import { encodeMessage } from '@mesh/xds';
-import { describeIssue, issueFrom, refOf, type ResourceRef, type TranslationIssue } from './errors.ts';
+import { MESH_CONFIG_ORIGIN, describeIssue, issueFrom, refOf, type Origin, type ResourceRef, type TranslationIssue } from './errors.ts';
 import { readServiceEntry, readWorkloadEntry, type Service, type WorkloadEntryModel } from './services.ts';
 import { effectivePolicy, policyToCluster, readDestinationRule, type ClusterPolicy, type DestinationRuleModel } from './destination-rules.ts';
 import { readGateway, type GatewayModel } from './gateways.ts';
 import { hostMatches, specificity } from './hosts.ts';
 import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
 
+/**
+ * Why an issue was reported:
+ * - `invalid`: the resource (or mesh config field) cannot be translated and is skipped;
+ * - `unsupported`: a field this mesh does not implement (@mesh/config's supportFindings, the same
+ *   findings `galley validate` prints); the rest of the resource applies;
+ * - `unresolved`: a reference to a service, subset or port that does not exist (yet);
+ * - `conflict`: another resource already claims the same host; this one is ignored for it;
+ * - `internal`: pilot built an Envoy resource it could not encode; that resource is not served.
+ */
+export type IssueCategory = 'invalid' | 'unsupported' | 'unresolved' | 'conflict' | 'internal';
+
 export interface Issue extends TranslationIssue {
-  /** error: the resource was skipped; warning: it applies, minus the named field. */
+  /**
+   * error: the resource (or an Envoy resource built from it) is not served, or security
+   * configuration in it is not enforced; warning: it applies, minus the named field.
+   */
   severity: 'error' | 'warning';
+  category: IssueCategory;
 }
 
 export interface ModelInput {
@@ -50,6 +66,10 @@ export class PushContext implements RouteLookup {
   readonly workloadEntries: readonly WorkloadEntryModel[];
   readonly issues: Issue[] = [];
   readonly configCount: number;
+  /** Mesh config `pathNormalization.normalization` (BASE unless set). */
+  readonly pathNormalization: PathNormalization;
+  readonly #issueKeys = new Set<string>();
+  readonly #origins = new WeakMap<object, Origin[]>();
   readonly #servicesByHost = new Map<string, Service>();
   readonly #drByHost = new Map<string, DestinationRuleModel>();
   readonly #wildcardDrs: DestinationRuleModel[] = [];
@@ -62,6 +82,15 @@ export class PushContext implements RouteLookup {
     this.revision = input.revision;
     this.configCount = input.configs.length;
     const of = (kind: string) => input.configs.filter((c) => c.kind === kind).sort(byAge);
+
+    const pn = meshPathNormalization(input.meshConfig);
+    this.pathNormalization = pn.value;
+    if (pn.error) this.report({ ...MESH_CONFIG_ORIGIN, field: pn.error.path, message: `${pn.error.message}; using BASE`, severity: 'error', category: 'invalid' });
+
+    // What this mesh accepts but does not implement: the same findings galley reports.
+    for (const r of [...input.configs].sort(byAge)) {
+      for (const f of supportFindings(r)) this.report({ kind: f.kind, namespace: f.namespace, name: f.name, field: f.path, message: f.message, severity: f.severity, category: 'unsupported' });
+    }
 
     const workloads: WorkloadEntryModel[] = [];
     for (const r of of('WorkloadEntry')) this.#try(r, () => workloads.push(readWorkloadEntry(r)));
@@ -79,7 +108,7 @@ export class PushContext implements RouteLookup {
         for (const svc of readServiceEntry(r, workloadsByNs, this.domainSuffix)) {
           const existing = this.#servicesByHost.get(svc.hostname);
           if (existing) {
-            this.#warn(refOf(r), 'spec.hosts', `host ${svc.hostname} is already defined by ServiceEntry ${existing.source.namespace}/${existing.source.name}; this one is ignored for it`);
+            this.#warn(refOf(r), 'spec.hosts', `host ${svc.hostname} is already defined by ServiceEntry ${existing.source.namespace}/${existing.source.name}; this one is ignored for it`, 'conflict');
             continue;
           }
           this.#servicesByHost.set(svc.hostname, svc);
@@ -95,7 +124,7 @@ export class PushContext implements RouteLookup {
         const dr = readDestinationRule(r, this.domainSuffix);
         const existing = this.#drByHost.get(dr.host) ?? this.#wildcardDrs.find((d) => d.host === dr.host);
         if (existing) {
-          this.#warn(dr.ref, 'spec.host', `DestinationRule ${existing.namespace}/${existing.name} already applies to ${dr.host}; this one is ignored`);
+          this.#warn(dr.ref, 'spec.host', `DestinationRule ${existing.namespace}/${existing.name} already applies to ${dr.host}; this one is ignored`, 'conflict');
           return;
         }
         if (dr.host.includes('*')) this.#wildcardDrs.push(dr);
@@ -125,14 +154,33 @@ export class PushContext implements RouteLookup {
     try {
       fn();
     } catch (err) {
-      this.issues.push({ severity: 'error', ...issueFrom(refOf(r), err) });
+      this.report({ severity: 'error', category: 'invalid', ...issueFrom(refOf(r), err) });
     }
   }
 
-  #warn(ref: ResourceRef, field: string, message: string): void {
-    if (!this.issues.some((i) => i.kind === ref.kind && i.namespace === ref.namespace && i.name === ref.name && i.field === field && i.message === message)) {
-      this.issues.push({ severity: 'warning', ...ref, field, message });
-    }
+  #warn(ref: ResourceRef, field: string, message: string, category: IssueCategory, severity: Issue['severity'] = 'warning'): void {
+    this.report({ severity, category, ...ref, field, message });
+  }
+
+  /**
+   * Records an issue once per push context (also one found while generating
+   * some proxy's configuration); returns whether it is new.
+   */
+  report(issue: Issue): boolean {
+    const key = JSON.stringify([issue.kind, issue.namespace, issue.name, issue.field, issue.message]);
+    if (this.#issueKeys.has(key)) return false;
+    this.#issueKeys.add(key);
+    this.issues.push(issue);
+    return true;
+  }
+
+  /** Notes which Istio resources a generated Envoy resource (or route) came from. */
+  attribute(resource: object, origins: Origin[]): void {
+    this.#origins.set(resource, origins);
+  }
+
+  originsOf(resource: object): Origin[] | undefined {
+    return this.#origins.get(resource);
   }
 
   /**
@@ -142,7 +190,7 @@ export class PushContext implements RouteLookup {
    */
   #dryRun(vs: VirtualServiceModel): void {
     for (const gateway of vs.gateways) {
-      const ctx = { lookup: this, gateway, port: 0, proxyless: false, warn: (f: string, m: string) => this.#warn(vs.ref, f, m) };
+      const ctx = { lookup: this, gateway, port: 0, proxyless: false, warn: (f: string, m: string) => this.#warn(vs.ref, f, m, 'unresolved') };
       const routes = translateHttpRoutes(vs, ctx);
       routes.forEach((route, i) => {
         try {
@@ -174,7 +222,7 @@ export class PushContext implements RouteLookup {
     if (!dr) return undefined;
     return this.memo(`policy|${host}|${subset ?? ''}|${port}|${proxyless}`, () => {
       const s = subset ? dr.subsets.find((x) => x.name === subset) : undefined;
-      return policyToCluster(effectivePolicy(dr, s, port), (f, m) => this.#warn(dr.ref, f, m), proxyless);
+      return policyToCluster(effectivePolicy(dr, s, port), (f, m, severity) => this.#warn(dr.ref, f, m, 'unsupported', severity), proxyless);
     });
   }
 

@@ -2,8 +2,22 @@
 // (first match wins), each `match` entry an alternative (OR), fields inside a
 // match combined (AND); destinations with weights become weighted clusters.
 import type { ConfigResource } from '@mesh/contracts';
-import { CONFIG_TYPE_URLS, FILTER_NAMES, type HeaderMatcher, type HeaderValueOption, type Route, type RouteAction, type RouteMatch, type StringMatcher } from '@mesh/xds';
-import { FieldError, asArray, asInt, asObject, asString, refOf, requireString, type ResourceRef } from './errors.ts';
+import {
+  FILTER_NAMES,
+  typedConfig,
+  type FractionalPercent,
+  type HeaderMatcher,
+  type HeaderValueOption,
+  type HttpFault,
+  type RedirectAction,
+  type RetryPolicy,
+  type Route,
+  type RouteAction,
+  type RouteMatch,
+  type StringMatcher,
+  type WeightedClusterEntry,
+} from '@mesh/xds';
+import { FieldError, asArray, asInt, asObject, asString, refOf, requireString, type Origin, type ResourceRef } from './errors.ts';
 import { parseDurationMs, msToDuration, toDuration } from './duration.ts';
 import { resolveHost } from './hosts.ts';
 import type { HTTPMatchRequest, HTTPRoute, TCPRoute } from './istio.ts';
@@ -63,6 +77,8 @@ export interface RouteContext {
   proxyless: boolean;
   /** Collects fields that were understood but not translated. */
   warn(field: string, message: string): void;
+  /** Records which VirtualService route produced each Envoy route (to name it if the route cannot be served). */
+  attribute?(route: Route, origin: Origin): void;
 }
 
 export function clusterName(port: number, subset: string | undefined, host: string): string {
@@ -131,8 +147,11 @@ function headerOps(ops: unknown, field: string): { add: HeaderValueOption[]; rem
   return { add, remove };
 }
 
+/** The header operations an Envoy route and a weighted-cluster entry both have. */
+type HeaderTarget = Pick<Route & WeightedClusterEntry, 'requestHeadersToAdd' | 'requestHeadersToRemove' | 'responseHeadersToAdd' | 'responseHeadersToRemove'>;
+
 /** Applies Istio `headers` (request/response operations) to an Envoy route or weighted-cluster entry. */
-function applyHeaders(target: Record<string, any>, headers: unknown, field: string): void {
+function applyHeaders(target: HeaderTarget, headers: unknown, field: string): void {
   const h = asObject(headers, field);
   if (!h) return;
   const req = headerOps(h.request, `${field}.request`);
@@ -166,7 +185,7 @@ function destinationCluster(dest: unknown, field: string, ctx: RouteContext, vsN
   return { name: clusterName(port, subset, host), host, subset, port };
 }
 
-function percentToFraction(pct: unknown, field: string, legacy?: unknown): { numerator: number; denominator: 'MILLION' } {
+function percentToFraction(pct: unknown, field: string, legacy?: unknown): FractionalPercent {
   const o = asObject(pct, field);
   let value = 100;
   if (o && o.value !== undefined) {
@@ -181,10 +200,10 @@ const GRPC_CODES: Record<string, number> = {
   RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, ABORTED: 10, OUT_OF_RANGE: 11, UNIMPLEMENTED: 12, INTERNAL: 13, UNAVAILABLE: 14, DATA_LOSS: 15, UNAUTHENTICATED: 16,
 };
 
-function faultConfig(fault: unknown, field: string): Record<string, unknown> | undefined {
+function faultConfig(fault: unknown, field: string): HttpFault | undefined {
   const f = asObject(fault, field);
   if (!f) return undefined;
-  const out: Record<string, unknown> = { '@type': CONFIG_TYPE_URLS.fault };
+  const out: HttpFault = {};
   const delay = asObject(f.delay, `${field}.delay`);
   if (delay) {
     const fixed = toDuration(delay.fixedDelay, `${field}.delay.fixedDelay`);
@@ -193,7 +212,7 @@ function faultConfig(fault: unknown, field: string): Record<string, unknown> | u
   }
   const abort = asObject(f.abort, `${field}.abort`);
   if (abort) {
-    const a: Record<string, unknown> = { percentage: percentToFraction(abort.percentage, `${field}.abort.percentage`) };
+    const a: NonNullable<HttpFault['abort']> = { percentage: percentToFraction(abort.percentage, `${field}.abort.percentage`) };
     if (abort.httpStatus !== undefined) a.httpStatus = asInt(abort.httpStatus, `${field}.abort.httpStatus`, 200, 599);
     else if (abort.grpcStatus !== undefined) {
       const code = GRPC_CODES[String(abort.grpcStatus)];
@@ -206,19 +225,19 @@ function faultConfig(fault: unknown, field: string): Record<string, unknown> | u
 }
 
 /** Istio's default retry policy for HTTP routes without `retries`. */
-export const DEFAULT_RETRY = {
+export const DEFAULT_RETRY: RetryPolicy & { retryOn: string; retriableStatusCodes: number[] } = {
   retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
   numRetries: { value: 2 },
   retriableStatusCodes: [503],
 };
 
-function retryPolicy(retries: unknown, field: string, proxyless: boolean): Record<string, unknown> | undefined {
+function retryPolicy(retries: unknown, field: string, proxyless: boolean): RetryPolicy | undefined {
   const r = asObject(retries, field);
   // Proxyless gRPC has its own retry semantics (status names); only explicit retries go to it.
   if (!r) return proxyless ? undefined : DEFAULT_RETRY;
   const attempts = asInt(r.attempts, `${field}.attempts`, 0) ?? 0;
   if (attempts === 0) return undefined;
-  const out: Record<string, unknown> = { numRetries: { value: attempts } };
+  const out: RetryPolicy = { numRetries: { value: attempts } };
   const retryOn = asString(r.retryOn, `${field}.retryOn`);
   const codes: number[] = [];
   const conditions: string[] = [];
@@ -236,7 +255,7 @@ function retryPolicy(retries: unknown, field: string, proxyless: boolean): Recor
   return out;
 }
 
-const REDIRECT_CODES: Record<number, string> = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
+const REDIRECT_CODES: Record<number, RedirectAction['responseCode']> = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
 
 /** One HTTP route of a VirtualService → zero or more Envoy routes (one per applicable match). */
 function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number, ctx: RouteContext): Route[] {
@@ -251,18 +270,18 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
     if (port && ctx.port && port !== ctx.port) return;
     const gws = asArray<string>(m?.gateways, `${f}.gateways`).map((g) => resolveGatewayRef(g, vs.namespace));
     if (gws.length && !gws.includes(ctx.gateway)) return;
-    if (m?.sourceLabels || m?.sourceNamespace) ctx.warn(`${f}.sourceLabels`, 'source matches are not translated yet; the match applies to every source');
+    // sourceLabels / sourceNamespace are reported by @mesh/config's supportFindings; the match applies to every source.
     applicable.push({ m, f });
   });
   if (applicable.length === 0) return [];
 
-  const base: Omit<Route, 'match'> & Record<string, any> = {};
-  const kinds = ['route', 'redirect', 'directResponse'].filter((k) => (route as any)[k] !== undefined && !(k === 'route' && asArray(route.route, `${field}.route`).length === 0));
+  const base: Omit<Route, 'match'> = {};
+  const kinds = (['route', 'redirect', 'directResponse'] as const).filter((k) => route[k] !== undefined && !(k === 'route' && asArray(route.route, `${field}.route`).length === 0));
   if (kinds.length !== 1) throw new FieldError(field, 'exactly one of route, redirect or directResponse is required');
 
   if (route.redirect !== undefined) {
     const r = asObject(route.redirect, `${field}.redirect`)!;
-    const redirect: Record<string, unknown> = {};
+    const redirect: RedirectAction = {};
     const uri = asString(r.uri, `${field}.redirect.uri`);
     const authority = asString(r.authority, `${field}.redirect.authority`);
     const scheme = asString(r.scheme, `${field}.redirect.scheme`);
@@ -294,16 +313,16 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
     if (resolved.length > 1 && total === 0) throw new FieldError(`${field}.route`, 'the destination weights add up to 0');
     // Weight-0 destinations receive nothing; dropping them keeps the route simple for every data plane.
     const live = resolved.filter((d) => d.weight > 0);
-    const action: RouteAction & Record<string, any> = {};
+    const action: RouteAction = {};
     if (live.length === 1) {
       action.cluster = live[0].name;
       applyHeaders(base, live[0].headers, `${live[0].field}.headers`);
     } else {
       action.weightedClusters = {
         clusters: live.map((d) => {
-          const entry: Record<string, any> = { name: d.name, weight: { value: d.weight } };
+          const entry: WeightedClusterEntry = { name: d.name, weight: { value: d.weight } };
           applyHeaders(entry, d.headers, `${d.field}.headers`);
-          return entry as any;
+          return entry;
         }),
       };
     }
@@ -329,21 +348,24 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
     const timeoutMs = parseDurationMs(route.timeout, `${field}.timeout`);
     action.timeout = msToDuration(timeoutMs ?? 0);
     const retries = retryPolicy(route.retries, `${field}.retries`, ctx.proxyless);
-    if (retries) action.retryPolicy = retries as any;
-    const mirrors: Array<{ dest: unknown; pct: unknown; f: string }> = [];
-    if (route.mirror) mirrors.push({ dest: route.mirror, pct: route.mirrorPercentage, f: `${field}.mirror` });
+    if (retries) action.retryPolicy = retries;
+    const mirrors: Array<{ dest: unknown; pct: unknown; legacy?: unknown; f: string }> = [];
+    // mirrorPercent is the deprecated integer form of mirrorPercentage.
+    if (route.mirror) mirrors.push({ dest: route.mirror, pct: route.mirrorPercentage, legacy: route.mirrorPercent, f: `${field}.mirror` });
     asArray<Record<string, any>>(route.mirrors, `${field}.mirrors`).forEach((m, j) => mirrors.push({ dest: m?.destination, pct: m?.percentage, f: `${field}.mirrors[${j}].destination` }));
+    if (mirrors.length && ctx.proxyless) ctx.warn(mirrors[0].f.replace(/\.destination$/, ''), 'request mirroring is not sent to proxyless gRPC clients');
     if (mirrors.length && !ctx.proxyless) {
       action.requestMirrorPolicies = mirrors.map((m) => ({
         cluster: destinationCluster(m.dest, m.f, ctx, vs.namespace).name,
-        runtimeFraction: { defaultValue: percentToFraction(m.pct, `${m.f.replace(/\.destination$/, '')}.percentage`) },
+        runtimeFraction: { defaultValue: percentToFraction(m.pct, `${m.f.replace(/\.destination$/, '')}.percentage`, m.legacy) },
       }));
     }
     base.route = action;
   }
   applyHeaders(base, route.headers, `${field}.headers`);
   const fault = faultConfig(route.fault, `${field}.fault`);
-  if (fault && !ctx.proxyless) base.typedPerFilterConfig = { [FILTER_NAMES.fault]: fault as any };
+  if (fault && ctx.proxyless) ctx.warn(`${field}.fault`, 'fault injection is not sent to proxyless gRPC clients');
+  if (fault && !ctx.proxyless) base.typedPerFilterConfig = { [FILTER_NAMES.fault]: typedConfig('fault', fault) };
   if (route.name !== undefined) asString(route.name, `${field}.name`);
 
   // The routes share `base`'s nested objects: generated resources are never mutated after they are built.
@@ -356,7 +378,11 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
 
 /** Every HTTP route of a VirtualService for one context, in order. Throws FieldError on a bad field. */
 export function translateHttpRoutes(vs: VirtualServiceModel, ctx: RouteContext): Route[] {
-  return vs.http.flatMap((r, i) => translateHttpRoute(vs, r, i, ctx));
+  return vs.http.flatMap((r, i) => {
+    const routes = translateHttpRoute(vs, r, i, ctx);
+    for (const route of routes) ctx.attribute?.(route, { ...vs.ref, field: `spec.http[${i}]` });
+    return routes;
+  });
 }
 
 /** The route used when no VirtualService applies to a service port. */
@@ -368,7 +394,7 @@ export function defaultRoute(host: string, port: number, proxyless: boolean, loo
     route: {
       cluster: clusterName(port, undefined, host),
       timeout: { seconds: 0 },
-      ...(proxyless ? {} : { retryPolicy: DEFAULT_RETRY as any }),
+      ...(proxyless ? {} : { retryPolicy: DEFAULT_RETRY }),
       ...(hashPolicy ? { hashPolicy } : {}),
     },
   };

@@ -1,22 +1,80 @@
 // An Envoy Cluster (CDS) and its ClusterLoadAssignment (EDS, or inline
 // load_assignment) compiled into plain specs the cluster manager acts on.
-// Validation happens here so a bad cluster is NACKed with its name and field.
-import { readFileSync } from 'node:fs';
-import { durationMs, invalid, wrapped, anyTypeName } from './proto-values.ts';
+// Validation happens here so a bad cluster is NACKed with its name and field;
+// so does the supported-field check (supported-fields.ts): a field this proxy
+// does not implement is NACKed, never ignored.
+import type {
+  Address__Output,
+  CertificateValidationContext__Output,
+  CircuitBreakerThresholds__Output,
+  CircuitBreakers__Output,
+  Cluster__Output,
+  ClusterLoadAssignment__Output,
+  CombinedCertificateValidationContext__Output,
+  CommonLbConfig__Output,
+  CommonTlsContext__Output,
+  EdsClusterConfig__Output,
+  Endpoint__Output,
+  ExplicitHttpConfig__Output,
+  Http1ProtocolOptions__Output,
+  Http2ProtocolOptions__Output,
+  HttpProtocolOptions__Output,
+  LbEndpoint__Output,
+  LeastRequestLbConfig__Output,
+  LocalityLbEndpoints__Output,
+  MaglevLbConfig__Output,
+  OriginalDstLbConfig__Output,
+  OutlierDetection__Output,
+  RingHashLbConfig__Output,
+  SdsSecretConfig__Output,
+  SocketAddress__Output,
+  StringMatcher__Output,
+  SubjectAltNameMatcher__Output,
+  TlsCertificate__Output,
+  TransportSocket__Output,
+  UpstreamConnectionOptions__Output,
+  UpstreamHttpProtocolOptions__Output,
+  UpstreamTlsContext__Output,
+} from '@mesh/xds';
+import { anyTypeName, dataSourceBytes, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
+import { DATA_SOURCE, checkConfigSource, checkEach, checkFields, fieldTable } from './supported-fields.ts';
 
 export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS' | 'ORIGINAL_DST';
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
 
-const LB_POLICIES = new Set(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV', 'CLUSTER_PROVIDED']);
+const DISCOVERY_TYPES: ReadonlySet<string> = new Set<DiscoveryType>(['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST']);
+const LB_POLICIES: ReadonlySet<string> = new Set<LbPolicy>(['ROUND_ROBIN', 'LEAST_REQUEST', 'RANDOM', 'RING_HASH', 'MAGLEV', 'CLUSTER_PROVIDED']);
+const isDiscoveryType = (t: string): t is DiscoveryType => DISCOVERY_TYPES.has(t);
+const isLbPolicy = (p: string): p is LbPolicy => LB_POLICIES.has(p);
 
+/** Envoy's passive outlier detection (envoy.config.cluster.v3.OutlierDetection), defaults applied. */
 export interface OutlierSpec {
-  consecutive5xx: number;
-  consecutiveGatewayFailure: number;
-  intervalMs: number;
-  baseEjectionMs: number;
-  maxEjectionPercent: number;
-  enforcing5xx: number;
-  enforcingGateway: number;
+  readonly consecutive5xx: number;
+  readonly enforcingConsecutive5xx: number;
+  readonly consecutiveGatewayFailure: number;
+  readonly enforcingConsecutiveGatewayFailure: number;
+  /** Local-origin failures (connect failures, timeouts, resets) are counted apart from upstream responses. */
+  readonly splitExternalLocalOriginErrors: boolean;
+  readonly consecutiveLocalOriginFailure: number;
+  readonly enforcingConsecutiveLocalOriginFailure: number;
+  readonly intervalMs: number;
+  readonly baseEjectionMs: number;
+  /** Cap on base × times ejected (Envoy's default: 300 s, or the base time when that is larger). */
+  readonly maxEjectionMs: number;
+  readonly maxEjectionJitterMs: number;
+  readonly maxEjectionPercent: number;
+  readonly alwaysEjectOneHost: boolean;
+  readonly successRateMinimumHosts: number;
+  readonly successRateRequestVolume: number;
+  /** The stdev factor / 1000 (Envoy's 1900 → 1.9). */
+  readonly successRateStdevFactor: number;
+  readonly enforcingSuccessRate: number;
+  readonly enforcingLocalOriginSuccessRate: number;
+  readonly failurePercentageThreshold: number;
+  readonly failurePercentageMinimumHosts: number;
+  readonly failurePercentageRequestVolume: number;
+  readonly enforcingFailurePercentage: number;
+  readonly enforcingFailurePercentageLocalOrigin: number;
 }
 
 export interface UpstreamTlsSpec {
@@ -41,7 +99,10 @@ export interface ClusterSpec {
   readonly connectTimeoutMs: number;
   readonly lbPolicy: LbPolicy;
   readonly leastRequestChoiceCount: number;
+  /** RING_HASH: the ring's minimum size (capped by its maximum). */
   readonly ringSize: number;
+  /** MAGLEV: the lookup table's size (a prime; Envoy's default 65537). */
+  readonly maglevTableSize: number;
   readonly maxConnections: number;
   readonly maxPendingRequests: number;
   readonly maxRequests: number;
@@ -57,6 +118,11 @@ export interface ClusterSpec {
   readonly originalDstHeader: string | undefined;
   readonly cleanupIntervalMs: number;
   readonly inlineEndpoints: EndpointSpec[] | undefined;
+  /**
+   * Fields accepted without being implemented because our pilot sends them
+   * (supported-fields.ts `gaps`), as field paths; for logs and config_dump.
+   */
+  readonly unimplemented: readonly string[];
   /** Everything that changes how pools are built: pools are rebuilt when it changes. */
   readonly poolKey: string;
 }
@@ -71,92 +137,370 @@ export interface EndpointSpec {
   readonly locality: string;
 }
 
-const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+// ---------------------------------------------------------------------------
+// What this proxy accepts of a Cluster (see supported-fields.ts).
 
-function protocolOptions(cluster: any): { http2: boolean; idleTimeout: any; maxRequests: number } {
-  const opts = cluster.typedExtensionProtocolOptions?.[HTTP_OPTIONS];
-  let http2 = cluster.http2ProtocolOptions !== undefined;
-  let idleTimeout = cluster.commonHttpProtocolOptions?.idleTimeout;
-  let maxRequests = wrapped(cluster.maxRequestsPerConnection, 0);
-  if (opts) {
-    http2 = http2 || opts.explicitHttpConfig?.http2ProtocolOptions !== undefined || opts.useDownstreamProtocolConfig?.http2ProtocolOptions !== undefined;
-    idleTimeout = opts.commonHttpProtocolOptions?.idleTimeout ?? idleTimeout;
-    maxRequests = wrapped(opts.commonHttpProtocolOptions?.maxRequestsPerConnection, maxRequests);
-  }
-  return { http2, idleTimeout, maxRequests };
+const CLUSTER = fieldTable<Cluster__Output>('envoy.config.cluster.v3.Cluster', {
+  implemented: [
+    'name',
+    'type',
+    'edsClusterConfig',
+    'connectTimeout',
+    'lbPolicy',
+    'maxRequestsPerConnection',
+    'circuitBreakers',
+    'http2ProtocolOptions',
+    'outlierDetection',
+    'cleanupInterval',
+    'ringHashLbConfig',
+    'maglevLbConfig',
+    'leastRequestLbConfig',
+    'transportSocket',
+    'commonLbConfig',
+    'commonHttpProtocolOptions',
+    'loadAssignment',
+    'originalDstLbConfig',
+    'typedExtensionProtocolOptions',
+    'upstreamConnectionOptions',
+  ],
+  noEffect: [
+    // Metadata for other filters and telemetry; what would read it here (subset load balancing) is not accepted.
+    'metadata',
+    // Stat names and which stats exist.
+    'altStatName',
+    'trackClusterStats',
+    // A DNS cluster's host names are resolved by the system resolver on every new connection: there is no
+    // cached answer whose TTL to respect or that needs refreshing.
+    'respectDnsTtl',
+    'dnsRefreshRate',
+  ],
+  // Pilot sets V4_ONLY on DNS clusters; connections resolve with the system's default family instead.
+  gaps: ['dnsLookupFamily'],
+});
+
+const EDS_CLUSTER_CONFIG = fieldTable<EdsClusterConfig__Output>('envoy.config.cluster.v3.Cluster.EdsClusterConfig', {
+  implemented: ['edsConfig', 'serviceName'],
+});
+
+const CIRCUIT_BREAKERS = fieldTable<CircuitBreakers__Output>('envoy.config.cluster.v3.CircuitBreakers', { implemented: ['thresholds'] });
+
+const THRESHOLDS = fieldTable<CircuitBreakerThresholds__Output>('envoy.config.cluster.v3.CircuitBreakers.Thresholds', {
+  // HIGH-priority thresholds apply only to routes with priority HIGH, and RouteAction.priority is not
+  // accepted, so no request is ever counted against them: they are accepted and have nothing to limit.
+  implemented: ['priority', 'maxConnections', 'maxPendingRequests', 'maxRequests', 'maxRetries'],
+  // Only adds the remaining_* gauges.
+  noEffect: ['trackRemaining'],
+});
+
+const OUTLIER_DETECTION = fieldTable<OutlierDetection__Output>('envoy.config.cluster.v3.OutlierDetection', {
+  implemented: [
+    'consecutive_5xx',
+    'enforcingConsecutive_5xx',
+    'consecutiveGatewayFailure',
+    'enforcingConsecutiveGatewayFailure',
+    'splitExternalLocalOriginErrors',
+    'consecutiveLocalOriginFailure',
+    'enforcingConsecutiveLocalOriginFailure',
+    'interval',
+    'baseEjectionTime',
+    'maxEjectionTime',
+    'maxEjectionTimeJitter',
+    'maxEjectionPercent',
+    'alwaysEjectOneHost',
+    'enforcingSuccessRate',
+    'enforcingLocalOriginSuccessRate',
+    'successRateMinimumHosts',
+    'successRateRequestVolume',
+    'successRateStdevFactor',
+    'failurePercentageThreshold',
+    'enforcingFailurePercentage',
+    'enforcingFailurePercentageLocalOrigin',
+    'failurePercentageMinimumHosts',
+    'failurePercentageRequestVolume',
+  ],
+  // Only matters with active health checking, and a cluster with healthChecks is not accepted.
+  noEffect: ['successfulActiveHealthCheckUnejectHost'],
+});
+
+const COMMON_LB_CONFIG = fieldTable<CommonLbConfig__Output>('envoy.config.cluster.v3.Cluster.CommonLbConfig', { implemented: ['healthyPanicThreshold'] });
+const RING_HASH = fieldTable<RingHashLbConfig__Output>('envoy.config.cluster.v3.Cluster.RingHashLbConfig', { implemented: ['minimumRingSize', 'maximumRingSize'] });
+const MAGLEV = fieldTable<MaglevLbConfig__Output>('envoy.config.cluster.v3.Cluster.MaglevLbConfig', { implemented: ['tableSize'] });
+const LEAST_REQUEST = fieldTable<LeastRequestLbConfig__Output>('envoy.config.cluster.v3.Cluster.LeastRequestLbConfig', { implemented: ['choiceCount'] });
+const ORIGINAL_DST = fieldTable<OriginalDstLbConfig__Output>('envoy.config.cluster.v3.Cluster.OriginalDstLbConfig', { implemented: ['useHttpHeader', 'httpHeaderName'] });
+
+const UPSTREAM_CONNECTION_OPTIONS = fieldTable<UpstreamConnectionOptions__Output>('envoy.config.cluster.v3.UpstreamConnectionOptions', {
+  implemented: [],
+  // Pilot sends Istio's connectionPool.tcp.tcpKeepalive; the upstream pools do not set SO_KEEPALIVE yet.
+  gaps: ['tcpKeepalive'],
+});
+
+/** Upstream connections' HTTP options (cluster-level, or in the typed HttpProtocolOptions). */
+const UPSTREAM_COMMON_HTTP = fieldTable<HttpProtocolOptions__Output>('envoy.config.core.v3.HttpProtocolOptions', {
+  implemented: ['idleTimeout', 'maxRequestsPerConnection'],
+});
+/** The upstream codecs take no options: an empty message selects the protocol, any option is refused. */
+const UPSTREAM_HTTP1 = fieldTable<Http1ProtocolOptions__Output>('envoy.config.core.v3.Http1ProtocolOptions', { implemented: [] });
+const UPSTREAM_HTTP2 = fieldTable<Http2ProtocolOptions__Output>('envoy.config.core.v3.Http2ProtocolOptions', { implemented: [] });
+
+const UPSTREAM_HTTP_PROTOCOL_OPTIONS = fieldTable<UpstreamHttpProtocolOptions__Output>('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
+  implemented: ['commonHttpProtocolOptions', 'explicitHttpConfig'],
+});
+const EXPLICIT_HTTP_CONFIG = fieldTable<ExplicitHttpConfig__Output>('envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig', {
+  implemented: ['httpProtocolOptions', 'http2ProtocolOptions'],
+});
+
+const TRANSPORT_SOCKET = fieldTable<TransportSocket__Output>('envoy.config.core.v3.TransportSocket', { implemented: ['name', 'typedConfig'] });
+const UPSTREAM_TLS = fieldTable<UpstreamTlsContext__Output>('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', { implemented: ['commonTlsContext', 'sni'] });
+const COMMON_TLS = fieldTable<CommonTlsContext__Output>('envoy.extensions.transport_sockets.tls.v3.CommonTlsContext', {
+  implemented: ['tlsCertificates', 'tlsCertificateSdsSecretConfigs', 'validationContext', 'validationContextSdsSecretConfig', 'combinedValidationContext', 'alpnProtocols'],
+});
+const VALIDATION_CONTEXT = fieldTable<CertificateValidationContext__Output>('envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext', {
+  implemented: ['trustedCa', 'matchTypedSubjectAltNames', 'matchSubjectAltNames'],
+});
+const COMBINED_VALIDATION = fieldTable<CombinedCertificateValidationContext__Output>(
+  'envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CombinedCertificateValidationContext',
+  { implemented: ['defaultValidationContext', 'validationContextSdsSecretConfig'] },
+);
+const SAN_MATCHER = fieldTable<SubjectAltNameMatcher__Output>('envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher', { implemented: ['sanType', 'matcher'] });
+const EXACT_STRING_MATCHER = fieldTable<StringMatcher__Output>('envoy.type.matcher.v3.StringMatcher', { implemented: ['exact'] });
+const TLS_CERTIFICATE = fieldTable<TlsCertificate__Output>('envoy.extensions.transport_sockets.tls.v3.TlsCertificate', { implemented: ['certificateChain', 'privateKey'] });
+const SDS_SECRET_CONFIG = fieldTable<SdsSecretConfig__Output>('envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig', { implemented: ['name', 'sdsConfig'] });
+
+// ...and of a ClusterLoadAssignment.
+
+const CLUSTER_LOAD_ASSIGNMENT = fieldTable<ClusterLoadAssignment__Output>('envoy.config.endpoint.v3.ClusterLoadAssignment', { implemented: ['clusterName', 'endpoints'] });
+const LOCALITY_LB_ENDPOINTS = fieldTable<LocalityLbEndpoints__Output>('envoy.config.endpoint.v3.LocalityLbEndpoints', {
+  implemented: ['locality', 'lbEndpoints', 'priority'],
+  noEffect: [
+    // Envoy uses locality weights only when the cluster enables locality-weighted load balancing
+    // (commonLbConfig.localityWeightedLbConfig), which this proxy does not accept; without it Envoy ignores them too.
+    'loadBalancingWeight',
+    'metadata',
+  ],
+});
+const LB_ENDPOINT = fieldTable<LbEndpoint__Output>('envoy.config.endpoint.v3.LbEndpoint', {
+  implemented: ['endpoint', 'healthStatus', 'loadBalancingWeight'],
+  // Read by subset load balancing and telemetry, neither of which is accepted here.
+  noEffect: ['metadata'],
+});
+const ENDPOINT = fieldTable<Endpoint__Output>('envoy.config.endpoint.v3.Endpoint', {
+  implemented: ['address', 'hostname'],
+  // Only active health checking reads it, and a cluster with healthChecks is not accepted.
+  noEffect: ['healthCheckConfig'],
+});
+const ENDPOINT_ADDRESS = fieldTable<Address__Output>('envoy.config.core.v3.Address', { implemented: ['socketAddress'] });
+const ENDPOINT_SOCKET_ADDRESS = fieldTable<SocketAddress__Output>('envoy.config.core.v3.SocketAddress', { implemented: ['address', 'portValue', 'protocol'] });
+
+const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions' as const;
+
+// ---------------------------------------------------------------------------
+
+interface ProtocolOptions {
+  http2: boolean;
+  idleTimeoutMs: number;
+  maxRequests: number;
 }
 
-function upstreamTls(cluster: any, path: string): UpstreamTlsSpec | undefined {
-  const ts = cluster.transportSocket;
-  if (!ts) return undefined;
-  const type = anyTypeName(ts.typedConfig);
-  if (ts.name === 'envoy.transport_sockets.raw_buffer' || type.endsWith('RawBuffer')) return undefined;
-  if (!(ts.name === 'envoy.transport_sockets.tls' || type === 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext')) {
-    invalid(`${path}.transportSocket`, `unsupported transport socket ${ts.name || type}`);
+function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOptions {
+  let http2 = false;
+  if (cluster.http2ProtocolOptions) {
+    checkFields(cluster.http2ProtocolOptions, UPSTREAM_HTTP2, `${path}.http2ProtocolOptions`);
+    http2 = true;
   }
-  const ctx = ts.typedConfig ?? {};
-  const common = ctx.commonTlsContext ?? {};
-  const vc = common.validationContext ?? common.combinedValidationContext?.defaultValidationContext;
-  const inlineCert = common.tlsCertificates?.[0];
-  const dataSource = (d: any, field: string): string | undefined => {
-    if (d?.inlineString !== undefined) return d.inlineString;
-    if (d?.inlineBytes !== undefined) return Buffer.from(d.inlineBytes, 'base64').toString();
-    if (d?.filename !== undefined) {
-      try {
-        return readFileSync(d.filename, 'utf8');
-      } catch (err) {
-        invalid(`${path}.transportSocket.typedConfig.commonTlsContext.${field}.filename`, `cannot read ${d.filename}: ${(err as Error).message}`);
-      }
+  checkFields(cluster.commonHttpProtocolOptions, UPSTREAM_COMMON_HTTP, `${path}.commonHttpProtocolOptions`);
+  let idleTimeoutMs = durationMs(cluster.commonHttpProtocolOptions?.idleTimeout, `${path}.commonHttpProtocolOptions.idleTimeout`, 3_600_000);
+  let maxRequests = wrapped(cluster.maxRequestsPerConnection, 0);
+  maxRequests = wrapped(cluster.commonHttpProtocolOptions?.maxRequestsPerConnection, maxRequests);
+  for (const [key, any] of Object.entries(cluster.typedExtensionProtocolOptions ?? {})) {
+    const p = `${path}.typedExtensionProtocolOptions["${key}"]`;
+    if (key !== HTTP_OPTIONS) invalid(p, `protocol options for ${key} are not supported by this proxy`);
+    if (cluster.http2ProtocolOptions || cluster.commonHttpProtocolOptions) {
+      invalid(p, 'the typed HttpProtocolOptions cannot be combined with the deprecated http2ProtocolOptions / commonHttpProtocolOptions');
     }
-    return undefined;
+    const opts = unpackAs(any, HTTP_OPTIONS);
+    if (!opts) invalid(p, `expected a ${HTTP_OPTIONS}, got ${anyTypeName(any) || JSON.stringify(any)}`);
+    checkFields(opts, UPSTREAM_HTTP_PROTOCOL_OPTIONS, p);
+    const common = opts.commonHttpProtocolOptions;
+    checkFields(common, UPSTREAM_COMMON_HTTP, `${p}.commonHttpProtocolOptions`);
+    if (common?.idleTimeout) idleTimeoutMs = durationMs(common.idleTimeout, `${p}.commonHttpProtocolOptions.idleTimeout`, idleTimeoutMs);
+    maxRequests = wrapped(common?.maxRequestsPerConnection, maxRequests);
+    const explicit = opts.explicitHttpConfig;
+    if (!explicit) invalid(p, 'explicitHttpConfig is required (autoConfig and useDownstreamProtocolConfig are not supported)');
+    checkFields(explicit, EXPLICIT_HTTP_CONFIG, `${p}.explicitHttpConfig`);
+    checkFields(explicit.httpProtocolOptions, UPSTREAM_HTTP1, `${p}.explicitHttpConfig.httpProtocolOptions`);
+    checkFields(explicit.http2ProtocolOptions, UPSTREAM_HTTP2, `${p}.explicitHttpConfig.http2ProtocolOptions`);
+    http2 = explicit.http2ProtocolOptions !== undefined;
+  }
+  return { http2, idleTimeoutMs, maxRequests };
+}
+
+function upstreamTls(ts: TransportSocket__Output | undefined, path: string): UpstreamTlsSpec | undefined {
+  if (!ts) return undefined;
+  checkFields(ts, TRANSPORT_SOCKET, path);
+  const type = anyTypeName(ts.typedConfig);
+  if (type === 'envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' || (!type && ts.name === 'envoy.transport_sockets.raw_buffer')) return undefined;
+  const ctx = unpackAs(ts.typedConfig, 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext');
+  if (!ctx) {
+    if (!type && ts.name === 'envoy.transport_sockets.tls') invalid(`${path}.typedConfig`, 'a TLS transport socket needs its UpstreamTlsContext');
+    invalid(path, `unsupported transport socket ${type || ts.name}`);
+  }
+  const cp = `${path}.typedConfig`;
+  checkFields(ctx, UPSTREAM_TLS, cp);
+  const common: CommonTlsContext__Output = ctx.commonTlsContext ?? {};
+  const tp = `${cp}.commonTlsContext`;
+  checkFields(common, COMMON_TLS, tp);
+  checkFields(common.combinedValidationContext, COMBINED_VALIDATION, `${tp}.combinedValidationContext`);
+  const vcPath = common.validationContext ? `${tp}.validationContext` : `${tp}.combinedValidationContext.defaultValidationContext`;
+  const vc = common.validationContext ?? common.combinedValidationContext?.defaultValidationContext;
+  checkFields(vc, VALIDATION_CONTEXT, vcPath);
+  checkFields(vc?.trustedCa, DATA_SOURCE, `${vcPath}.trustedCa`);
+  // A SAN matcher this proxy cannot apply must not be dropped: that would accept any certificate.
+  const sans: string[] = [];
+  (vc?.matchTypedSubjectAltNames ?? []).forEach((m, i) => {
+    const mp = `${vcPath}.matchTypedSubjectAltNames[${i}]`;
+    checkFields(m, SAN_MATCHER, mp);
+    checkFields(m.matcher, EXACT_STRING_MATCHER, `${mp}.matcher`);
+    if (m.matcher?.exact === undefined) invalid(`${mp}.matcher`, 'only exact SAN matchers are supported');
+    sans.push(m.matcher.exact);
+  });
+  (vc?.matchSubjectAltNames ?? []).forEach((m, i) => {
+    const mp = `${vcPath}.matchSubjectAltNames[${i}]`;
+    checkFields(m, EXACT_STRING_MATCHER, mp);
+    if (m.exact === undefined) invalid(mp, 'only exact SAN matchers are supported');
+    sans.push(m.exact);
+  });
+  if ((common.tlsCertificates?.length ?? 0) > 1) invalid(`${tp}.tlsCertificates`, 'at most one client certificate is supported');
+  if ((common.tlsCertificateSdsSecretConfigs?.length ?? 0) > 1) invalid(`${tp}.tlsCertificateSdsSecretConfigs`, 'at most one client certificate is supported');
+  const inlineCert = common.tlsCertificates?.[0];
+  checkFields(inlineCert, TLS_CERTIFICATE, `${tp}.tlsCertificates[0]`);
+  checkFields(inlineCert?.certificateChain, DATA_SOURCE, `${tp}.tlsCertificates[0].certificateChain`);
+  checkFields(inlineCert?.privateKey, DATA_SOURCE, `${tp}.tlsCertificates[0].privateKey`);
+  const sds = (s: SdsSecretConfig__Output | undefined, p: string): string | undefined => {
+    if (!s) return undefined;
+    checkFields(s, SDS_SECRET_CONFIG, p);
+    checkConfigSource(s.sdsConfig, `${p}.sdsConfig`);
+    if (!s.name) invalid(`${p}.name`, 'an SDS secret needs a name');
+    return s.name;
   };
-  const sans = (vc?.matchTypedSubjectAltNames ?? vc?.matchSubjectAltNames ?? [])
-    .map((m: any) => m.matcher?.exact ?? m.exact)
-    .filter((v: unknown): v is string => typeof v === 'string');
+  const text = (d: Parameters<typeof dataSourceBytes>[0], p: string) => dataSourceBytes(d, p)?.toString();
   return {
     sni: ctx.sni || undefined,
-    ca: dataSource(vc?.trustedCa, 'validationContext.trustedCa'),
-    caSecret: common.validationContextSdsSecretConfig?.name ?? common.combinedValidationContext?.validationContextSdsSecretConfig?.name,
-    cert: dataSource(inlineCert?.certificateChain, 'tlsCertificates[0].certificateChain'),
-    key: dataSource(inlineCert?.privateKey, 'tlsCertificates[0].privateKey'),
+    ca: text(vc?.trustedCa, `${vcPath}.trustedCa`),
+    caSecret:
+      sds(common.validationContextSdsSecretConfig, `${tp}.validationContextSdsSecretConfig`) ??
+      sds(common.combinedValidationContext?.validationContextSdsSecretConfig, `${tp}.combinedValidationContext.validationContextSdsSecretConfig`),
+    cert: text(inlineCert?.certificateChain, `${tp}.tlsCertificates[0].certificateChain`),
+    key: text(inlineCert?.privateKey, `${tp}.tlsCertificates[0].privateKey`),
     subjectAltNames: sans,
-    certSecret: common.tlsCertificateSdsSecretConfigs?.[0]?.name,
+    certSecret: sds(common.tlsCertificateSdsSecretConfigs?.[0], `${tp}.tlsCertificateSdsSecretConfigs[0]`),
     insecureSkipVerify: !vc && !common.validationContextSdsSecretConfig && !common.combinedValidationContext,
     alpn: common.alpnProtocols ?? [],
   };
 }
 
-/** Compiles a Cluster. Inline load_assignment endpoints are compiled too. */
-export function compileCluster(cluster: any): ClusterSpec {
-  const name: string = cluster?.name;
+/** A 0..100 percentage field of outlier detection. */
+function percent(w: { value?: number } | undefined, fallback: number, path: string): number {
+  const v = wrapped(w, fallback);
+  if (!(v >= 0 && v <= 100)) invalid(path, `must be a percentage in [0, 100], got ${v}`);
+  return v;
+}
+
+function outlierDetection(od: OutlierDetection__Output | undefined, path: string): OutlierSpec | undefined {
+  if (!od) return undefined;
+  checkFields(od, OUTLIER_DETECTION, path);
+  const intervalMs = durationMs(od.interval, `${path}.interval`, 10_000);
+  if (!(intervalMs > 0)) invalid(`${path}.interval`, 'must be greater than zero');
+  const baseEjectionMs = durationMs(od.baseEjectionTime, `${path}.baseEjectionTime`, 30_000);
+  if (!(baseEjectionMs > 0)) invalid(`${path}.baseEjectionTime`, 'must be greater than zero');
+  const maxEjectionMs = durationMs(od.maxEjectionTime, `${path}.maxEjectionTime`, Math.max(300_000, baseEjectionMs));
+  if (maxEjectionMs < baseEjectionMs) invalid(`${path}.maxEjectionTime`, `must not be smaller than baseEjectionTime (${baseEjectionMs} ms)`);
+  return {
+    consecutive5xx: wrapped(od.consecutive_5xx, 5),
+    enforcingConsecutive5xx: percent(od.enforcingConsecutive_5xx, 100, `${path}.enforcingConsecutive_5xx`),
+    consecutiveGatewayFailure: wrapped(od.consecutiveGatewayFailure, 5),
+    enforcingConsecutiveGatewayFailure: percent(od.enforcingConsecutiveGatewayFailure, 0, `${path}.enforcingConsecutiveGatewayFailure`),
+    splitExternalLocalOriginErrors: od.splitExternalLocalOriginErrors === true,
+    consecutiveLocalOriginFailure: wrapped(od.consecutiveLocalOriginFailure, 5),
+    enforcingConsecutiveLocalOriginFailure: percent(od.enforcingConsecutiveLocalOriginFailure, 100, `${path}.enforcingConsecutiveLocalOriginFailure`),
+    intervalMs,
+    baseEjectionMs,
+    maxEjectionMs,
+    maxEjectionJitterMs: durationMs(od.maxEjectionTimeJitter, `${path}.maxEjectionTimeJitter`, 0),
+    maxEjectionPercent: percent(od.maxEjectionPercent, 10, `${path}.maxEjectionPercent`),
+    alwaysEjectOneHost: wrapped(od.alwaysEjectOneHost, false),
+    successRateMinimumHosts: wrapped(od.successRateMinimumHosts, 5),
+    successRateRequestVolume: wrapped(od.successRateRequestVolume, 100),
+    successRateStdevFactor: wrapped(od.successRateStdevFactor, 1900) / 1000,
+    enforcingSuccessRate: percent(od.enforcingSuccessRate, 100, `${path}.enforcingSuccessRate`),
+    enforcingLocalOriginSuccessRate: percent(od.enforcingLocalOriginSuccessRate, 100, `${path}.enforcingLocalOriginSuccessRate`),
+    failurePercentageThreshold: percent(od.failurePercentageThreshold, 85, `${path}.failurePercentageThreshold`),
+    failurePercentageMinimumHosts: wrapped(od.failurePercentageMinimumHosts, 5),
+    failurePercentageRequestVolume: wrapped(od.failurePercentageRequestVolume, 50),
+    enforcingFailurePercentage: percent(od.enforcingFailurePercentage, 0, `${path}.enforcingFailurePercentage`),
+    enforcingFailurePercentageLocalOrigin: percent(od.enforcingFailurePercentageLocalOrigin, 0, `${path}.enforcingFailurePercentageLocalOrigin`),
+  };
+}
+
+/** Envoy's healthy_panic_threshold (a Percent, default 50%) as a share in [0, 1]. */
+function panicThreshold(p: { value?: number | string } | undefined, path: string): number {
+  const v = Number(wrapped(p, 50));
+  if (!(v >= 0 && v <= 100)) invalid(`${path}.value`, `must be a percentage in [0, 100], got ${p?.value}`);
+  return v / 100;
+}
+
+function isPrime(n: number): boolean {
+  if (n < 2 || !Number.isInteger(n)) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+function defaultThresholds(cb: CircuitBreakers__Output | undefined, path: string): CircuitBreakerThresholds__Output {
+  checkFields(cb, CIRCUIT_BREAKERS, path);
+  checkEach(cb?.thresholds, THRESHOLDS, `${path}.thresholds`);
+  return (cb?.thresholds ?? []).find((t) => (t.priority ?? 'DEFAULT') === 'DEFAULT') ?? {};
+}
+
+/**
+ * Compiles a Cluster (its inline load_assignment too). Throws a ConfigError
+ * naming the cluster and the field for anything it cannot apply.
+ */
+export function compileCluster(cluster: Cluster__Output): ClusterSpec {
+  const name = cluster?.name;
   if (!name) invalid('Cluster', 'a cluster needs a name');
   const path = `Cluster ${name}`;
-  const type = (cluster.type ?? 'STATIC') as DiscoveryType;
   if (cluster.clusterType) invalid(`${path}.clusterType`, `custom cluster types (${cluster.clusterType.name}) are not supported`);
-  if (!['STATIC', 'STRICT_DNS', 'LOGICAL_DNS', 'EDS', 'ORIGINAL_DST'].includes(type)) invalid(`${path}.type`, `unknown discovery type ${type}`);
-  const lbPolicy = (cluster.lbPolicy ?? 'ROUND_ROBIN') as LbPolicy;
-  if (!LB_POLICIES.has(lbPolicy)) invalid(`${path}.lbPolicy`, `unsupported lb policy ${lbPolicy}; supported: ${[...LB_POLICIES].join(', ')}`);
+  const unimplemented: string[] = [];
+  checkFields(cluster, CLUSTER, path, unimplemented);
+  const type = cluster.type ?? 'STATIC';
+  if (!isDiscoveryType(type)) invalid(`${path}.type`, `unknown discovery type ${type}`);
+  const lbPolicy = cluster.lbPolicy ?? 'ROUND_ROBIN';
+  if (!isLbPolicy(lbPolicy)) invalid(`${path}.lbPolicy`, `unsupported lb policy ${lbPolicy}; supported: ${[...LB_POLICIES].join(', ')}`);
   if (type === 'ORIGINAL_DST' && lbPolicy !== 'CLUSTER_PROVIDED') {
     invalid(`${path}.lbPolicy`, 'an ORIGINAL_DST cluster needs lbPolicy CLUSTER_PROVIDED');
   }
-  const thresholds = (cluster.circuitBreakers?.thresholds ?? []).find((t: any) => (t.priority ?? 'DEFAULT') === 'DEFAULT') ?? {};
-  const proto = protocolOptions(cluster);
-  const od = cluster.outlierDetection;
-  const outlier: OutlierSpec | undefined = od
-    ? {
-        consecutive5xx: wrapped(od.consecutive5xx, 5),
-        consecutiveGatewayFailure: wrapped(od.consecutiveGatewayFailure, 5),
-        intervalMs: durationMs(od.interval, `${path}.outlierDetection.interval`, 10_000),
-        baseEjectionMs: durationMs(od.baseEjectionTime, `${path}.outlierDetection.baseEjectionTime`, 30_000),
-        maxEjectionPercent: wrapped(od.maxEjectionPercent, 10),
-        enforcing5xx: wrapped(od.enforcingConsecutive5xx, 100),
-        enforcingGateway: wrapped(od.enforcingConsecutiveGatewayFailure, 0),
-      }
-    : undefined;
-  const tls = upstreamTls(cluster, path);
+  checkFields(cluster.edsClusterConfig, EDS_CLUSTER_CONFIG, `${path}.edsClusterConfig`);
+  checkConfigSource(cluster.edsClusterConfig?.edsConfig, `${path}.edsClusterConfig.edsConfig`);
+  checkFields(cluster.upstreamConnectionOptions, UPSTREAM_CONNECTION_OPTIONS, `${path}.upstreamConnectionOptions`, unimplemented);
+  checkFields(cluster.commonLbConfig, COMMON_LB_CONFIG, `${path}.commonLbConfig`);
+  checkFields(cluster.leastRequestLbConfig, LEAST_REQUEST, `${path}.leastRequestLbConfig`);
+  checkFields(cluster.originalDstLbConfig, ORIGINAL_DST, `${path}.originalDstLbConfig`);
+  checkFields(cluster.ringHashLbConfig, RING_HASH, `${path}.ringHashLbConfig`);
+  checkFields(cluster.maglevLbConfig, MAGLEV, `${path}.maglevLbConfig`);
+  const thresholds = defaultThresholds(cluster.circuitBreakers, `${path}.circuitBreakers`);
+  const proto = protocolOptions(cluster, path);
+  const outlier = outlierDetection(cluster.outlierDetection, `${path}.outlierDetection`);
+  const tls = upstreamTls(cluster.transportSocket, `${path}.transportSocket`);
+
+  const minRing = Number(cluster.ringHashLbConfig?.minimumRingSize?.value ?? 1024);
+  const maxRing = Number(cluster.ringHashLbConfig?.maximumRingSize?.value ?? 8_388_608);
+  if (!(minRing >= 1 && minRing <= maxRing)) invalid(`${path}.ringHashLbConfig`, `minimumRingSize (${minRing}) must be between 1 and maximumRingSize (${maxRing})`);
+  const maglevTableSize = Number(cluster.maglevLbConfig?.tableSize?.value ?? 65_537);
+  if (!(isPrime(maglevTableSize) && maglevTableSize <= 5_000_011)) invalid(`${path}.maglevLbConfig.tableSize`, `must be a prime number no larger than 5000011, got ${maglevTableSize}`);
+
   const inlineEndpoints = cluster.loadAssignment ? compileLoadAssignment(cluster.loadAssignment, `${path}.loadAssignment`) : undefined;
   // A STATIC/DNS cluster without load_assignment is valid and empty (Istio's BlackHoleCluster).
   const endpoints = inlineEndpoints ?? (type === 'EDS' || type === 'ORIGINAL_DST' ? undefined : []);
+  const odc = cluster.originalDstLbConfig;
   const spec = {
     name,
     type,
@@ -164,44 +508,47 @@ export function compileCluster(cluster: any): ClusterSpec {
     connectTimeoutMs: durationMs(cluster.connectTimeout, `${path}.connectTimeout`, 5_000),
     lbPolicy,
     leastRequestChoiceCount: wrapped(cluster.leastRequestLbConfig?.choiceCount, 2),
-    ringSize: Number(cluster.ringHashLbConfig?.minimumRingSize?.value ?? 1024),
+    ringSize: minRing,
+    maglevTableSize,
     maxConnections: wrapped(thresholds.maxConnections, 1024),
     maxPendingRequests: wrapped(thresholds.maxPendingRequests, 1024),
     maxRequests: wrapped(thresholds.maxRequests, 1024),
     maxRetries: wrapped(thresholds.maxRetries, 3),
-    panicThreshold: wrapped(cluster.commonLbConfig?.healthyPanicThreshold, 50) / 100,
-    idleTimeoutMs: durationMs(proto.idleTimeout, `${path}.commonHttpProtocolOptions.idleTimeout`, 3_600_000),
+    panicThreshold: panicThreshold(cluster.commonLbConfig?.healthyPanicThreshold, `${path}.commonLbConfig.healthyPanicThreshold`),
+    idleTimeoutMs: proto.idleTimeoutMs,
     maxRequestsPerConnection: proto.maxRequests,
     http2: proto.http2,
     outlier,
     tls,
-    originalDstHeader:
-      type === 'ORIGINAL_DST'
-        ? cluster.originalDstLbConfig?.useHttpHeader
-          ? (cluster.originalDstLbConfig.httpHeaderName || 'x-envoy-original-dst-host').toLowerCase()
-          : undefined
-        : undefined,
+    originalDstHeader: type === 'ORIGINAL_DST' && odc?.useHttpHeader ? (odc.httpHeaderName || 'x-envoy-original-dst-host').toLowerCase() : undefined,
     cleanupIntervalMs: durationMs(cluster.cleanupInterval, `${path}.cleanupInterval`, 5_000),
     inlineEndpoints: endpoints,
-  };
+    unimplemented,
+  } satisfies Omit<ClusterSpec, 'poolKey'>;
   const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.tls]);
   return { ...spec, poolKey };
 }
 
 /** Compiles a ClusterLoadAssignment into a flat endpoint list (priority and locality kept per endpoint). */
-export function compileLoadAssignment(cla: any, path: string): EndpointSpec[] {
+export function compileLoadAssignment(cla: ClusterLoadAssignment__Output, path: string): EndpointSpec[] {
   const out: EndpointSpec[] = [];
-  (cla?.endpoints ?? []).forEach((group: any, gi: number) => {
+  checkFields(cla, CLUSTER_LOAD_ASSIGNMENT, path);
+  (cla?.endpoints ?? []).forEach((group, gi) => {
+    const gp = `${path}.endpoints[${gi}]`;
+    checkFields(group, LOCALITY_LB_ENDPOINTS, gp);
     const priority = Number(group.priority ?? 0);
     const l = group.locality ?? {};
     const locality = [l.region, l.zone, l.subZone].filter(Boolean).join('/');
-    (group.lbEndpoints ?? []).forEach((lb: any, i: number) => {
-      const p = `${path}.endpoints[${gi}].lbEndpoints[${i}]`;
-      const sa = lb.endpoint?.address?.socketAddress;
-      if (!sa) {
-        if (lb.endpointName) invalid(`${p}.endpointName`, 'named endpoints are not supported');
-        invalid(`${p}.endpoint.address.socketAddress`, 'an endpoint needs a socket address');
-      }
+    (group.lbEndpoints ?? []).forEach((lb, i) => {
+      const p = `${gp}.lbEndpoints[${i}]`;
+      checkFields(lb, LB_ENDPOINT, p);
+      const ep: Endpoint__Output = lb.endpoint ?? {};
+      checkFields(ep, ENDPOINT, `${p}.endpoint`);
+      checkFields(ep.address, ENDPOINT_ADDRESS, `${p}.endpoint.address`);
+      const sa = ep.address?.socketAddress;
+      if (!sa) invalid(`${p}.endpoint.address.socketAddress`, 'an endpoint needs a socket address');
+      checkFields(sa, ENDPOINT_SOCKET_ADDRESS, `${p}.endpoint.address.socketAddress`);
+      if (sa.protocol !== undefined && sa.protocol !== 'TCP') invalid(`${p}.endpoint.address.socketAddress.protocol`, `only TCP endpoints are supported, got ${sa.protocol}`);
       if (!sa.address) invalid(`${p}.endpoint.address.socketAddress.address`, 'must not be empty');
       const port = Number(sa.portValue ?? 0);
       if (!(port > 0 && port < 65536)) invalid(`${p}.endpoint.address.socketAddress.portValue`, `must be a port in 1..65535, got ${sa.portValue}`);
@@ -213,7 +560,7 @@ export function compileLoadAssignment(cla: any, path: string): EndpointSpec[] {
         weight,
         health: lb.healthStatus ?? 'UNKNOWN',
         priority,
-        hostname: lb.endpoint.hostname || undefined,
+        hostname: ep.hostname || undefined,
         locality,
       });
     });

@@ -1,18 +1,35 @@
 // envoy.extensions.filters.http.fault.v3.HTTPFault: delay and abort
 // injection with percentages, optionally restricted by request headers or
 // upstream cluster. Istio puts it in a route's typed_per_filter_config.
-import { HeaderMatcher, type HeaderMatcherConfig } from './matchers.ts';
-import { durationMs, fractionalPercent, invalid, wrapped, type DurationLike, type FractionalPercentLike } from './proto-values.ts';
+import type { FaultAbort__Output, FaultDelay__Output, HttpFault__Output } from '@mesh/xds';
+import { HeaderMatcher } from './matchers.ts';
+import { durationMs, fractionalPercent, invalid, wrapped } from './proto-values.ts';
+import { checkFields, fieldTable } from './supported-fields.ts';
 
 export const FAULT_FILTER = 'envoy.filters.http.fault';
 
-export interface HttpFaultConfig {
-  delay?: { fixedDelay?: DurationLike; headerDelay?: object; percentage?: FractionalPercentLike };
-  abort?: { httpStatus?: number; grpcStatus?: number; headerAbort?: object; percentage?: FractionalPercentLike };
-  upstreamCluster?: string;
-  headers?: HeaderMatcherConfig[];
-  maxActiveFaults?: { value?: number };
-}
+/** The fault filter's config (envoy.extensions.filters.http.fault.v3.HTTPFault), as decoded. */
+export type HttpFaultConfig = HttpFault__Output;
+
+// What this proxy accepts of an HTTPFault (see supported-fields.ts).
+const HTTP_FAULT = fieldTable<HttpFault__Output>('envoy.extensions.filters.http.fault.v3.HTTPFault', {
+  implemented: ['delay', 'abort', 'upstreamCluster', 'headers', 'maxActiveFaults'],
+  noEffect: [
+    // Runtime keys: this proxy has no runtime layer, and Envoy with nothing under a key uses the configured value.
+    'delayPercentRuntime',
+    'abortPercentRuntime',
+    'delayDurationRuntime',
+    'abortHttpStatusRuntime',
+    'maxActiveFaultsRuntime',
+    'responseRateLimitPercentRuntime',
+    'abortGrpcStatusRuntime',
+    // Stats and metadata for logs.
+    'disableDownstreamClusterStats',
+    'filterMetadata',
+  ],
+});
+const FAULT_DELAY = fieldTable<FaultDelay__Output>('envoy.extensions.filters.common.fault.v3.FaultDelay', { implemented: ['fixedDelay', 'headerDelay', 'percentage'] });
+const FAULT_ABORT = fieldTable<FaultAbort__Output>('envoy.extensions.filters.http.fault.v3.FaultAbort', { implemented: ['httpStatus', 'grpcStatus', 'headerAbort', 'percentage'] });
 
 export class FaultConfig {
   readonly delayMs: number;
@@ -27,7 +44,10 @@ export class FaultConfig {
   readonly headers: HeaderMatcher[];
   readonly maxActiveFaults: number;
 
-  constructor(config: HttpFaultConfig, path: string) {
+  constructor(config: HttpFault__Output, path: string) {
+    checkFields(config, HTTP_FAULT, path);
+    checkFields(config.delay, FAULT_DELAY, `${path}.delay`);
+    checkFields(config.abort, FAULT_ABORT, `${path}.abort`);
     const delay = config.delay;
     this.delayMs = delay ? durationMs(delay.fixedDelay, `${path}.delay.fixedDelay`, 0) : 0;
     this.headerDelay = delay?.headerDelay !== undefined;

@@ -1,14 +1,91 @@
 // envoy.filters.network.http_connection_manager compiled: where routes come
 // from (RDS name or inline), the HTTP filter chain, and the connection
 // manager's header and timeout behaviour.
+import type {
+  AccessLog__Output,
+  CidrRange__Output,
+  FileAccessLog__Output,
+  Http1ProtocolOptions__Output,
+  HttpConnectionManager__Output,
+  HttpFilter__Output,
+  HttpProtocolOptions__Output,
+  InternalAddressConfig__Output,
+  Rds__Output,
+  Router__Output,
+  StderrAccessLog__Output,
+  StdoutAccessLog__Output,
+} from '@mesh/xds';
 import { FaultConfig, FAULT_FILTER } from './fault-config.ts';
 import { RouteTable, type CompileOptions } from './route-table.ts';
-import { anyTypeName, durationMs, invalid, wrapped } from './proto-values.ts';
+import { anyTypeName, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
+import { checkConfigSource, checkFields, fieldTable } from './supported-fields.ts';
+import type { EscapedSlashesAction, PathNormalizationOptions } from '../http/path-normalization.ts';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ROUTER_FILTER = 'envoy.filters.http.router';
 const ROUTER_TYPE = 'envoy.extensions.filters.http.router.v3.Router';
 const FAULT_TYPE = 'envoy.extensions.filters.http.fault.v3.HTTPFault';
+const FILE_LOG_TYPE = 'envoy.extensions.access_loggers.file.v3.FileAccessLog';
+const STDOUT_LOG_TYPE = 'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog';
+const STDERR_LOG_TYPE = 'envoy.extensions.access_loggers.stream.v3.StderrAccessLog';
+
+// What this proxy accepts of an HttpConnectionManager (see supported-fields.ts).
+// Not accepted although HcmConfig reads them: xffNumTrustedHops, requestTimeout
+// and upgradeConfigs, which nothing in http/ acts on yet.
+
+const HCM = fieldTable<HttpConnectionManager__Output>(HCM_TYPE, {
+  implemented: [
+    'codecType',
+    'statPrefix',
+    'rds',
+    'routeConfig',
+    'httpFilters',
+    'useRemoteAddress',
+    'internalAddressConfig',
+    'skipXffAppend',
+    'generateRequestId',
+    'preserveExternalRequestId',
+    'alwaysSetRequestIdInResponse',
+    'serverName',
+    'serverHeaderTransformation',
+    'stripAnyHostPort',
+    'stripMatchingHostPort',
+    'commonHttpProtocolOptions',
+    'httpProtocolOptions',
+    'maxRequestHeadersKb',
+    'streamIdleTimeout',
+    'requestHeadersTimeout',
+    'normalizePath',
+    'mergeSlashes',
+    'pathWithEscapedSlashesAction',
+    'accessLog',
+  ],
+  // Tracing: telemetry only.
+  noEffect: ['tracing'],
+});
+const RDS = fieldTable<Rds__Output>('envoy.extensions.filters.network.http_connection_manager.v3.Rds', { implemented: ['configSource', 'routeConfigName'] });
+const HCM_COMMON_HTTP = fieldTable<HttpProtocolOptions__Output>('envoy.config.core.v3.HttpProtocolOptions', {
+  implemented: ['idleTimeout', 'maxRequestsPerConnection', 'maxHeadersCount'],
+});
+const HCM_HTTP1 = fieldTable<Http1ProtocolOptions__Output>('envoy.config.core.v3.Http1ProtocolOptions', { implemented: ['acceptHttp_10', 'defaultHostForHttp_10'] });
+const INTERNAL_ADDRESS = fieldTable<InternalAddressConfig__Output>('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.InternalAddressConfig', {
+  implemented: ['cidrRanges'],
+});
+const CIDR_RANGE = fieldTable<CidrRange__Output>('envoy.config.core.v3.CidrRange', { implemented: ['addressPrefix', 'prefixLen'] });
+const HTTP_FILTER = fieldTable<HttpFilter__Output>('envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter', {
+  implemented: ['name', 'typedConfig', 'isOptional', 'disabled'],
+});
+const ROUTER = fieldTable<Router__Output>('envoy.extensions.filters.http.router.v3.Router', {
+  implemented: [],
+  // Stats, tracing spans and upstream access logs: telemetry only.
+  noEffect: ['dynamicStats', 'startChildSpan', 'upstreamLog', 'upstreamLogOptions', 'suppressGrpcRequestFailureCodeStats'],
+});
+const ACCESS_LOG = fieldTable<AccessLog__Output>('envoy.config.accesslog.v3.AccessLog', { implemented: ['name', 'typedConfig'] });
+// The log line's format is the proxy's own (Envoy's default format); a configured one changes no traffic.
+const FILE_ACCESS_LOG = fieldTable<FileAccessLog__Output>(FILE_LOG_TYPE, { implemented: ['path'], noEffect: ['format', 'jsonFormat', 'typedJsonFormat', 'logFormat'] });
+const STDOUT_ACCESS_LOG = fieldTable<StdoutAccessLog__Output>(STDOUT_LOG_TYPE, { implemented: [], noEffect: ['logFormat'] });
+const STDERR_ACCESS_LOG = fieldTable<StderrAccessLog__Output>(STDERR_LOG_TYPE, { implemented: [], noEffect: ['logFormat'] });
 
 /**
  * HTTP filters with no effect on what is routed where or who may pass
@@ -24,6 +101,8 @@ const PASSIVE_FILTERS = new Set([
   'envoy.filters.http.cors',
   'envoy.filters.http.wasm.stats',
 ]);
+
+const ESCAPED_SLASHES_ACTIONS = new Set(['IMPLEMENTATION_SPECIFIC_DEFAULT', 'KEEP_UNCHANGED', 'REJECT_REQUEST', 'UNESCAPE_AND_REDIRECT', 'UNESCAPE_AND_FORWARD']);
 
 export type ServerHeader = 'OVERWRITE' | 'APPEND_IF_ABSENT' | 'PASS_THROUGH';
 
@@ -55,12 +134,36 @@ export class HcmConfig {
   readonly accessLogs: AccessLogTarget[];
   readonly websocket: boolean;
   readonly ignoredFilters: string[];
+  /** Envoy's normalize_path, merge_slashes and path_with_escaped_slashes_action, applied before route matching. */
+  readonly pathNormalization: PathNormalizationOptions;
+  /** A stream with no activity either way for this long is reset (Envoy's default: 5 minutes; 0 disables). */
+  readonly streamIdleTimeoutMs: number;
+  /** The whole request head must arrive within this long (0: the codec's own bound only). */
+  readonly requestHeadersTimeoutMs: number;
+  /** Most request headers accepted (Envoy's default 100; more is 431). */
+  readonly maxHeadersCount: number;
+  /** Largest request head in bytes (Envoy's max_request_headers_kb, default 60 KiB; more is 431). */
+  readonly maxRequestHeadersBytes: number;
+  /** HTTP/1.0 requests are refused with 426 unless accepted (Envoy's accept_http_10, default false). */
+  readonly acceptHttp10: boolean;
+  /** The authority given to an HTTP/1.0 request without Host (Envoy's default_host_for_http_10). */
+  readonly defaultHostForHttp10: string;
+  /** Envoy's internal_address_config.cidr_ranges: which peers are internal (unset: RFC 1918, loopback, ULA). */
+  readonly internalAddressCidrs: ReadonlyArray<{ addressPrefix: string; prefixLen: number }> | undefined;
 
-  constructor(config: any, path: string, options: CompileOptions = {}) {
+  constructor(config: HttpConnectionManager__Output, path: string, options: CompileOptions = {}) {
+    if (config.scopedRoutes) invalid(`${path}.scopedRoutes`, 'scoped routes are not supported');
+    checkFields(config, HCM, path);
+    checkFields(config.commonHttpProtocolOptions, HCM_COMMON_HTTP, `${path}.commonHttpProtocolOptions`);
+    checkFields(config.httpProtocolOptions, HCM_HTTP1, `${path}.httpProtocolOptions`);
+    if (config.codecType !== undefined && config.codecType !== 'AUTO' && config.codecType !== 'HTTP1') {
+      invalid(`${path}.codecType`, `only HTTP/1.1 is served downstream (AUTO or HTTP1), got ${config.codecType}`);
+    }
     this.statPrefix = config.statPrefix || 'http';
     if (config.rds && config.routeConfig) invalid(path, 'only one of rds and routeConfig may be set');
-    if (config.scopedRoutes) invalid(`${path}.scopedRoutes`, 'scoped routes are not supported');
     if (config.rds) {
+      checkFields(config.rds, RDS, `${path}.rds`);
+      checkConfigSource(config.rds.configSource, `${path}.rds.configSource`);
       this.rdsName = config.rds.routeConfigName;
       if (!this.rdsName) invalid(`${path}.rds.routeConfigName`, 'must not be empty');
       this.inlineRoutes = undefined;
@@ -83,36 +186,81 @@ export class HcmConfig {
     this.idleTimeoutMs = durationMs(config.commonHttpProtocolOptions?.idleTimeout, `${path}.commonHttpProtocolOptions.idleTimeout`, 3_600_000);
     this.requestTimeoutMs = durationMs(config.requestTimeout, `${path}.requestTimeout`, 0);
     this.maxRequestsPerConnection = wrapped(config.commonHttpProtocolOptions?.maxRequestsPerConnection, 0);
-    this.websocket = (config.upgradeConfigs ?? []).some((u: any) => String(u.upgradeType).toLowerCase() === 'websocket' && wrapped(u.enabled, true));
+    const escaped: string = config.pathWithEscapedSlashesAction ?? 'IMPLEMENTATION_SPECIFIC_DEFAULT';
+    if (!ESCAPED_SLASHES_ACTIONS.has(escaped)) invalid(`${path}.pathWithEscapedSlashesAction`, `unknown action ${escaped}`);
+    this.pathNormalization = {
+      normalizePath: wrapped(config.normalizePath, false),
+      mergeSlashes: config.mergeSlashes === true,
+      // Envoy's implementation-specific default is KEEP_UNCHANGED.
+      escapedSlashes: (escaped === 'IMPLEMENTATION_SPECIFIC_DEFAULT' ? 'KEEP_UNCHANGED' : escaped) as EscapedSlashesAction,
+    };
+    this.streamIdleTimeoutMs = durationMs(config.streamIdleTimeout, `${path}.streamIdleTimeout`, 300_000);
+    this.requestHeadersTimeoutMs = durationMs(config.requestHeadersTimeout, `${path}.requestHeadersTimeout`, 0);
+    this.maxHeadersCount = wrapped(config.commonHttpProtocolOptions?.maxHeadersCount, 100);
+    this.maxRequestHeadersBytes = wrapped(config.maxRequestHeadersKb, 60) * 1024;
+    this.acceptHttp10 = config.httpProtocolOptions?.acceptHttp_10 === true;
+    this.defaultHostForHttp10 = config.httpProtocolOptions?.defaultHostForHttp_10 ?? '';
+    checkFields(config.internalAddressConfig, INTERNAL_ADDRESS, `${path}.internalAddressConfig`);
+    const cidrs: CidrRange__Output[] | undefined = config.internalAddressConfig?.cidrRanges;
+    this.internalAddressCidrs = cidrs?.length
+      ? cidrs.map((r, i) => {
+          checkFields(r, CIDR_RANGE, `${path}.internalAddressConfig.cidrRanges[${i}]`);
+          // Also takes a bare number, as hand-written static configs give it.
+          const prefixLen: unknown = typeof r.prefixLen === 'number' ? r.prefixLen : wrapped(r.prefixLen, 0);
+          if (typeof r.addressPrefix !== 'string' || !r.addressPrefix) invalid(`${path}.internalAddressConfig.cidrRanges[${i}].addressPrefix`, 'must be an IP address');
+          return { addressPrefix: r.addressPrefix as string, prefixLen: Number(prefixLen) };
+        })
+      : undefined;
+    this.websocket = (config.upgradeConfigs ?? []).some((u) => String(u.upgradeType).toLowerCase() === 'websocket' && wrapped(u.enabled, true));
 
-    const filters: any[] = config.httpFilters ?? [];
+    const filters = config.httpFilters ?? [];
     let router = false;
     let faultFilter = false;
     let fault: FaultConfig | undefined;
     const ignored: string[] = [];
     filters.forEach((f, i) => {
       const p = `${path}.httpFilters[${i}]`;
+      checkFields(f, HTTP_FILTER, p);
       const type = anyTypeName(f.typedConfig);
+      const name = f.name ?? '';
       if (f.disabled === true) return;
-      if (router) invalid(p, `the router filter must be the last HTTP filter (found ${f.name} after it)`);
-      if (f.name === 'envoy.filters.http.router' || type === ROUTER_TYPE) router = true;
-      else if (f.name === FAULT_FILTER || type === FAULT_TYPE) {
+      if (router) invalid(p, `the router filter must be the last HTTP filter (found ${name} after it)`);
+      // A filter is what its typed config's type says (as Envoy selects it), else what its name says.
+      if (type ? type === ROUTER_TYPE : name === ROUTER_FILTER) {
+        checkFields(unpackAs(f.typedConfig, ROUTER_TYPE), ROUTER, `${p}.typedConfig`);
+        router = true;
+      } else if (type ? type === FAULT_TYPE : name === FAULT_FILTER) {
         faultFilter = true;
-        const c = f.typedConfig ? new FaultConfig(f.typedConfig, `${p}.typedConfig`) : undefined;
+        const c = f.typedConfig ? new FaultConfig(unpackAs(f.typedConfig, FAULT_TYPE) ?? {}, `${p}.typedConfig`) : undefined;
         fault = c?.active ? c : undefined;
-      } else if (PASSIVE_FILTERS.has(f.name) || f.isOptional === true) ignored.push(f.name);
-      else invalid(p, `unsupported HTTP filter ${f.name}${type ? ` (${type})` : ''}; mark it is_optional to let the proxy skip it`);
+      } else if (PASSIVE_FILTERS.has(name) || f.isOptional === true) ignored.push(name);
+      else invalid(p, `unsupported HTTP filter ${name}${type ? ` (${type})` : ''}; mark it is_optional to let the proxy skip it`);
     });
     if (!router) invalid(`${path}.httpFilters`, 'the HTTP filter chain must end with envoy.filters.http.router');
     this.faultFilter = faultFilter;
     this.fault = fault;
     this.ignoredFilters = ignored;
-    this.accessLogs = (config.accessLog ?? []).map((a: any, i: number) => {
-      const type = anyTypeName(a.typedConfig);
-      if (a.name === 'envoy.access_loggers.file' || type.endsWith('FileAccessLog')) return { path: a.typedConfig?.path || '/dev/stdout' };
-      if (a.name === 'envoy.access_loggers.stdout' || type.endsWith('StdoutAccessLog')) return { path: '/dev/stdout' };
-      if (a.name === 'envoy.access_loggers.stderr' || type.endsWith('StderrAccessLog')) return { path: '/dev/stderr' };
-      invalid(`${path}.accessLog[${i}]`, `unsupported access logger ${a.name || type}`);
-    });
+    this.accessLogs = (config.accessLog ?? []).map((a, i) => accessLog(a, `${path}.accessLog[${i}]`));
   }
+}
+
+function accessLog(a: AccessLog__Output, path: string): AccessLogTarget {
+  checkFields(a, ACCESS_LOG, path);
+  const type = anyTypeName(a.typedConfig);
+  const kind = type || a.name;
+  if (kind === FILE_LOG_TYPE || kind === 'envoy.access_loggers.file') {
+    const file = unpackAs(a.typedConfig, FILE_LOG_TYPE);
+    if (!file?.path) invalid(`${path}.typedConfig.path`, 'a file access log needs a path');
+    checkFields(file, FILE_ACCESS_LOG, `${path}.typedConfig`);
+    return { path: file.path };
+  }
+  if (kind === STDOUT_LOG_TYPE || kind === 'envoy.access_loggers.stdout') {
+    checkFields(unpackAs(a.typedConfig, STDOUT_LOG_TYPE), STDOUT_ACCESS_LOG, `${path}.typedConfig`);
+    return { path: '/dev/stdout' };
+  }
+  if (kind === STDERR_LOG_TYPE || kind === 'envoy.access_loggers.stderr') {
+    checkFields(unpackAs(a.typedConfig, STDERR_LOG_TYPE), STDERR_ACCESS_LOG, `${path}.typedConfig`);
+    return { path: '/dev/stderr' };
+  }
+  invalid(path, `unsupported access logger ${kind}`);
 }

@@ -2,7 +2,15 @@
 // route configuration, virtual host, route and weighted-cluster level),
 // applied to flat header arrays [name, value, name, value, ...] with lower-case
 // names - the form the proxy hands to undici and to res.writeHead.
+import type { HeaderValue__Output, HeaderValueOption__Output } from '@mesh/xds';
 import { invalid } from './proto-values.ts';
+import { checkFields, fieldTable } from './supported-fields.ts';
+
+// What this proxy accepts of a header to add (see supported-fields.ts).
+const HEADER_VALUE_OPTION = fieldTable<HeaderValueOption__Output>('envoy.config.core.v3.HeaderValueOption', {
+  implemented: ['header', 'append', 'appendAction', 'keepEmptyValue'],
+});
+const HEADER_VALUE = fieldTable<HeaderValue__Output>('envoy.config.core.v3.HeaderValue', { implemented: ['key', 'value', 'rawValue'] });
 
 /** What a header value's %VARIABLE% may refer to. */
 export interface HeaderContext {
@@ -112,12 +120,8 @@ const ADD_IF_ABSENT = 1;
 const OVERWRITE_OR_ADD = 2;
 const OVERWRITE_IF_EXISTS = 3;
 
-export interface HeaderValueOptionConfig {
-  header?: { key?: string; value?: string; rawValue?: string };
-  append?: { value?: boolean };
-  appendAction?: string;
-  keepEmptyValue?: boolean;
-}
+/** envoy.config.core.v3.HeaderValueOption, as decoded. */
+export type HeaderValueOptionConfig = HeaderValueOption__Output;
 
 interface HeaderAddition {
   name: string;
@@ -131,10 +135,12 @@ export class HeaderMutation {
   readonly remove: string[];
   readonly add: HeaderAddition[];
 
-  constructor(add: HeaderValueOptionConfig[] | undefined, remove: string[] | undefined, path: string) {
+  constructor(add: HeaderValueOption__Output[] | undefined, remove: string[] | undefined, path: string) {
     this.remove = (remove ?? []).map((n) => n.toLowerCase());
     this.add = (add ?? []).map((o, i) => {
       const p = `${path}[${i}]`;
+      checkFields(o, HEADER_VALUE_OPTION, p);
+      checkFields(o.header, HEADER_VALUE, `${p}.header`);
       const name = o.header?.key?.toLowerCase();
       if (!name) invalid(`${p}.header.key`, 'a header to add needs a name');
       if (name.startsWith(':')) invalid(`${p}.header.key`, `pseudo-header ${name} cannot be added`);
@@ -145,7 +151,11 @@ export class HeaderMutation {
       } else if (o.append !== undefined && o.append.value === false) {
         action = OVERWRITE_OR_ADD;
       }
-      const raw = o.header?.value ?? (o.header?.rawValue !== undefined ? Buffer.from(o.header.rawValue, 'base64').toString('latin1') : '');
+      const rawValue: unknown = o.header?.rawValue;
+      // protobufjs' JSON form gives bytes as base64; a Buffer is taken as is.
+      const raw =
+        o.header?.value ??
+        (rawValue === undefined ? '' : (typeof rawValue === 'string' ? Buffer.from(rawValue, 'base64') : Buffer.from(rawValue as Uint8Array)).toString('latin1'));
       return { name, value: new HeaderValue(raw, `${p}.header.value`), action, keepEmpty: o.keepEmptyValue === true };
     });
   }

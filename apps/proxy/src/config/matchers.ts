@@ -1,8 +1,50 @@
 // Envoy's StringMatcher, HeaderMatcher and QueryParameterMatcher, compiled
 // once per config into small predicate objects so the request path does no
 // parsing, no regex construction and no closure allocation.
+import type {
+  HeaderMatcher__Output as HeaderMatcherMessage,
+  QueryParameterMatcher__Output as QueryParameterMatcherMessage,
+  RegexMatcher__Output,
+  StringMatcher__Output,
+} from '@mesh/xds';
 import { compileFullMatch } from './regex.ts';
 import { invalid } from './proto-values.ts';
+import { checkFields, fieldTable } from './supported-fields.ts';
+
+// What this proxy accepts of the matchers (see supported-fields.ts).
+const STRING_MATCHER = fieldTable<StringMatcher__Output>('envoy.type.matcher.v3.StringMatcher', {
+  implemented: ['exact', 'prefix', 'suffix', 'contains', 'safeRegex', 'ignoreCase'],
+});
+const REGEX_MATCHER = fieldTable<RegexMatcher__Output>('envoy.type.matcher.v3.RegexMatcher', { implemented: ['regex'] });
+const HEADER_MATCHER = fieldTable<HeaderMatcherMessage>('envoy.config.route.v3.HeaderMatcher', {
+  implemented: [
+    'name',
+    'exactMatch',
+    'safeRegexMatch',
+    'rangeMatch',
+    'presentMatch',
+    'prefixMatch',
+    'suffixMatch',
+    'containsMatch',
+    'stringMatch',
+    'invertMatch',
+    'treatMissingHeaderAsEmpty',
+  ],
+});
+const QUERY_PARAMETER_MATCHER = fieldTable<QueryParameterMatcherMessage>('envoy.config.route.v3.QueryParameterMatcher', {
+  implemented: ['name', 'stringMatch', 'presentMatch'],
+});
+
+/** A RegexMatcher's pattern, compiled to match the whole input. */
+export function compileRegexMatcher(m: RegexMatcher__Output | undefined, path: string): RegExp {
+  checkFields(m, REGEX_MATCHER, path);
+  return compileFullMatch(m?.regex ?? '', `${path}.regex`);
+}
+
+/** Checks a RegexMatcher (for callers that compile the pattern their own way). */
+export function checkRegexMatcher(m: RegexMatcher__Output | undefined, path: string): void {
+  checkFields(m, REGEX_MATCHER, path);
+}
 
 /** What a route or matcher may look at: the request's pseudo-headers and headers. */
 export interface RequestHead {
@@ -16,14 +58,8 @@ export interface RequestHead {
   readonly headers: Record<string, string | string[] | undefined>;
 }
 
-export interface StringMatcherConfig {
-  exact?: string;
-  prefix?: string;
-  suffix?: string;
-  contains?: string;
-  safeRegex?: { regex?: string };
-  ignoreCase?: boolean;
-}
+/** envoy.type.matcher.v3.StringMatcher, as decoded. */
+export type StringMatcherConfig = StringMatcher__Output;
 
 const EXACT = 0;
 const PREFIX = 1;
@@ -37,8 +73,9 @@ export class StringMatcher {
   readonly ignoreCase: boolean;
   readonly regex: RegExp | undefined;
 
-  constructor(config: StringMatcherConfig, path: string) {
+  constructor(config: StringMatcher__Output, path: string) {
     if (!config || typeof config !== 'object') invalid(path, 'expected a StringMatcher');
+    checkFields(config, STRING_MATCHER, path);
     this.ignoreCase = config.ignoreCase === true;
     this.regex = undefined;
     if (config.exact !== undefined) {
@@ -57,7 +94,7 @@ export class StringMatcher {
       this.kind = REGEX;
       this.value = config.safeRegex.regex ?? '';
       // Envoy ignores ignore_case for safe_regex; so do we.
-      this.regex = compileFullMatch(this.value, `${path}.safeRegex.regex`);
+      this.regex = compileRegexMatcher(config.safeRegex, `${path}.safeRegex`);
     } else {
       // An empty StringMatcher (e.g. exact: '' dropped as a default) matches the empty string.
       this.kind = EXACT;
@@ -104,19 +141,8 @@ export function headerValue(req: RequestHead, name: string): string | undefined 
   return typeof v === 'string' ? v : v.join(',');
 }
 
-export interface HeaderMatcherConfig {
-  name?: string;
-  exactMatch?: string;
-  safeRegexMatch?: { regex?: string };
-  rangeMatch?: { start?: string | number; end?: string | number };
-  presentMatch?: boolean;
-  prefixMatch?: string;
-  suffixMatch?: string;
-  containsMatch?: string;
-  stringMatch?: StringMatcherConfig;
-  invertMatch?: boolean;
-  treatMissingHeaderAsEmpty?: boolean;
-}
+/** envoy.config.route.v3.HeaderMatcher, as decoded. */
+export type HeaderMatcherConfig = HeaderMatcherMessage;
 
 const H_STRING = 0;
 const H_PRESENT = 1;
@@ -133,7 +159,8 @@ export class HeaderMatcher {
   readonly invert: boolean;
   readonly missingAsEmpty: boolean;
 
-  constructor(config: HeaderMatcherConfig, path: string) {
+  constructor(config: HeaderMatcherMessage, path: string) {
+    checkFields(config, HEADER_MATCHER, path);
     if (!config?.name) invalid(`${path}.name`, 'a header matcher needs a header name');
     this.name = config.name.toLowerCase();
     this.invert = config.invertMatch === true;
@@ -147,6 +174,7 @@ export class HeaderMatcher {
       this.string = new StringMatcher({ exact: config.exactMatch }, path);
     } else if (config.safeRegexMatch !== undefined) {
       this.kind = H_STRING;
+      checkFields(config.safeRegexMatch, REGEX_MATCHER, `${path}.safeRegexMatch`);
       this.string = new StringMatcher({ safeRegex: config.safeRegexMatch }, `${path}.safeRegexMatch`);
     } else if (config.prefixMatch !== undefined) {
       this.kind = H_STRING;
@@ -202,17 +230,15 @@ export class HeaderMatcher {
   }
 }
 
-export interface QueryParameterMatcherConfig {
-  name?: string;
-  stringMatch?: StringMatcherConfig;
-  presentMatch?: boolean;
-}
+/** envoy.config.route.v3.QueryParameterMatcher, as decoded. */
+export type QueryParameterMatcherConfig = QueryParameterMatcherMessage;
 
 export class QueryParameterMatcher {
   readonly name: string;
   readonly string: StringMatcher | undefined;
 
-  constructor(config: QueryParameterMatcherConfig, path: string) {
+  constructor(config: QueryParameterMatcherMessage, path: string) {
+    checkFields(config, QUERY_PARAMETER_MATCHER, path);
     if (!config?.name) invalid(`${path}.name`, 'a query parameter matcher needs a name');
     this.name = config.name;
     this.string = config.stringMatch !== undefined ? new StringMatcher(config.stringMatch, `${path}.stringMatch`) : undefined;

@@ -2,6 +2,19 @@
 // (docs/xds-representation.md): Durations as { seconds, nanos } with 64-bit
 // seconds as strings, wrappers as { value }, FractionalPercent with an enum
 // denominator. Every reader takes the field path so errors name it.
+import { readFileSync } from 'node:fs';
+import type {
+  DataSource__Output,
+  FileAccessLog__Output,
+  HttpConnectionManager__Output,
+  HttpFault__Output,
+  Router__Output,
+  StderrAccessLog__Output,
+  StdoutAccessLog__Output,
+  TcpProxy__Output,
+  UpstreamHttpProtocolOptions__Output,
+  UpstreamTlsContext__Output,
+} from '@mesh/xds';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -52,8 +65,62 @@ export function fractionalPercent(value: FractionalPercentLike | undefined | nul
   return Math.min(1, numerator / denominator);
 }
 
-/** The message type name of an Any's '@type' (after the last '/'). */
-export function anyTypeName(any: { '@type'?: string } | undefined | null): string {
-  const url = any?.['@type'] ?? '';
+/**
+ * A google.protobuf.Any in memory (docs/xds-representation.md): `{ '@type', ...fields }`
+ * when its type is among the loaded protos, else `{ typeUrl, value }` (still encoded).
+ */
+export interface AnyLike {
+  readonly '@type'?: string;
+  readonly typeUrl?: string;
+  readonly type_url?: string;
+}
+
+/** The message type name of an Any (after the last '/'), whether it was decoded or not. */
+export function anyTypeName(any: object | undefined | null): string {
+  const a = any as AnyLike | undefined | null;
+  const url = a?.['@type'] ?? a?.typeUrl ?? a?.type_url ?? '';
   return url.slice(url.lastIndexOf('/') + 1);
+}
+
+/** The typed configs this proxy reads, by message type name, as their generated decoded types. */
+export interface TypedConfigs {
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager': HttpConnectionManager__Output;
+  'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': TcpProxy__Output;
+  'envoy.extensions.filters.http.router.v3.Router': Router__Output;
+  'envoy.extensions.filters.http.fault.v3.HTTPFault': HttpFault__Output;
+  'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext': UpstreamTlsContext__Output;
+  'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': UpstreamHttpProtocolOptions__Output;
+  'envoy.extensions.access_loggers.file.v3.FileAccessLog': FileAccessLog__Output;
+  'envoy.extensions.access_loggers.stream.v3.StdoutAccessLog': StdoutAccessLog__Output;
+  'envoy.extensions.access_loggers.stream.v3.StderrAccessLog': StderrAccessLog__Output;
+}
+
+export type TypedConfigName = keyof TypedConfigs;
+
+/**
+ * The one place an Any is narrowed to a generated message type: its contents
+ * when its '@type' names `type` (and it was decoded), else undefined.
+ */
+export function unpackAs<K extends TypedConfigName>(any: object | undefined | null, type: K): TypedConfigs[K] | undefined {
+  if (any === undefined || any === null || (any as AnyLike)['@type'] === undefined) return undefined;
+  return anyTypeName(any) === type ? (any as TypedConfigs[K]) : undefined;
+}
+
+/** The contents of a DataSource (inline or from a file), or undefined when none of its fields is set. */
+export function dataSourceBytes(d: DataSource__Output | undefined | null, path: string): Buffer | undefined {
+  if (d === undefined || d === null) return undefined;
+  if (d.inlineString !== undefined) return Buffer.from(d.inlineString);
+  if (d.inlineBytes !== undefined) {
+    // protobufjs' JSON form gives bytes as base64; a Buffer is taken as is.
+    const b: unknown = d.inlineBytes;
+    return typeof b === 'string' ? Buffer.from(b, 'base64') : Buffer.from(b as Uint8Array);
+  }
+  if (d.filename !== undefined) {
+    try {
+      return readFileSync(d.filename);
+    } catch (err) {
+      invalid(`${path}.filename`, `cannot read ${d.filename}: ${(err as Error).message}`);
+    }
+  }
+  return undefined;
 }

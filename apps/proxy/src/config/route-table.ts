@@ -4,16 +4,171 @@
 // (forward / redirect / direct response) with its rewrites, timeout and retry
 // policy resolved up front. Compiling is where bad config is rejected, with
 // the route configuration's name and the field path in the message.
-import { readFileSync } from 'node:fs';
-import { FAULT_FILTER, FaultConfig, type HttpFaultConfig } from './fault-config.ts';
+import type {
+  DirectResponseAction__Output,
+  HashPolicy__Output as HashPolicyMessage,
+  HashPolicyConnectionProperties__Output,
+  HashPolicyCookie__Output,
+  HashPolicyHeader__Output,
+  HashPolicyQueryParameter__Output,
+  RedirectAction__Output,
+  RegexMatchAndSubstitute__Output,
+  RequestMirrorPolicy__Output,
+  RetryBackOff__Output,
+  RetryHostPredicate__Output,
+  RetryPolicy__Output,
+  Route__Output,
+  RouteAction__Output,
+  RouteConfiguration__Output,
+  RouteMatch__Output,
+  VirtualHost__Output,
+  WeightedCluster__Output,
+  WeightedClusterEntry__Output,
+} from '@mesh/xds';
+import { FAULT_FILTER, FaultConfig } from './fault-config.ts';
 import { HeaderMutation } from './header-mutation.ts';
-import { HeaderMatcher, QueryParameterMatcher, parseQuery, type RequestHead } from './matchers.ts';
-import { anyTypeName, durationMs, fractionalPercent, invalid, wrapped, type DurationLike } from './proto-values.ts';
-import { compileFullMatch, compileSearch, translateSubstitution } from './regex.ts';
+import { HeaderMatcher, QueryParameterMatcher, checkRegexMatcher, compileRegexMatcher, parseQuery, type RequestHead } from './matchers.ts';
+import { anyTypeName, dataSourceBytes, durationMs, fractionalPercent, invalid, unpackAs, wrapped } from './proto-values.ts';
+import { compileSearch, translateSubstitution } from './regex.ts';
+import { DATA_SOURCE, RUNTIME_FRACTIONAL_PERCENT, checkEach, checkFields, fieldTable } from './supported-fields.ts';
 
 export interface CompileOptions {
   /** Source of randomness for weighted clusters and runtime fractions (tests pass a seeded one). */
   random?: () => number;
+  /** Filled by RouteTable: fields accepted without being implemented (supported-fields.ts `gaps`). */
+  unimplemented?: string[];
+}
+
+// ---------------------------------------------------------------------------
+// What this proxy accepts of a RouteConfiguration (see supported-fields.ts).
+
+const ROUTE_CONFIGURATION = fieldTable<RouteConfiguration__Output>('envoy.config.route.v3.RouteConfiguration', {
+  implemented: [
+    'name',
+    'virtualHosts',
+    'requestHeadersToAdd',
+    'requestHeadersToRemove',
+    'responseHeadersToAdd',
+    'responseHeadersToRemove',
+    'ignorePortInHostMatching',
+    // Only false (the RDS default: an unknown cluster answers clusterNotFoundResponseCode at request time).
+    'validateClusters',
+  ],
+  noEffect: ['metadata'],
+});
+const VIRTUAL_HOST = fieldTable<VirtualHost__Output>('envoy.config.route.v3.VirtualHost', {
+  implemented: [
+    'name',
+    'domains',
+    'routes',
+    'requireTls',
+    'requestHeadersToAdd',
+    'requestHeadersToRemove',
+    'responseHeadersToAdd',
+    'responseHeadersToRemove',
+    'typedPerFilterConfig',
+    'retryPolicy',
+  ],
+  noEffect: ['metadata'],
+});
+const ROUTE = fieldTable<Route__Output>('envoy.config.route.v3.Route', {
+  implemented: [
+    'name',
+    'match',
+    'route',
+    'redirect',
+    'directResponse',
+    'typedPerFilterConfig',
+    'requestHeadersToAdd',
+    'requestHeadersToRemove',
+    'responseHeadersToAdd',
+    'responseHeadersToRemove',
+  ],
+  // Metadata, the tracing span's name and sampling, stat names: telemetry only.
+  noEffect: ['metadata', 'decorator', 'tracing', 'statPrefix'],
+});
+const ROUTE_MATCH = fieldTable<RouteMatch__Output>('envoy.config.route.v3.RouteMatch', {
+  implemented: ['prefix', 'path', 'safeRegex', 'pathSeparatedPrefix', 'caseSensitive', 'runtimeFraction', 'headers', 'queryParameters', 'grpc'],
+});
+const ROUTE_ACTION = fieldTable<RouteAction__Output>('envoy.config.route.v3.RouteAction', {
+  // Not upgradeConfigs: ForwardAction reads it, but nothing in http/ acts on it yet.
+  implemented: [
+    'cluster',
+    'clusterHeader',
+    'weightedClusters',
+    'clusterNotFoundResponseCode',
+    'prefixRewrite',
+    'regexRewrite',
+    'hostRewriteLiteral',
+    'autoHostRewrite',
+    'hostRewriteHeader',
+    'appendXForwardedHost',
+    'timeout',
+    'retryPolicy',
+    'requestMirrorPolicies',
+    'hashPolicy',
+  ],
+});
+const WEIGHTED_CLUSTER = fieldTable<WeightedCluster__Output>('envoy.config.route.v3.WeightedCluster', {
+  implemented: ['clusters', 'totalWeight'],
+  // No runtime layer: Envoy with nothing under the keys uses the configured weights.
+  noEffect: ['runtimeKeyPrefix'],
+});
+const CLUSTER_WEIGHT = fieldTable<WeightedClusterEntry__Output>('envoy.config.route.v3.WeightedCluster.ClusterWeight', {
+  implemented: ['name', 'weight', 'requestHeadersToAdd', 'requestHeadersToRemove', 'responseHeadersToAdd', 'responseHeadersToRemove', 'hostRewriteLiteral'],
+});
+const RETRY_POLICY = fieldTable<RetryPolicy__Output>('envoy.config.route.v3.RetryPolicy', {
+  implemented: ['retryOn', 'numRetries', 'perTryTimeout', 'retryHostPredicate', 'hostSelectionRetryMaxAttempts', 'retriableStatusCodes', 'retryBackOff'],
+});
+const RETRY_BACKOFF = fieldTable<RetryBackOff__Output>('envoy.config.route.v3.RetryPolicy.RetryBackOff', { implemented: ['baseInterval', 'maxInterval'] });
+const RETRY_HOST_PREDICATE = fieldTable<RetryHostPredicate__Output>('envoy.config.route.v3.RetryPolicy.RetryHostPredicate', { implemented: ['name', 'typedConfig'] });
+const HASH_POLICY = fieldTable<HashPolicyMessage>('envoy.config.route.v3.RouteAction.HashPolicy', {
+  implemented: ['header', 'cookie', 'connectionProperties', 'queryParameter', 'terminal'],
+});
+const HASH_HEADER = fieldTable<HashPolicyHeader__Output>('envoy.config.route.v3.RouteAction.HashPolicy.Header', { implemented: ['headerName'] });
+const HASH_COOKIE = fieldTable<HashPolicyCookie__Output>('envoy.config.route.v3.RouteAction.HashPolicy.Cookie', {
+  implemented: ['name'],
+  // Pilot sends Istio's httpCookie.ttl/path: with a ttl Envoy sets the cookie when the request has none, which
+  // http/ does not do yet (requests without the cookie hash to a random host instead).
+  gaps: ['ttl', 'path'],
+});
+const HASH_CONNECTION = fieldTable<HashPolicyConnectionProperties__Output>('envoy.config.route.v3.RouteAction.HashPolicy.ConnectionProperties', {
+  implemented: ['sourceIp'],
+});
+const HASH_QUERY = fieldTable<HashPolicyQueryParameter__Output>('envoy.config.route.v3.RouteAction.HashPolicy.QueryParameter', { implemented: ['name'] });
+const MIRROR_POLICY = fieldTable<RequestMirrorPolicy__Output>('envoy.config.route.v3.RouteAction.RequestMirrorPolicy', {
+  implemented: ['cluster', 'runtimeFraction'],
+  // Tracing only.
+  noEffect: ['traceSampled'],
+});
+const REDIRECT_ACTION = fieldTable<RedirectAction__Output>('envoy.config.route.v3.RedirectAction', {
+  implemented: ['httpsRedirect', 'schemeRedirect', 'hostRedirect', 'portRedirect', 'pathRedirect', 'prefixRewrite', 'regexRewrite', 'responseCode', 'stripQuery'],
+});
+const DIRECT_RESPONSE = fieldTable<DirectResponseAction__Output>('envoy.config.route.v3.DirectResponseAction', { implemented: ['status', 'body'] });
+const REGEX_REWRITE = fieldTable<RegexMatchAndSubstitute__Output>('envoy.type.matcher.v3.RegexMatchAndSubstitute', { implemented: ['pattern', 'substitution'] });
+
+const PREVIOUS_HOSTS = 'envoy.retry_host_predicates.previous_hosts';
+const PREVIOUS_HOSTS_TYPE = 'envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate';
+
+/** A regex_rewrite's pattern (searched, every match replaced) and its substitution. */
+function regexRewrite(r: RegexMatchAndSubstitute__Output, path: string): { regex: RegExp; substitution: string } {
+  checkFields(r, REGEX_REWRITE, path);
+  checkRegexMatcher(r.pattern, `${path}.pattern`);
+  return { regex: compileSearch(r.pattern?.regex ?? '', `${path}.pattern.regex`), substitution: translateSubstitution(r.substitution ?? '') };
+}
+
+/** The route-level fault config (typed_per_filter_config), the only per-filter config this proxy has filters for. */
+function perFilterFault(perFilter: Record<string, object> | undefined, path: string): FaultConfig | undefined {
+  let fault: FaultConfig | undefined;
+  for (const [key, any] of Object.entries(perFilter ?? {})) {
+    const p = `${path}.typedPerFilterConfig["${key}"]`;
+    if (key !== FAULT_FILTER) invalid(p, `per-route config for filter ${key} is not supported by this proxy`);
+    const config = unpackAs(any, 'envoy.extensions.filters.http.fault.v3.HTTPFault');
+    if (!config) invalid(p, `expected an envoy.extensions.filters.http.fault.v3.HTTPFault, got ${anyTypeName(any) || JSON.stringify(any)}`);
+    const f = new FaultConfig(config, p);
+    fault = f.active ? f : undefined;
+  }
+  return fault;
 }
 
 // ---------------------------------------------------------------------------
@@ -49,15 +204,8 @@ const RETRY_ON: Record<string, number> = {
   unavailable: RETRY_GRPC_UNAVAILABLE,
 };
 
-export interface RetryPolicyConfig {
-  retryOn?: string;
-  numRetries?: { value?: number };
-  perTryTimeout?: DurationLike;
-  retriableStatusCodes?: number[];
-  retryHostPredicate?: Array<{ name?: string; typedConfig?: { '@type'?: string } }>;
-  hostSelectionRetryMaxAttempts?: string | number;
-  retryBackOff?: { baseInterval?: DurationLike; maxInterval?: DurationLike };
-}
+/** envoy.config.route.v3.RetryPolicy, as decoded. */
+export type RetryPolicyConfig = RetryPolicy__Output;
 
 export class RetryPolicy {
   readonly retryOn: number;
@@ -70,7 +218,9 @@ export class RetryPolicy {
   readonly baseIntervalMs: number;
   readonly maxIntervalMs: number;
 
-  constructor(config: RetryPolicyConfig, path: string) {
+  constructor(config: RetryPolicy__Output, path: string) {
+    checkFields(config, RETRY_POLICY, path);
+    checkFields(config.retryBackOff, RETRY_BACKOFF, `${path}.retryBackOff`);
     let on = 0;
     for (const token of (config.retryOn ?? '').split(',')) {
       const t = token.trim();
@@ -80,9 +230,15 @@ export class RetryPolicy {
     this.numRetries = wrapped(config.numRetries, 1);
     this.perTryTimeoutMs = durationMs(config.perTryTimeout, `${path}.perTryTimeout`, 0);
     this.retriableStatusCodes = new Set(config.retriableStatusCodes ?? []);
-    this.avoidPreviousHosts = (config.retryHostPredicate ?? []).some(
-      (p) => p.name === 'envoy.retry_host_predicates.previous_hosts' || anyTypeName(p.typedConfig).endsWith('PreviousHostsPredicate'),
-    );
+    // Only the previous_hosts predicate exists here; any other would have to be ignored.
+    checkEach(config.retryHostPredicate, RETRY_HOST_PREDICATE, `${path}.retryHostPredicate`);
+    (config.retryHostPredicate ?? []).forEach((p, i) => {
+      const type = anyTypeName(p.typedConfig);
+      if (type ? type !== PREVIOUS_HOSTS_TYPE : p.name !== PREVIOUS_HOSTS) {
+        invalid(`${path}.retryHostPredicate[${i}]`, `retry host predicate ${type || p.name} is not supported; only ${PREVIOUS_HOSTS}`);
+      }
+    });
+    this.avoidPreviousHosts = (config.retryHostPredicate ?? []).length > 0;
     this.hostSelectionMaxAttempts = Math.max(1, Number(config.hostSelectionRetryMaxAttempts ?? 1));
     this.baseIntervalMs = durationMs(config.retryBackOff?.baseInterval, `${path}.retryBackOff.baseInterval`, 25);
     this.maxIntervalMs = durationMs(config.retryBackOff?.maxInterval, `${path}.retryBackOff.maxInterval`, this.baseIntervalMs * 10);
@@ -164,17 +320,21 @@ export class ForwardAction {
   readonly mirrors: Array<{ cluster: string; fraction: number }>;
   readonly random: () => number;
 
-  constructor(config: any, vhostRetry: RetryPolicyConfig | undefined, path: string, options: CompileOptions) {
+  constructor(config: RouteAction__Output, vhostRetry: RetryPolicy__Output | undefined, path: string, options: CompileOptions) {
+    checkFields(config, ROUTE_ACTION, path);
     this.random = options.random ?? Math.random;
     this.cluster = config.cluster || undefined;
     this.clusterHeader = config.clusterHeader ? String(config.clusterHeader).toLowerCase() : undefined;
     this.weighted = undefined;
     this.totalWeight = 0;
     if (config.weightedClusters) {
-      const clusters: any[] = config.weightedClusters.clusters ?? [];
+      const wc: WeightedCluster__Output = config.weightedClusters;
+      checkFields(wc, WEIGHTED_CLUSTER, `${path}.weightedClusters`);
+      const clusters = wc.clusters ?? [];
       if (clusters.length === 0) invalid(`${path}.weightedClusters.clusters`, 'needs at least one cluster');
       this.weighted = clusters.map((c, i) => {
         const p = `${path}.weightedClusters.clusters[${i}]`;
+        checkFields(c, CLUSTER_WEIGHT, p);
         if (!c.name) invalid(`${p}.name`, 'a weighted cluster needs a name');
         const weight = wrapped(c.weight, 0);
         if (!(weight >= 0)) invalid(`${p}.weight`, 'must be a non-negative integer');
@@ -190,6 +350,8 @@ export class ForwardAction {
       });
       this.totalWeight = this.weighted.reduce((s, c) => s + c.weight, 0);
       if (this.totalWeight <= 0) invalid(`${path}.weightedClusters`, 'the sum of weights must be greater than zero');
+      const declared = wrapped(wc.totalWeight, 0);
+      if (declared !== 0 && declared !== this.totalWeight) invalid(`${path}.weightedClusters.totalWeight`, `is ${declared} but the weights add up to ${this.totalWeight}`);
     }
     if (!this.cluster && !this.clusterHeader && !this.weighted) {
       invalid(path, 'a route action needs cluster, clusterHeader or weightedClusters');
@@ -199,8 +361,9 @@ export class ForwardAction {
     this.regexSubstitution = '';
     if (config.regexRewrite) {
       if (this.prefixRewrite !== undefined) invalid(path, 'only one of prefixRewrite and regexRewrite may be set');
-      this.regexRewrite = compileSearch(config.regexRewrite.pattern?.regex ?? '', `${path}.regexRewrite.pattern.regex`);
-      this.regexSubstitution = translateSubstitution(config.regexRewrite.substitution ?? '');
+      const r = regexRewrite(config.regexRewrite, `${path}.regexRewrite`);
+      this.regexRewrite = r.regex;
+      this.regexSubstitution = r.substitution;
     }
     this.hostRewriteLiteral = config.hostRewriteLiteral || undefined;
     this.autoHostRewrite = wrapped(config.autoHostRewrite, false);
@@ -209,23 +372,17 @@ export class ForwardAction {
     this.timeoutMs = durationMs(config.timeout, `${path}.timeout`, 15_000);
     const retry = config.retryPolicy ?? vhostRetry;
     this.retry = retry ? new RetryPolicy(retry, config.retryPolicy ? `${path}.retryPolicy` : 'virtualHost.retryPolicy') : undefined;
-    this.hashPolicies = (config.hashPolicy ?? []).map((h: any) => ({
-      header: h.header?.headerName?.toLowerCase(),
-      cookie: h.cookie?.name,
-      sourceIp: h.connectionProperties?.sourceIp === true,
-      queryParameter: h.queryParameter?.name,
-      terminal: h.terminal === true,
-    }));
+    this.hashPolicies = (config.hashPolicy ?? []).map((h, i) => hashPolicy(h, `${path}.hashPolicy[${i}]`, options.unimplemented));
     const nf = config.clusterNotFoundResponseCode ?? 'SERVICE_UNAVAILABLE';
     this.clusterNotFoundStatus = nf === 'NOT_FOUND' ? 404 : nf === 'INTERNAL_SERVER_ERROR' ? 500 : 503;
-    this.mirrors = (config.requestMirrorPolicies ?? []).map((m: any, i: number) => {
+    this.mirrors = (config.requestMirrorPolicies ?? []).map((m, i) => {
       const p = `${path}.requestMirrorPolicies[${i}]`;
+      checkFields(m, MIRROR_POLICY, p);
+      checkFields(m.runtimeFraction, RUNTIME_FRACTIONAL_PERCENT, `${p}.runtimeFraction`);
       if (!m.cluster) invalid(`${p}.cluster`, 'a mirror policy needs a cluster (cluster_header is not supported)');
       return { cluster: m.cluster, fraction: m.runtimeFraction ? fractionalPercent(m.runtimeFraction.defaultValue, `${p}.runtimeFraction.defaultValue`, 1) : 1 };
     });
-    this.upgrades = new Set(
-      (config.upgradeConfigs ?? []).filter((u: any) => wrapped(u.enabled, true)).map((u: any) => String(u.upgradeType).toLowerCase()),
-    );
+    this.upgrades = new Set((config.upgradeConfigs ?? []).filter((u) => wrapped(u.enabled, true)).map((u) => String(u.upgradeType).toLowerCase()));
   }
 
   /** The weighted target for this request (a random pick by weight), or undefined for a single cluster. */
@@ -261,16 +418,16 @@ export class RedirectAction {
   readonly stripQuery: boolean;
   readonly status: number;
 
-  constructor(config: any, path: string) {
+  constructor(config: RedirectAction__Output, path: string) {
+    checkFields(config, REDIRECT_ACTION, path);
     this.scheme = config.httpsRedirect ? 'https' : config.schemeRedirect ? String(config.schemeRedirect).toLowerCase() : undefined;
     this.host = config.hostRedirect || undefined;
     this.port = Number(config.portRedirect ?? 0);
     this.pathRedirect = config.pathRedirect || undefined;
     this.prefixRewrite = config.prefixRewrite !== undefined ? config.prefixRewrite : undefined;
-    this.regexRewrite = config.regexRewrite
-      ? compileSearch(config.regexRewrite.pattern?.regex ?? '', `${path}.regexRewrite.pattern.regex`)
-      : undefined;
-    this.regexSubstitution = translateSubstitution(config.regexRewrite?.substitution ?? '');
+    const r = config.regexRewrite ? regexRewrite(config.regexRewrite, `${path}.regexRewrite`) : undefined;
+    this.regexRewrite = r?.regex;
+    this.regexSubstitution = r?.substitution ?? '';
     this.stripQuery = config.stripQuery === true;
     const code = config.responseCode ?? 'MOVED_PERMANENTLY';
     this.status = REDIRECT_CODES[code] ?? 0;
@@ -312,20 +469,12 @@ export class DirectResponse {
   readonly status: number;
   readonly body: Buffer | undefined;
 
-  constructor(config: any, path: string) {
+  constructor(config: DirectResponseAction__Output, path: string) {
+    checkFields(config, DIRECT_RESPONSE, path);
+    checkFields(config.body, DATA_SOURCE, `${path}.body`);
     this.status = Number(config.status);
     if (!(this.status >= 200 && this.status < 600)) invalid(`${path}.status`, `must be in [200, 600), got ${config.status}`);
-    const b = config.body;
-    if (!b) this.body = undefined;
-    else if (b.inlineString !== undefined) this.body = Buffer.from(b.inlineString);
-    else if (b.inlineBytes !== undefined) this.body = Buffer.from(b.inlineBytes, 'base64');
-    else if (b.filename !== undefined) {
-      try {
-        this.body = readFileSync(b.filename);
-      } catch (err) {
-        invalid(`${path}.body.filename`, `cannot read ${b.filename}: ${(err as Error).message}`);
-      }
-    } else this.body = undefined;
+    this.body = dataSourceBytes(config.body, `${path}.body`);
   }
 }
 
@@ -356,11 +505,14 @@ export class Route {
   readonly fault: FaultConfig | undefined;
   readonly random: () => number;
 
-  constructor(config: any, vhostRetry: RetryPolicyConfig | undefined, vhostFault: FaultConfig | undefined, path: string, options: CompileOptions) {
+  constructor(config: Route__Output, vhostRetry: RetryPolicy__Output | undefined, vhostFault: FaultConfig | undefined, path: string, options: CompileOptions) {
+    checkFields(config, ROUTE, path);
     this.name = config.name ?? '';
     this.random = options.random ?? Math.random;
     const m = config.match;
     if (!m || typeof m !== 'object') invalid(`${path}.match`, 'a route needs a match');
+    checkFields(m, ROUTE_MATCH, `${path}.match`);
+    checkFields(m.runtimeFraction, RUNTIME_FRACTIONAL_PERCENT, `${path}.match.runtimeFraction`);
     this.caseSensitive = wrapped(m.caseSensitive, true);
     this.matchRegex = undefined;
     if (m.prefix !== undefined) {
@@ -372,23 +524,21 @@ export class Route {
     } else if (m.safeRegex !== undefined) {
       this.matchKind = M_REGEX;
       this.matchValue = m.safeRegex.regex ?? '';
-      this.matchRegex = compileFullMatch(this.matchValue, `${path}.match.safeRegex.regex`);
+      this.matchRegex = compileRegexMatcher(m.safeRegex, `${path}.match.safeRegex`);
     } else if (m.pathSeparatedPrefix !== undefined) {
       this.matchKind = M_SEPARATED_PREFIX;
       this.matchValue = m.pathSeparatedPrefix;
       if (this.matchValue.endsWith('/') || this.matchValue.includes('?') || this.matchValue.includes('#')) {
         invalid(`${path}.match.pathSeparatedPrefix`, 'must not end with / or contain ? or #');
       }
-    } else if (m.connectMatcher !== undefined || m.pathMatchPolicy !== undefined) {
-      invalid(`${path}.match`, 'connectMatcher and pathMatchPolicy are not supported');
     } else {
       // prefix: '' is dropped from the plain object as a default; it means "match everything".
       this.matchKind = M_PREFIX;
       this.matchValue = '';
     }
     if (!this.caseSensitive) this.matchValue = this.matchValue.toLowerCase();
-    this.headers = (m.headers ?? []).map((h: any, i: number) => new HeaderMatcher(h, `${path}.match.headers[${i}]`));
-    this.queryParameters = (m.queryParameters ?? []).map((q: any, i: number) => new QueryParameterMatcher(q, `${path}.match.queryParameters[${i}]`));
+    this.headers = (m.headers ?? []).map((h, i) => new HeaderMatcher(h, `${path}.match.headers[${i}]`));
+    this.queryParameters = (m.queryParameters ?? []).map((q, i) => new QueryParameterMatcher(q, `${path}.match.queryParameters[${i}]`));
     this.grpcOnly = m.grpc !== undefined;
     this.runtimeFraction = m.runtimeFraction ? fractionalPercent(m.runtimeFraction.defaultValue, `${path}.match.runtimeFraction.defaultValue`, 1) : 1;
 
@@ -401,8 +551,9 @@ export class Route {
     const res = new HeaderMutation(config.responseHeadersToAdd, config.responseHeadersToRemove, `${path}.responseHeadersToAdd`);
     this.requestMutation = req.empty ? undefined : req;
     this.responseMutation = res.empty ? undefined : res;
-    const fault = config.typedPerFilterConfig?.[FAULT_FILTER];
-    this.fault = fault ? compileFault(fault, `${path}.typedPerFilterConfig["${FAULT_FILTER}"]`) : vhostFault;
+    const routeFault = perFilterFault(config.typedPerFilterConfig, path);
+    // A route's own fault config (even an inactive one) replaces its virtual host's.
+    this.fault = config.typedPerFilterConfig?.[FAULT_FILTER] !== undefined ? routeFault : vhostFault;
   }
 
   /** Whether the route's match holds. `pathOnly` is :path without the query; `query` is parsed on demand by the caller. */
@@ -447,9 +598,19 @@ export class Route {
   }
 }
 
-function compileFault(any: HttpFaultConfig & { '@type'?: string }, path: string): FaultConfig | undefined {
-  const f = new FaultConfig(any, path);
-  return f.active ? f : undefined;
+function hashPolicy(h: HashPolicyMessage, path: string, unimplemented: string[] | undefined): HashPolicy {
+  checkFields(h, HASH_POLICY, path);
+  checkFields(h.header, HASH_HEADER, `${path}.header`);
+  checkFields(h.cookie, HASH_COOKIE, `${path}.cookie`, unimplemented);
+  checkFields(h.connectionProperties, HASH_CONNECTION, `${path}.connectionProperties`);
+  checkFields(h.queryParameter, HASH_QUERY, `${path}.queryParameter`);
+  return {
+    header: h.header?.headerName?.toLowerCase(),
+    cookie: h.cookie?.name,
+    sourceIp: h.connectionProperties?.sourceIp === true,
+    queryParameter: h.queryParameter?.name,
+    terminal: h.terminal === true,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -465,7 +626,8 @@ export class VirtualHost {
   /** EXTERNAL_ONLY / ALL: plaintext requests are redirected to https. */
   readonly requireTls: boolean;
 
-  constructor(config: any, path: string, options: CompileOptions) {
+  constructor(config: VirtualHost__Output, path: string, options: CompileOptions) {
+    checkFields(config, VIRTUAL_HOST, path);
     this.name = config.name ?? '';
     const domains: unknown[] = config.domains ?? [];
     if (domains.length === 0) invalid(`${path}.domains`, 'a virtual host needs at least one domain');
@@ -473,9 +635,10 @@ export class VirtualHost {
       if (typeof d !== 'string' || d === '') invalid(`${path}.domains[${i}]`, 'must be a non-empty string');
       return d.toLowerCase();
     });
-    const fault = config.typedPerFilterConfig?.[FAULT_FILTER];
-    const vhostFault = fault ? compileFault(fault, `${path}.typedPerFilterConfig["${FAULT_FILTER}"]`) : undefined;
-    this.routes = (config.routes ?? []).map((r: any, i: number) => new Route(r, config.retryPolicy, vhostFault, `${path}.routes[${i}]`, options));
+    const vhostFault = perFilterFault(config.typedPerFilterConfig, path);
+    // The virtual host's retry policy is checked once here, and again wherever a route without its own uses it.
+    if (config.retryPolicy) new RetryPolicy(config.retryPolicy, `${path}.retryPolicy`);
+    this.routes = (config.routes ?? []).map((r, i) => new Route(r, config.retryPolicy, vhostFault, `${path}.routes[${i}]`, options));
     this.needsQuery = this.routes.some((r) => r.queryParameters.length > 0);
     const req = new HeaderMutation(config.requestHeadersToAdd, config.requestHeadersToRemove, `${path}.requestHeadersToAdd`);
     const res = new HeaderMutation(config.responseHeadersToAdd, config.responseHeadersToRemove, `${path}.responseHeadersToAdd`);
@@ -508,6 +671,8 @@ const CACHE_LIMIT = 1024;
 
 export class RouteTable {
   readonly name: string;
+  /** Fields accepted without being implemented because our pilot sends them (supported-fields.ts `gaps`), as field paths. */
+  readonly unimplemented: readonly string[];
   readonly virtualHosts: VirtualHost[];
   readonly requestMutation: HeaderMutation | undefined;
   readonly responseMutation: HeaderMutation | undefined;
@@ -521,12 +686,17 @@ export class RouteTable {
   /** Wildcard lookups are memoized per authority; exact ones are a single Map hit anyway. */
   readonly #cache = new Map<string, VirtualHost | null>();
 
-  constructor(config: any, options: CompileOptions = {}) {
+  constructor(config: RouteConfiguration__Output, options: CompileOptions = {}) {
     this.name = config?.name ?? '';
     const path = `RouteConfiguration ${this.name || '(inline)'}`;
-    this.virtualHosts = (config?.virtualHosts ?? []).map(
-      (v: any, i: number) => new VirtualHost(v, `${path}: virtualHosts[${i}]${v?.name ? ` (${v.name})` : ''}`, options),
-    );
+    const unimplemented: string[] = [];
+    this.unimplemented = unimplemented;
+    const opts: CompileOptions = { ...options, unimplemented };
+    checkFields(config, ROUTE_CONFIGURATION, path);
+    if (wrapped(config?.validateClusters, false)) {
+      invalid(`${path}: validateClusters`, 'true is not supported: this proxy cannot reject a route configuration for naming a cluster it does not have (an unknown cluster answers clusterNotFoundResponseCode per request)');
+    }
+    this.virtualHosts = (config?.virtualHosts ?? []).map((v, i) => new VirtualHost(v, `${path}: virtualHosts[${i}]${v?.name ? ` (${v.name})` : ''}`, opts));
     const req = new HeaderMutation(config?.requestHeadersToAdd, config?.requestHeadersToRemove, `${path}: requestHeadersToAdd`);
     const res = new HeaderMutation(config?.responseHeadersToAdd, config?.responseHeadersToRemove, `${path}: responseHeadersToAdd`);
     this.requestMutation = req.empty ? undefined : req;

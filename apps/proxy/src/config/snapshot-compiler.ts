@@ -5,7 +5,7 @@
 import { compileCluster, compileLoadAssignment, type ClusterSpec, type EndpointSpec } from './cluster-config.ts';
 import { compileListener, type ListenerSpec } from './listener-config.ts';
 import { RouteTable, type CompileOptions } from './route-table.ts';
-import type { XdsSnapshot } from '@mesh/xds';
+import type { Cluster__Output, ClusterLoadAssignment__Output, Listener__Output, RouteConfiguration__Output, XdsSnapshot } from '@mesh/xds';
 
 // The same strings as @mesh/xds's TYPE_URLS, spelled here so a proxy with a static config never loads the xDS
 // client (its gRPC and proto code) at all.
@@ -27,6 +27,11 @@ export interface CompiledConfig {
   readonly endpoints: Map<string, EndpointSpec[]>;
   /** Resources that failed to compile (normally NACKed before they get here), with why. */
   readonly errors: string[];
+  /**
+   * Fields accepted without being implemented because our pilot sends them
+   * (supported-fields.ts `gaps`), as field paths: worth a log line and a place in config_dump.
+   */
+  readonly unimplemented: string[];
 }
 
 class ContentCache<T> {
@@ -62,7 +67,7 @@ export class SnapshotCompiler {
 
   compile(snapshot: XdsSnapshot): CompiledConfig {
     const errors: string[] = [];
-    const each = <T>(source: Map<string, any>, cache: ContentCache<T>, make: (r: any, name: string) => T): Map<string, T> => {
+    const each = <R, T>(source: Map<string, R>, cache: ContentCache<T>, make: (r: R, name: string) => T): Map<string, T> => {
       const out = new Map<string, T>();
       for (const [name, resource] of source) {
         try {
@@ -74,13 +79,18 @@ export class SnapshotCompiler {
       cache.retain(out.keys());
       return out;
     };
-    return {
-      listeners: each(snapshot.listeners, this.#listeners, (r) => compileListener(r, this.options)),
-      routes: each(snapshot.routes, this.#routes, (r) => new RouteTable(r, this.options)),
-      clusters: each(snapshot.clusters, this.#clusters, (r) => compileCluster(r)),
-      endpoints: each(snapshot.endpoints, this.#endpoints, (r, name) => compileLoadAssignment(r, `ClusterLoadAssignment ${name}`)),
-      errors,
-    };
+    const listeners = each<Listener__Output, ListenerSpec>(snapshot.listeners, this.#listeners, (r) => compileListener(r, this.options));
+    const routes = each<RouteConfiguration__Output, RouteTable>(snapshot.routes, this.#routes, (r) => new RouteTable(r, this.options));
+    const clusters = each<Cluster__Output, ClusterSpec>(snapshot.clusters, this.#clusters, (r) => compileCluster(r));
+    const endpoints = each<ClusterLoadAssignment__Output, EndpointSpec[]>(snapshot.endpoints, this.#endpoints, (r, name) =>
+      compileLoadAssignment(r, `ClusterLoadAssignment ${name}`),
+    );
+    const unimplemented = [
+      ...[...clusters.values()].flatMap((c) => c.unimplemented),
+      ...[...routes.values()].flatMap((r) => r.unimplemented),
+      ...[...listeners.values()].flatMap((l) => l.hcm?.inlineRoutes?.unimplemented ?? []),
+    ];
+    return { listeners, routes, clusters, endpoints, errors, unimplemented };
   }
 
   /**
@@ -89,21 +99,24 @@ export class SnapshotCompiler {
    */
   validate(typeUrl: string, resources: object[]): void {
     const errors: string[] = [];
-    for (const r of resources as any[]) {
+    for (const r of resources) {
       try {
+        // The AdsClient decoded these as the type URL says (docs/xds-representation.md).
         switch (typeUrl) {
           case TYPE_URLS.listener:
-            compileListener(r, this.options);
+            compileListener(r as Listener__Output, this.options);
             break;
           case TYPE_URLS.route:
-            new RouteTable(r, this.options);
+            new RouteTable(r as RouteConfiguration__Output, this.options);
             break;
           case TYPE_URLS.cluster:
-            compileCluster(r);
+            compileCluster(r as Cluster__Output);
             break;
-          case TYPE_URLS.endpoint:
-            compileLoadAssignment(r, `ClusterLoadAssignment ${r?.clusterName ?? '(unnamed)'}`);
+          case TYPE_URLS.endpoint: {
+            const cla = r as ClusterLoadAssignment__Output;
+            compileLoadAssignment(cla, `ClusterLoadAssignment ${cla?.clusterName ?? '(unnamed)'}`);
             break;
+          }
           default:
         }
       } catch (err) {

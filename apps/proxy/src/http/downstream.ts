@@ -4,18 +4,46 @@
 import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 
+/**
+ * What the codec tells the request's owner (the Exchange) about the stream,
+ * besides the body bytes. The codec calls these at most once each; the owner
+ * must stop its upstream work and end (or reset) the response.
+ */
+export interface DownstreamEvents {
+  /**
+   * The request can never complete: a malformed body (the codec has already
+   * answered 400 when no response had started) or the connection closed.
+   */
+  downstreamReset(reason: 'protocol_error' | 'closed'): void;
+  /** No bytes either way on the stream for the stream idle timeout (Envoy's stream_idle_timeout). */
+  streamIdleTimeout(): void;
+}
+
 export interface DownstreamRequest {
   readonly method: string;
   /** The request target as received: origin-form (/path?q) or absolute-form (http://host/path). */
   readonly url: string;
-  /** Lower-case names; repeated headers joined with ', ' (set-cookie as an array). */
+  /**
+   * Lower-case names, no Object.prototype in the chain (a header named
+   * `constructor` or `__proto__` is just a header); repeated headers joined with ', '
+   * (cookie with '; ', set-cookie as an array), as Envoy joins its inline headers.
+   */
   readonly headers: Record<string, string | string[] | undefined>;
   /** '1.1' or '1.0'. */
   readonly httpVersion: string;
   readonly socket: Socket;
   /** Whether the whole request body has been received. */
   readonly complete: boolean;
-  /** The request body as a stream (made on first call), or null when the request has none. */
+  /** A header name starting with `x-envoy-` was received (the HCM sanitizes them for external clients). */
+  readonly envoyHeaders: boolean;
+  /** Set by the request's owner to hear about resets and timeouts. */
+  events: DownstreamEvents | null;
+  /**
+   * The request body as a stream (made on first call), or null when the request has none.
+   * The codec owns the stream's errors: it always listens for 'error' (a destroyed body never
+   * throws out of the process) and reports the cause through `events`. Readers still see
+   * the error through their iterator or their own 'error' listener.
+   */
   body(): Readable | null;
 }
 

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { H1Controller, H1Handler } from '../upstream/h1-pool.ts';
-import type { DownstreamRequest, DownstreamResponse } from './downstream.ts';
+import type { DownstreamEvents, DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import { getHeader, removeHeader, setHeader, type HeaderContext, type HeaderMutation } from '../config/header-mutation.ts';
 import type { RequestHead } from '../config/matchers.ts';
 import { stripPort, type ForwardAction, type Route, type RouteTable, type VirtualHost, type WeightedTarget } from '../config/route-table.ts';
@@ -20,9 +20,12 @@ import type { HcmConfig } from '../config/hcm-config.ts';
 import type { HttpStats } from '../stats.ts';
 import type { AccessLogSink } from './access-log.ts';
 import { decideFault, faultEnded, faultStarted } from './fault.ts';
-import { FAULT_ABORT, FLAGS, NO_HEALTHY_UPSTREAM, UPSTREAM_TIMEOUT, upstreamResetBody } from './local-reply.ts';
+import { FAULT_ABORT, FLAGS, NO_HEALTHY_UPSTREAM, STREAM_TIMEOUT, UPSTREAM_TIMEOUT, upstreamResetBody } from './local-reply.ts';
 import { ReplayableBody } from './replayable-body.ts';
 import { sendShadow } from './shadow.ts';
+import { validAuthority } from './h1-server.ts';
+import { normalizationEnabled, normalizePath, PATH_REJECTED } from './path-normalization.ts';
+import { internalByXff, isInternalAddress, stripInternalHeaders } from './header-sanitizing.ts';
 
 /** What one listener's HTTP connection manager serves with; replaced as a whole on config change. */
 export interface ActiveHttpConfig {
@@ -57,6 +60,33 @@ const SKIP_REQUEST: Record<string, 1> = Object.assign(Object.create(null), {
   'x-forwarded-proto': 1,
   'x-request-id': 1,
 });
+// A Connection header may name hop-by-hop headers to drop, but never these: the
+// request's authority and framing are not the client's to remove ("Connection: host").
+const NEVER_NOMINATED: Record<string, 1> = Object.assign(Object.create(null), {
+  host: 1,
+  'content-length': 1,
+  'transfer-encoding': 1,
+  te: 1,
+  connection: 1,
+  'keep-alive': 1,
+  close: 1,
+});
+
+/** Header names a request's Connection header nominates as hop-by-hop (undefined: none). */
+function nominated(connection: string | string[] | undefined): Set<string> | undefined {
+  if (typeof connection !== 'string' || connection === 'keep-alive' || connection === 'close') return undefined;
+  let set: Set<string> | undefined;
+  for (const token of connection.split(',')) {
+    const t = token.trim().toLowerCase();
+    if (t && NEVER_NOMINATED[t] !== 1) (set ??= new Set()).add(t);
+  }
+  return set;
+}
+
+/** Per downstream connection: whether its peer is internal, and under which internal_address_config. */
+const kInternal = Symbol('internal');
+type SocketWithInternal = Socket & { [kInternal]?: { cidrs: unknown; internal: boolean } };
+
 const SKIP_RESPONSE: Record<string, 1> = Object.assign(Object.create(null), {
   connection: 1,
   'keep-alive': 1,
@@ -146,8 +176,13 @@ function onFaultDelay(ex: Exchange): void {
   ex.faultDelayDone();
 }
 
-function classify(err: Error & { code?: string }): 'connect' | 'reset' {
+type AttemptFailure = 'connect' | 'reset' | 'protocol' | 'timeout';
+
+function classify(err: Error & { code?: string }): AttemptFailure {
   switch (err.code) {
+    case 'UND_ERR_RES_PROTOCOL':
+      // A response the upstream codec refused (both Transfer-Encoding and Content-Length, bad bytes, ...).
+      return 'protocol';
     case 'ECONNREFUSED':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
@@ -170,7 +205,7 @@ function ipOf(address: string | undefined): string {
   return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
-export class Exchange implements RequestHead {
+export class Exchange implements RequestHead, DownstreamEvents {
   // RequestHead
   method: string;
   authority = '';
@@ -211,6 +246,10 @@ export class Exchange implements RequestHead {
   paused: H1Controller | undefined = undefined;
   onDrain: (() => void) | undefined = undefined;
   done = false;
+  /** The path before a route rewrite (only the proxy sets x-envoy-original-path). */
+  originalPath: string | undefined = undefined;
+  /** Envoy's internal request (header sanitizing); decided in start(). */
+  internal = false;
 
   constructor(ctx: ExchangeContext, cfg: ActiveHttpConfig, req: DownstreamRequest, res: DownstreamResponse) {
     this.ctx = ctx;
@@ -222,6 +261,7 @@ export class Exchange implements RequestHead {
     this.scheme = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     this.startedAt = performance.now();
     this.startedAtMs = Date.now();
+    req.events = this;
   }
 
   start(): void {
@@ -246,8 +286,11 @@ export class Exchange implements RequestHead {
       if (q >= 0 && (end < 0 || q < end)) end = q;
       this.authority = end < 0 ? url.slice(start) : url.slice(start, end);
       this.path = end < 0 ? '/' : url.charCodeAt(end) === 63 ? '/' + url.slice(end) : url.slice(end);
-      const at = this.authority.lastIndexOf('@');
-      if (at >= 0) this.authority = this.authority.slice(at + 1);
+      // Userinfo (user@host) or anything else that is not an authority: refused, never stripped and guessed at.
+      if (!validAuthority(this.authority)) {
+        this.localReply(400, undefined, FLAGS.NONE, false);
+        return;
+      }
     } else {
       this.path = url;
       this.authority = (this.headers.host as string | undefined) ?? (this.method === 'CONNECT' ? url : '');
@@ -261,6 +304,29 @@ export class Exchange implements RequestHead {
       const xfp = this.headers['x-forwarded-proto'];
       if (xfp === 'https' || xfp === 'http') this.scheme = xfp;
     }
+    // Envoy refuses a fragment in the request target (http_reject_path_with_fragment).
+    if (this.path.indexOf('#') >= 0) {
+      this.localReply(400, undefined, FLAGS.NONE, false);
+      return;
+    }
+    // Path normalization before anything looks at the path (routes, faults, the upstream request).
+    const pn = hcm.pathNormalization;
+    if (normalizationEnabled(pn)) {
+      const normalized = normalizePath(this.path, pn);
+      if (typeof normalized !== 'string') {
+        if (normalized === PATH_REJECTED || (this.headers['content-type'] as string | undefined)?.startsWith('application/grpc')) {
+          cfg.stats.rqFailedPathNormalization++;
+          this.localReply(400, undefined, FLAGS.NONE, false);
+          return;
+        }
+        cfg.stats.rqRedirectedWithNormalizedPath++;
+        this.path = (normalized as { redirect: string }).redirect;
+        this.sendLocal(307, undefined, FLAGS.NONE, ['location', this.path], false);
+        return;
+      }
+      this.path = normalized;
+    }
+    this.sanitize();
 
     const vh = cfg.routes.selectVirtualHost(this.authority);
     const route = vh === undefined ? undefined : vh.route(this);
@@ -293,6 +359,31 @@ export class Exchange implements RequestHead {
       }
     }
     this.runAction();
+  }
+
+  /**
+   * Envoy's header sanitizing: decides internal or external; an external
+   * request loses the internal-only x-envoy-* headers before routing.
+   */
+  sanitize(): void {
+    const hcm = this.cfg.hcm;
+    const cidrs = hcm.internalAddressCidrs;
+    let internal: boolean;
+    if (hcm.useRemoteAddress) {
+      const socket = this.req.socket as SocketWithInternal;
+      const cached = socket[kInternal];
+      if (cached !== undefined && cached.cidrs === cidrs) internal = cached.internal;
+      else {
+        internal = isInternalAddress(ipOf(socket.remoteAddress), cidrs);
+        socket[kInternal] = { cidrs, internal };
+      }
+    } else internal = internalByXff(this.headers['x-forwarded-for'], cidrs);
+    this.internal = internal;
+    if (this.req.envoyHeaders) {
+      const h = this.headers;
+      if (!internal) stripInternalHeaders(h);
+      else if (h['x-envoy-internal'] !== undefined) delete h['x-envoy-internal']; // set by the proxy below
+    }
   }
 
   faultDelayDone(): void {
@@ -363,8 +454,10 @@ export class Exchange implements RequestHead {
     this.buildUpstreamRequest(action);
 
     const stream = this.req.body();
-    // undici destroys a stream body when an attempt fails; an iterator that does not destroy
-    // the stream on return keeps the downstream connection alive for the error reply.
+    // Error ownership: the codec owns the body stream's errors (it always listens and tells this
+    // exchange through downstreamReset); the pool owns what the iterator or a ReplayableBody reader
+    // throws (its pump catches it and fails the attempt). An iterator that does not destroy the stream
+    // on return keeps the downstream connection alive for the error reply.
     if (stream !== null) this.body = action.retry !== undefined || action.mirrors.length > 0 ? new ReplayableBody(stream, REPLAY_LIMIT) : stream.iterator({ destroyOnReturn: false });
     if (action.timeoutMs > 0) this.routeTimer = setTimeout(onRouteTimeout, action.timeoutMs, this);
     if (action.mirrors.length > 0) this.mirror(action);
@@ -394,23 +487,20 @@ export class Exchange implements RequestHead {
       if (typeof v === 'string' && v) authority = v;
     }
     out.push('host', authority);
-    const connection = h.connection;
+    // Headers named by Connection are hop-by-hop too: dropped from what the client sent (never Host or framing).
+    const hop = nominated(h.connection);
     for (const name in h) {
       if (SKIP_REQUEST[name] === 1) {
         if (name === 'te' && h.te === 'trailers') out.push('te', 'trailers');
         continue;
       }
+      if (hop !== undefined && hop.has(name)) continue;
       const v = h[name];
       if (typeof v === 'string') out.push(name, v);
       else if (v !== undefined) for (let i = 0; i < v.length; i++) out.push(name, v[i]);
     }
-    // Headers named by Connection are hop-by-hop too.
-    if (typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close') {
-      for (const token of connection.split(',')) {
-        const t = token.trim().toLowerCase();
-        if (t && t !== 'keep-alive' && t !== 'close') removeHeader(out, t);
-      }
-    }
+    if (this.internal) out.push('x-envoy-internal', 'true');
+    else if (hcm.useRemoteAddress) out.push('x-envoy-external-address', ipOf(this.req.socket.remoteAddress));
     if (authority !== this.authority && action.appendXForwardedHost) out.push('x-forwarded-host', this.authority);
 
     const xff = h['x-forwarded-for'];
@@ -438,7 +528,8 @@ export class Exchange implements RequestHead {
       }
       if (rewritten.charCodeAt(0) !== 47) rewritten = '/' + rewritten;
       if (rewritten !== pathOnly) {
-        out.push('x-envoy-original-path', path);
+        setHeader(out, 'x-envoy-original-path', path);
+        this.originalPath = path;
         path = rewritten + query;
       }
     }
@@ -651,29 +742,36 @@ export class Exchange implements RequestHead {
     this.attemptFailed(attempt, 'timeout');
   }
 
-  attemptFailed(attempt: Attempt, kind: 'connect' | 'reset' | 'timeout'): void {
+  attemptFailed(attempt: Attempt, kind: AttemptFailure): void {
     if (this.done) return;
     const cluster = this.cluster!;
     if (kind === 'connect') {
       cluster.stats.cxConnectFail++;
       attempt.host.cxConnectFail++;
-    } else if (kind === 'reset') cluster.stats.rqReset++;
+    } else if (kind === 'reset' || kind === 'protocol') cluster.stats.rqReset++;
     attempt.host.rqError++;
+    const localOrigin = kind === 'protocol' ? 'reset' : kind;
     if (this.res.headersSent) {
       // Mid-response: nothing to retry or report; the client sees the connection cut, as with Envoy.
-      cluster.recordOutcome(attempt.host, 0);
+      cluster.recordOutcome(attempt.host, 0, localOrigin);
       this.flags = FLAGS.UPSTREAM_REMOTE_RESET;
       this.res.destroy();
       this.finish();
       return;
     }
     const retry = this.action!.retry;
-    if (retry !== undefined && this.attempts <= retry.numRetries && retry.retriableFailure(kind) && this.scheduleRetry(attempt, 0)) return;
-    cluster.recordOutcome(attempt.host, 0);
+    if (retry !== undefined && this.attempts <= retry.numRetries && retry.retriableFailure(localOrigin) && this.scheduleRetry(attempt, 0, localOrigin)) return;
+    cluster.recordOutcome(attempt.host, 0, localOrigin);
     const retried = this.attempts > 1;
     if (kind === 'timeout') {
       cluster.stats.rqTimeout++;
       this.localReply(504, UPSTREAM_TIMEOUT, FLAGS.UPSTREAM_TIMEOUT, false);
+      return;
+    }
+    if (kind === 'protocol') {
+      // Envoy answers an upstream protocol error with 502 and the UPE flag (nginx: 502 too).
+      const flag = retried ? `${FLAGS.UPSTREAM_PROTOCOL_ERROR},${FLAGS.RETRY_LIMIT_EXCEEDED}` : FLAGS.UPSTREAM_PROTOCOL_ERROR;
+      this.localReply(502, upstreamResetBody('protocol error', retried), flag, false);
       return;
     }
     const flag = kind === 'connect' ? FLAGS.UPSTREAM_CONNECT_FAILURE : FLAGS.UPSTREAM_CONNECTION_TERMINATION;
@@ -681,7 +779,7 @@ export class Exchange implements RequestHead {
   }
 
   /** Starts the back-off before the next attempt; false when the request cannot be retried. */
-  scheduleRetry(attempt: Attempt, status: number): boolean {
+  scheduleRetry(attempt: Attempt, status: number, failure?: 'connect' | 'reset' | 'timeout'): boolean {
     const cluster = this.cluster!;
     const body = this.body;
     if (body !== null && !(body instanceof ReplayableBody && body.replayable)) return false;
@@ -694,7 +792,7 @@ export class Exchange implements RequestHead {
       attempt.state = ABANDONED;
       this.releaseHost(attempt.host);
     }
-    cluster.recordOutcome(attempt.host, status);
+    cluster.recordOutcome(attempt.host, status, failure);
     (this.tried ??= []).push(attempt.host);
     cluster.stats.rqRetry++;
     if (!this.retryCounted) cluster.retriesActive++;
@@ -715,7 +813,7 @@ export class Exchange implements RequestHead {
     }
     cluster.stats.rqTimeout++;
     this.cfg.stats.rqTimeout++;
-    if (this.host !== undefined) cluster.recordOutcome(this.host, 0);
+    if (this.host !== undefined) cluster.recordOutcome(this.host, 0, 'timeout');
     if (this.res.headersSent) {
       this.flags = FLAGS.UPSTREAM_TIMEOUT;
       this.res.destroy();
@@ -731,6 +829,34 @@ export class Exchange implements RequestHead {
     this.flags = FLAGS.DOWNSTREAM_CONNECTION_TERMINATION;
     if (!this.res.headersSent) this.status = 0;
     this.finish();
+  }
+
+  /** The codec says the request can never complete (a malformed body, answered 400 by the codec, or the client left). */
+  downstreamReset(reason: 'protocol_error' | 'closed'): void {
+    if (this.done) return;
+    if (reason === 'closed') return this.downstreamClosed();
+    this.attempt?.abandon(new Error('malformed request body'));
+    this.flags = FLAGS.DOWNSTREAM_PROTOCOL_ERROR;
+    if (!this.res.headersSent) this.status = 400;
+    this.finish();
+  }
+
+  /** No bytes either way for the stream idle timeout (Envoy's onIdleTimeout). */
+  streamIdleTimeout(): void {
+    if (this.done) return;
+    this.attempt?.abandon(new Error('stream idle timeout'));
+    if (this.retryTimer !== undefined) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    if (this.res.headersSent) {
+      this.flags = FLAGS.STREAM_IDLE_TIMEOUT;
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    // 408 while the request body is still coming, 504 while waiting on the upstream.
+    this.localReply(this.req.complete ? 504 : 408, STREAM_TIMEOUT, FLAGS.STREAM_IDLE_TIMEOUT, false);
   }
 
   // -------------------------------------------------------------------------
@@ -786,7 +912,8 @@ export class Exchange implements RequestHead {
     log.write({
       start_time: new Date(this.startedAtMs).toISOString(),
       method: this.method,
-      path: (h['x-envoy-original-path'] as string | undefined) ?? this.path,
+      // Envoy's %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%, with only the proxy's own rewrite as the original path.
+      path: this.originalPath ?? this.path,
       protocol: `HTTP/${this.req.httpVersion}`,
       response_code: this.status,
       response_flags: this.flags,

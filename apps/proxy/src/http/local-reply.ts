@@ -4,8 +4,9 @@
 export const NO_HEALTHY_UPSTREAM = 'no healthy upstream';
 export const UPSTREAM_TIMEOUT = 'upstream request timeout';
 export const FAULT_ABORT = 'fault filter abort';
+export const STREAM_TIMEOUT = 'stream timeout';
 
-export function upstreamResetBody(reason: 'connection failure' | 'connection termination' | 'overflow' | 'remote reset', retried: boolean): string {
+export function upstreamResetBody(reason: 'connection failure' | 'connection termination' | 'overflow' | 'remote reset' | 'protocol error', retried: boolean): string {
   return `upstream connect error or disconnect/reset before headers. ${retried ? 'retried and the latest ' : ''}reset reason: ${reason}`;
 }
 
@@ -18,10 +19,13 @@ export const FLAGS = {
   UPSTREAM_CONNECT_FAILURE: 'UF',
   UPSTREAM_CONNECTION_TERMINATION: 'UC',
   UPSTREAM_REMOTE_RESET: 'UR',
+  UPSTREAM_PROTOCOL_ERROR: 'UPE',
   UPSTREAM_TIMEOUT: 'UT',
   UPSTREAM_OVERFLOW: 'UO',
   RETRY_LIMIT_EXCEEDED: 'URX',
   DOWNSTREAM_CONNECTION_TERMINATION: 'DC',
   DELAY_INJECTED: 'DI',
   FAULT_INJECTED: 'FI',
+  STREAM_IDLE_TIMEOUT: 'SI',
+  DOWNSTREAM_PROTOCOL_ERROR: 'DPE',
 } as const;

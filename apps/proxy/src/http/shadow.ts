@@ -1,7 +1,9 @@
 // Request mirroring (route request_mirror_policies): a fire-and-forget copy
 // of the request to another cluster, with the authority suffixed "-shadow"
 // as Envoy does. Its response is read and dropped; it never affects the
-// client's response.
+// client's response. The copy's body is a ReplayableBody reader: a body that
+// breaks (client gone, malformed) fails the copy inside the pool, which owns
+// the reader's errors; the shadow handler only releases the host.
 import type { H1Handler } from '../upstream/h1-pool.ts';
 import { setHeader, getHeader } from '../config/header-mutation.ts';
 import type { Cluster } from '../upstream/cluster.ts';

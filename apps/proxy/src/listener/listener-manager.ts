@@ -24,7 +24,19 @@ export interface ListenerDeps {
   forceAccessLog: boolean;
   /** How long a removed listener's connections may take to finish. */
   drainTimeoutMs: number;
+  /** Connections an HTTP listener accepts at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS_PER_LISTENER; 0: no limit). */
+  maxConnectionsPerListener?: number;
 }
+
+/**
+ * Envoy has no per-listener connection limit unless configured (runtime
+ * `envoy.resource_limits.listener.<name>.connection_limit`, or the overload
+ * manager's global_downstream_max_connections); this proxy sets one by default
+ * so a connection flood runs out of its budget before the process runs out of
+ * file descriptors or memory.
+ */
+export const DEFAULT_MAX_CONNECTIONS_PER_LISTENER = 65_536;
+export const DEFAULT_PER_CONNECTION_BUFFER_LIMIT_BYTES = 1024 * 1024;
 
 const kListener = Symbol('listener');
 type ListenerSocket = Socket & { [kListener]?: ActiveListener };
@@ -71,7 +83,11 @@ export class ActiveListener implements ExchangeContext {
       this.server = net.createServer({ noDelay: true }, (socket) => this.tcp!.handle(socket));
       this.h1 = undefined;
     } else {
-      this.h1 = new H1Server((req, res) => new Exchange(this, this.active!, req, res).start());
+      this.h1 = new H1Server((req, res) => new Exchange(this, this.active!, req, res).start(), {
+        maxConnections: deps.maxConnectionsPerListener ?? DEFAULT_MAX_CONNECTIONS_PER_LISTENER,
+        bufferLimitBytes: spec.perConnectionBufferLimitBytes,
+        onHandlerError: (err) => deps.log.error('request handler failed; answered 500', { listener: spec.name, err }),
+      });
       this.server = this.h1.net;
     }
     this.update(spec, routes);
@@ -106,9 +122,18 @@ export class ActiveListener implements ExchangeContext {
         previous.stats.cxActive -= this.connections.size;
         stats.cxActive += this.connections.size;
       }
-      const h1 = this.h1!;
-      h1.keepAliveTimeoutMs = Math.min(hcm.idleTimeoutMs || 300_000, 300_000);
-      h1.maxRequestsPerConnection = hcm.maxRequestsPerConnection;
+      this.h1!.configure({
+        bufferLimitBytes: spec.perConnectionBufferLimitBytes,
+        keepAliveTimeoutMs: Math.min(hcm.idleTimeoutMs || 300_000, 300_000),
+        maxRequestsPerConnection: hcm.maxRequestsPerConnection,
+        maxHeaderBytes: hcm.maxRequestHeadersBytes,
+        maxHeadersCount: hcm.maxHeadersCount,
+        streamIdleTimeoutMs: hcm.streamIdleTimeoutMs,
+        requestHeadersTimeoutMs: hcm.requestHeadersTimeoutMs,
+        acceptHttp10: hcm.acceptHttp10,
+        defaultHostForHttp10: hcm.defaultHostForHttp10,
+        stats,
+      });
     } else if (spec.kind === 'tcp') {
       this.tcp!.spec = spec.tcp!;
     }

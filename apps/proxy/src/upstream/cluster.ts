@@ -4,6 +4,7 @@
 // outlier detection.
 import { createLoadBalancer, type LoadBalancer } from './load-balancer.ts';
 import { Host, hostKey, type PoolSecrets } from './host.ts';
+import { OutlierDetector, type LocalOriginFailure } from './outlier-detector.ts';
 import type { ClusterSpec, EndpointSpec } from '../config/cluster-config.ts';
 import type { ClusterStats } from '../stats.ts';
 import type { Logger } from '@mesh/telemetry';
@@ -13,6 +14,8 @@ export interface ClusterDeps {
   log: Logger;
   secrets?: PoolSecrets;
   random?: () => number;
+  /** Clock for outlier detection (ms); Date.now by default. */
+  now?: () => number;
 }
 
 export class Cluster {
@@ -26,9 +29,11 @@ export class Cluster {
   retriesActive = 0;
   #available: Host[] = [];
   #lb: LoadBalancer<Host>;
-  #outlierTimer: NodeJS.Timeout | undefined;
+  #outlier: OutlierDetector | undefined;
   #sweepTimer: NodeJS.Timeout | undefined;
   readonly #originalDst = new Map<string, Host>();
+  /** ORIGINAL_DST hosts: picked by destination, never balanced over, so outlier detection leaves them alone. */
+  readonly #dynamic = new WeakSet<Host>();
   readonly #deps: ClusterDeps;
 
   constructor(spec: ClusterSpec, deps: ClusterDeps) {
@@ -38,7 +43,23 @@ export class Cluster {
     this.#deps = deps;
     this.#lb = createLoadBalancer(spec.lbPolicy, [], {});
     if (spec.inlineEndpoints) this.setEndpoints(spec.inlineEndpoints);
+    this.#outlier = this.#newDetector();
     this.#startTimers();
+  }
+
+  #newDetector(): OutlierDetector | undefined {
+    const od = this.spec.outlier;
+    if (od === undefined) return undefined;
+    return new OutlierDetector(od, {
+      hosts: () => this.hosts,
+      changed: () => this.#rebuild(),
+      ejected: (host, type, ms) => {
+        this.stats.ejections++;
+        this.#deps.log.info('outlier detection ejected a host', { cluster: this.name, host: host.key, reason: type, ejectionMs: ms, timesEjected: host.ejections });
+      },
+      random: this.#deps.random ?? Math.random,
+      now: this.#deps.now ?? Date.now,
+    });
   }
 
   /** Applies a new Cluster resource. Pools are rebuilt only when pool-relevant settings changed. */
@@ -57,6 +78,19 @@ export class Cluster {
       this.setEndpoints(spec.inlineEndpoints);
     } else {
       this.#rebuild();
+    }
+    if (JSON.stringify(old.outlier) !== JSON.stringify(spec.outlier)) {
+      // Envoy builds a new cluster (and detector) for a changed Cluster: ejections do not carry over.
+      this.#outlier?.stop();
+      let returned = false;
+      for (const h of this.hosts) {
+        if (h.ejectedUntil !== 0) {
+          h.ejectedUntil = 0;
+          returned = true;
+        }
+      }
+      this.#outlier = this.#newDetector();
+      if (returned) this.#rebuild();
     }
     this.#stopTimers();
     this.#startTimers();
@@ -103,6 +137,7 @@ export class Cluster {
     this.#lb = createLoadBalancer(this.spec.lbPolicy, available, {
       choiceCount: this.spec.leastRequestChoiceCount,
       ringSize: this.spec.ringSize,
+      tableSize: this.spec.maglevTableSize,
       random: this.#deps.random,
     });
   }
@@ -133,61 +168,30 @@ export class Cluster {
       if (!address || !(port > 0 && port < 65536)) return undefined;
       host = new Host({ host: address, port, weight: 1, health: 'HEALTHY', priority: 0, hostname: undefined, locality: '' }, this.spec, this.stats, this.#deps.secrets);
       this.#originalDst.set(dest, host);
+      this.#dynamic.add(host);
     }
     host.lastUsed = Date.now();
     return host;
   }
 
-  /** Feeds passive outlier detection: `status` 0 means no response (connect failure, reset, timeout). */
-  recordOutcome(host: Host, status: number): void {
-    const od = this.spec.outlier;
-    if (od === undefined) return;
-    if (status !== 0 && status < 500) {
-      host.consecutive5xx = 0;
-      host.consecutiveGateway = 0;
-      return;
-    }
-    host.consecutive5xx++;
-    const gateway = status === 0 || status === 502 || status === 503 || status === 504;
-    if (gateway) host.consecutiveGateway++;
-    const random = this.#deps.random ?? Math.random;
-    if (host.consecutive5xx >= od.consecutive5xx && random() * 100 < od.enforcing5xx) this.#eject(host, 'consecutive 5xx');
-    else if (gateway && host.consecutiveGateway >= od.consecutiveGatewayFailure && random() * 100 < od.enforcingGateway) {
-      this.#eject(host, 'consecutive gateway failures');
-    }
+  /**
+   * Feeds passive outlier detection with one attempt's outcome: the upstream's
+   * status, or 0 when nothing came back (`failure` says why; a connect failure
+   * when not given).
+   */
+  recordOutcome(host: Host, status: number, failure?: LocalOriginFailure): void {
+    const od = this.#outlier;
+    if (od === undefined || this.#dynamic.has(host)) return;
+    if (status !== 0) od.response(host, status);
+    else od.localOriginFailure(host, failure ?? 'connect');
   }
 
-  #eject(host: Host, reason: string): void {
-    if (host.ejectedUntil !== 0) return;
-    const od = this.spec.outlier!;
-    const ejected = this.hosts.filter((h) => h.ejectedUntil !== 0).length;
-    // Envoy always allows ejecting at least one host, whatever max_ejection_percent says.
-    if (ejected > 0 && ((ejected + 1) / this.hosts.length) * 100 > od.maxEjectionPercent) return;
-    host.ejections++;
-    host.ejectedUntil = Date.now() + od.baseEjectionMs * host.ejections;
-    host.consecutive5xx = 0;
-    host.consecutiveGateway = 0;
-    this.stats.ejections++;
-    this.#deps.log.info('outlier detection ejected a host', { cluster: this.name, host: host.key, reason, untilMs: od.baseEjectionMs * host.ejections });
-    this.#rebuild();
+  /** The outlier detector, when the cluster has outlier detection (tests drive its interval). */
+  get outlierDetector(): OutlierDetector | undefined {
+    return this.#outlier;
   }
 
   #startTimers(): void {
-    const od = this.spec.outlier;
-    if (od) {
-      this.#outlierTimer = setInterval(() => {
-        const now = Date.now();
-        let changed = false;
-        for (const h of this.hosts) {
-          if (h.ejectedUntil !== 0 && h.ejectedUntil <= now) {
-            h.ejectedUntil = 0;
-            changed = true;
-          }
-        }
-        if (changed) this.#rebuild();
-      }, Math.max(10, Math.min(od.intervalMs, od.baseEjectionMs)));
-      this.#outlierTimer.unref();
-    }
     if (this.spec.type === 'ORIGINAL_DST') {
       this.#sweepTimer = setInterval(() => {
         const cutoff = Date.now() - this.spec.cleanupIntervalMs;
@@ -203,7 +207,6 @@ export class Cluster {
   }
 
   #stopTimers(): void {
-    clearInterval(this.#outlierTimer);
     clearInterval(this.#sweepTimer);
   }
 
@@ -219,11 +222,13 @@ export class Cluster {
   /** Graceful: in-flight requests finish on their connections. */
   async close(): Promise<void> {
     this.#stopTimers();
+    this.#outlier?.stop();
     await Promise.all(this.allHosts().map((h) => h.close()));
   }
 
   async destroy(): Promise<void> {
     this.#stopTimers();
+    this.#outlier?.stop();
     await Promise.all(this.allHosts().map((h) => h.destroy()));
   }
 }

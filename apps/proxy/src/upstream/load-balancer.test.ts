@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeastRequest, RingHash, RoundRobin, WeightedRandom, hash32, type Balanced } from './load-balancer.ts';
+import { LeastRequest, Maglev, RingHash, RoundRobin, WeightedRandom, hash32, type Balanced } from './load-balancer.ts';
 
 const host = (key: string, weight = 1, active = 0): Balanced => ({ key, weight, active });
 const picks = (lb: { pick(h: number | undefined): Balanced | undefined }, n: number, hash?: number) => Array.from({ length: n }, () => lb.pick(hash)!.key);
@@ -45,5 +45,25 @@ describe('load balancers', () => {
       if (before !== 'd' && fewer.pick(h)!.key !== before) moved++;
     }
     assert.ok(moved < 100, `only keys of the removed host should move (${moved} others moved)`);
+  });
+
+  it('maglev keeps a key on one host, spreads by weight, and moves few keys when a host leaves', () => {
+    const all = ['a', 'b', 'c', 'd'].map((k) => host(k));
+    const table = new Maglev(all, 65_537);
+    const fewer = new Maglev(all.filter((h) => h.key !== 'd'), 65_537);
+    let moved = 0;
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 4000; i++) {
+      const h = hash32(`user-${i}`);
+      const before = table.pick(h)!.key;
+      assert.equal(table.pick(h)!.key, before);
+      counts[before] = (counts[before] ?? 0) + 1;
+      if (before !== 'd' && fewer.pick(h)!.key !== before) moved++;
+    }
+    for (const k of ['a', 'b', 'c', 'd']) assert.ok(counts[k] > 800 && counts[k] < 1200, JSON.stringify(counts));
+    assert.ok(moved < 200, `only keys of the removed host should (mostly) move (${moved} others moved)`);
+    const weighted = new Maglev([host('heavy', 3), host('light', 1)], 1031);
+    const w = count(Array.from({ length: 4000 }, (_, i) => weighted.pick(hash32(`k-${i}`))!.key));
+    assert.ok(w.heavy / w.light > 2.5 && w.heavy / w.light < 3.5, JSON.stringify(w));
   });
 });

@@ -126,7 +126,7 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** Consistent hashing (RING_HASH; MAGLEV uses the same ring): a request hash keeps going to the same host. */
+/** Consistent hashing with a ring (RING_HASH): a request hash keeps going to the same host. */
 export class RingHash<H extends Balanced> implements LoadBalancer<H> {
   readonly #points: Uint32Array;
   readonly #owners: H[];
@@ -159,10 +159,59 @@ export class RingHash<H extends Balanced> implements LoadBalancer<H> {
   }
 }
 
+/**
+ * Maglev consistent hashing (MAGLEV): a lookup table of a prime size filled
+ * from each host's permutation of the slots, in turns weighted by the hosts'
+ * weights (as Envoy builds it), so a hash keeps its host and a host leaving
+ * moves only the keys it had.
+ */
+export class Maglev<H extends Balanced> implements LoadBalancer<H> {
+  readonly #table: H[];
+  readonly #fallback: LoadBalancer<H>;
+
+  constructor(hosts: H[], tableSize: number, random: () => number = Math.random) {
+    const size = tableSize;
+    const maxWeight = Math.max(...hosts.map((h) => h.weight));
+    const entries = hosts.map((h) => ({
+      host: h,
+      offset: hash32(`${h.key}`) % size,
+      skip: (hash32(`${h.key}#skip`) % (size - 1)) + 1,
+      weight: h.weight,
+      target: 0,
+      next: 0,
+    }));
+    const table = new Array<H | undefined>(size);
+    let filled = 0;
+    for (let iteration = 1; filled < size; iteration++) {
+      for (let i = 0; i < entries.length && filled < size; i++) {
+        const e = entries[i];
+        // A host of the largest weight takes a slot every turn; one of a third of it, every third turn.
+        if (iteration * e.weight < e.target) continue;
+        e.target += maxWeight;
+        let c = (e.offset + e.skip * e.next) % size;
+        while (table[c] !== undefined) {
+          e.next++;
+          c = (e.offset + e.skip * e.next) % size;
+        }
+        table[c] = e.host;
+        e.next++;
+        filled++;
+      }
+    }
+    this.#table = table as H[];
+    this.#fallback = new WeightedRandom(hosts, random);
+  }
+
+  pick(hash: number | undefined): H | undefined {
+    if (hash === undefined) return this.#fallback.pick(undefined);
+    return this.#table[hash % this.#table.length];
+  }
+}
+
 export function createLoadBalancer<H extends Balanced>(
   policy: LbPolicy,
   hosts: H[],
-  options: { choiceCount?: number; ringSize?: number; random?: () => number } = {},
+  options: { choiceCount?: number; ringSize?: number; tableSize?: number; random?: () => number } = {},
 ): LoadBalancer<H> {
   if (hosts.length === 0) return new Empty<H>();
   switch (policy) {
@@ -171,8 +220,9 @@ export function createLoadBalancer<H extends Balanced>(
     case 'RANDOM':
       return new WeightedRandom(hosts, options.random);
     case 'RING_HASH':
-    case 'MAGLEV':
       return new RingHash(hosts, options.ringSize ?? 1024, options.random);
+    case 'MAGLEV':
+      return new Maglev(hosts, options.tableSize ?? 65_537, options.random);
     default:
       return new RoundRobin(hosts, options.random);
   }

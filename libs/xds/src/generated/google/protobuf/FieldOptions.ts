@@ -4,7 +4,6 @@
 import type { FeatureSet as _google_protobuf_FeatureSet, FeatureSet__Output as _google_protobuf_FeatureSet__Output } from '../../google/protobuf/FeatureSet.ts';
 import type { UninterpretedOption as _google_protobuf_UninterpretedOption, UninterpretedOption__Output as _google_protobuf_UninterpretedOption__Output } from '../../google/protobuf/UninterpretedOption.ts';
 import type { FieldRules as _validate_FieldRules, FieldRules__Output as _validate_FieldRules__Output } from '../../validate/FieldRules.ts';
-import type { FieldSecurityAnnotation as _udpa_annotations_FieldSecurityAnnotation, FieldSecurityAnnotation__Output as _udpa_annotations_FieldSecurityAnnotation__Output } from '../../udpa/annotations/FieldSecurityAnnotation.ts';
 import type { FieldMigrateAnnotation as _udpa_annotations_FieldMigrateAnnotation, FieldMigrateAnnotation__Output as _udpa_annotations_FieldMigrateAnnotation__Output } from '../../udpa/annotations/FieldMigrateAnnotation.ts';
 import type { FieldStatusAnnotation as _xds_annotations_v3_FieldStatusAnnotation, FieldStatusAnnotation__Output as _xds_annotations_v3_FieldStatusAnnotation__Output } from '../../xds/annotations/v3/FieldStatusAnnotation.ts';
 import type { Edition as _google_protobuf_Edition, Edition__Output as _google_protobuf_Edition__Output } from '../../google/protobuf/Edition.ts';
@@ -142,8 +141,6 @@ export interface FieldOptions {
   'featureSupport'?: (_google_protobuf_FieldOptions_FeatureSupport | null);
   'uninterpretedOption'?: (_google_protobuf_UninterpretedOption)[];
   '.validate.rules'?: (_validate_FieldRules | null);
-  '.udpa.annotations.security'?: (_udpa_annotations_FieldSecurityAnnotation | null);
-  '.udpa.annotations.sensitive'?: (boolean);
   '.envoy.annotations.deprecatedAtMinorVersion'?: (string);
   '.udpa.annotations.fieldMigrate'?: (_udpa_annotations_FieldMigrateAnnotation | null);
   '.envoy.annotations.disallowedByDefault'?: (boolean);
@@ -166,8 +163,6 @@ export interface FieldOptions__Output {
   'featureSupport'?: (_google_protobuf_FieldOptions_FeatureSupport__Output);
   'uninterpretedOption'?: (_google_protobuf_UninterpretedOption__Output)[];
   '.validate.rules'?: (_validate_FieldRules__Output);
-  '.udpa.annotations.security'?: (_udpa_annotations_FieldSecurityAnnotation__Output);
-  '.udpa.annotations.sensitive'?: (boolean);
   '.envoy.annotations.deprecatedAtMinorVersion'?: (string);
   '.udpa.annotations.fieldMigrate'?: (_udpa_annotations_FieldMigrateAnnotation__Output);
   '.envoy.annotations.disallowedByDefault'?: (boolean);

@@ -1,0 +1,382 @@
+// What of Istio's API this mesh implements: the one place that knows which
+// fields are accepted (they are valid Istio) but not translated into proxy
+// configuration. `galley validate` and the running galley report these
+// findings for the YAML they read; pilot reports the same findings for the
+// resources it translates (as translation issues on /debug/push_status and
+// in its metrics), so the two cannot drift.
+//
+// The rules are an allowlist per kind: a field that is not listed as
+// implemented is reported, so a field added to the API later is reported
+// until someone implements it. Findings are:
+// - `error`: security configuration that is not enforced (traffic flows as
+//   if it were not there) — it must never pass silently as if it applied;
+// - `warning`: everything else that is ignored; the rest of the resource applies.
+import type { ConfigResource } from '@mesh/contracts';
+import type { Finding } from './analyze.ts';
+import { formatPath, type PathSegment } from './paths.ts';
+import { resourceId } from './resource.ts';
+
+export type SupportSeverity = 'error' | 'warning';
+
+/** A field this mesh accepts but does not implement, in the shape of analyzeResources' findings. */
+export interface SupportFinding extends Finding {
+  severity: SupportSeverity;
+}
+
+/** Gateway server protocols pilot builds listeners for (HTTP connection manager, or tcp_proxy). */
+export const GATEWAY_HTTP_PROTOCOLS: readonly string[] = ['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB'];
+export const GATEWAY_TCP_PROTOCOLS: readonly string[] = ['TCP'];
+
+type Report = (path: readonly PathSegment[], severity: SupportSeverity, message: string) => void;
+
+/** How one field is supported. */
+type Rule =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'no'; readonly severity: SupportSeverity; readonly message: string }
+  | { readonly kind: 'fields'; readonly fields: Readonly<Record<string, Rule>> }
+  | { readonly kind: 'items'; readonly item: Rule }
+  | { readonly kind: 'custom'; readonly check: (value: unknown, at: readonly PathSegment[], report: Report) => void };
+
+/** Implemented, with everything below it. */
+const OK: Rule = { kind: 'ok' };
+/** Not implemented: reported with this message. */
+const no = (message: string, severity: SupportSeverity = 'warning'): Rule => ({ kind: 'no', severity, message });
+/** An object whose listed fields follow their rules; any other field is reported as not implemented. */
+const fields = (f: Record<string, Rule>): Rule => ({ kind: 'fields', fields: f });
+const items = (item: Rule): Rule => ({ kind: 'items', item });
+const custom = (check: (value: unknown, at: readonly PathSegment[], report: Report) => void): Rule => ({ kind: 'custom', check });
+/** Both: the checks of `rule`, then `check` on the same value. */
+const also = (rule: Rule, check: (value: any, at: readonly PathSegment[], report: Report) => void): Rule =>
+  custom((v, at, report) => {
+    walk(rule, v, at, report);
+    check(v, at, report);
+  });
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const present = (v: unknown): boolean => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+
+function walk(rule: Rule, value: unknown, at: readonly PathSegment[], report: Report): void {
+  if (!present(value)) return;
+  switch (rule.kind) {
+    case 'ok':
+      return;
+    case 'no':
+      report(at, rule.severity, rule.message);
+      return;
+    case 'custom':
+      rule.check(value, at, report);
+      return;
+    case 'items':
+      if (Array.isArray(value)) value.forEach((v, i) => walk(rule.item, v, [...at, i], report));
+      return;
+    case 'fields':
+      if (!isObject(value)) return;
+      for (const [k, v] of Object.entries(value)) {
+        const sub = rule.fields[k];
+        if (sub) walk(sub, v, [...at, k], report);
+        else if (present(v)) report([...at, k], 'warning', `${k} is not implemented by this mesh and is ignored`);
+      }
+  }
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+const EXPORT_TO = no('exportTo is not implemented: the resource applies in every namespace');
+const STATS_ONLY = no('names used only for statistics are not implemented and are ignored');
+const SOURCE_MATCH = no('source matches are not implemented: this match applies to requests from every workload');
+
+// ---------------------------------------------------------------- VirtualService
+
+const httpMatch = fields({
+  name: STATS_ONLY,
+  uri: OK,
+  scheme: OK,
+  method: OK,
+  authority: OK,
+  headers: OK,
+  port: OK,
+  gateways: OK,
+  queryParams: OK,
+  ignoreUriCase: OK,
+  withoutHeaders: OK,
+  sourceLabels: SOURCE_MATCH,
+  sourceNamespace: SOURCE_MATCH,
+  statPrefix: STATS_ONLY,
+});
+
+const httpRoute = fields({
+  name: OK,
+  match: items(httpMatch),
+  route: items(fields({ destination: OK, weight: OK, headers: OK })),
+  redirect: fields({
+    uri: OK,
+    authority: OK,
+    port: OK,
+    scheme: OK,
+    redirectCode: OK,
+    derivePort: no('derivePort is not implemented: the redirect keeps the port of the request'),
+  }),
+  directResponse: OK,
+  delegate: no('delegation is not implemented: pilot cannot translate this route, so the VirtualService is not applied'),
+  rewrite: OK,
+  timeout: OK,
+  retries: fields({
+    attempts: OK,
+    perTryTimeout: OK,
+    retryOn: OK,
+    retryRemoteLocalities: no('retryRemoteLocalities is not implemented: retries may go to any locality'),
+    retryIgnorePreviousHosts: no('retryIgnorePreviousHosts is not implemented: a retry may go to the host that just failed'),
+    backoff: no("backoff is not implemented: retries use the proxy's default backoff"),
+  }),
+  fault: fields({
+    delay: fields({ fixedDelay: OK, percentage: OK, percent: OK, exponentialDelay: no('exponentialDelay is not implemented: no delay is injected') }),
+    abort: fields({ httpStatus: OK, grpcStatus: OK, percentage: OK, http2Error: no('http2Error is not implemented: no abort is injected') }),
+  }),
+  mirror: OK,
+  mirrors: OK,
+  mirrorPercent: OK,
+  mirrorPercentage: OK,
+  corsPolicy: no('corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service'),
+  headers: OK,
+});
+
+const tcpRoute = fields({
+  match: items(
+    fields({
+      port: OK,
+      gateways: OK,
+      destinationSubnets: no('destinationSubnets is not implemented: this match applies to every destination address'),
+      sourceLabels: SOURCE_MATCH,
+      sourceNamespace: SOURCE_MATCH,
+    }),
+  ),
+  route: OK,
+});
+
+const virtualService = also(
+  fields({
+    hosts: OK,
+    gateways: OK,
+    http: items(httpRoute),
+    tcp: items(tcpRoute),
+    tls: no('TLS (SNI) routes are not implemented: no listener routes this traffic'),
+    exportTo: EXPORT_TO,
+  }),
+  (spec, at, report) => {
+    const gateways: unknown[] = Array.isArray(spec.gateways) ? spec.gateways : [];
+    if (present(spec.tcp) && (gateways.length === 0 || gateways.includes('mesh'))) {
+      report([...at, 'tcp'], 'warning', 'TCP routes apply only on Gateways\' TCP servers here: sidecars (gateway "mesh") get no TCP listeners');
+    }
+  },
+);
+
+// ---------------------------------------------------------------- DestinationRule
+
+const loadBalancer = fields({
+  simple: custom((v, at, report) => {
+    if (v === 'PASSTHROUGH') report(at, 'warning', 'PASSTHROUGH is not implemented: ROUND_ROBIN is used');
+  }),
+  consistentHash: OK,
+  localityLbSetting: no('locality load balancing is not implemented: endpoints of every locality are used alike'),
+  warmupDurationSecs: no('slow start (warmupDurationSecs) is not implemented: new endpoints get their full share at once'),
+});
+
+const connectionPool = fields({
+  tcp: fields({
+    maxConnections: OK,
+    connectTimeout: OK,
+    tcpKeepalive: OK,
+    maxConnectionDuration: no('maxConnectionDuration is not implemented: connections are not closed after a maximum duration'),
+    idleTimeout: no('tcp.idleTimeout is not implemented: idle TCP connections are not closed by it'),
+  }),
+  http: fields({
+    http1MaxPendingRequests: OK,
+    http2MaxRequests: OK,
+    maxRequestsPerConnection: OK,
+    maxRetries: OK,
+    idleTimeout: OK,
+    h2UpgradePolicy: OK,
+    useClientProtocol: no("useClientProtocol is not implemented: the upstream protocol follows the service port's protocol"),
+    maxConcurrentStreams: no('maxConcurrentStreams is not implemented: HTTP/2 streams per connection are not limited by it'),
+  }),
+});
+
+// TLS origination: SIMPLE and MUTUAL with certificate files are implemented.
+const clientTls = custom((value, at, report) => {
+  const tls = (isObject(value) ? value : {}) as Record<string, any>;
+  const mode = tls.mode ?? 'DISABLE';
+  if (mode === 'ISTIO_MUTUAL') {
+    report([...at, 'mode'], 'error', 'ISTIO_MUTUAL is not implemented: no mutual TLS is originated and traffic to this host is plaintext');
+    return;
+  }
+  if (mode !== 'SIMPLE' && mode !== 'MUTUAL') return;
+  if (tls.credentialName) {
+    report([...at, 'credentialName'], 'error', 'credentialName is not implemented: TLS is not originated and traffic to this host is plaintext');
+    return;
+  }
+  if (tls.caCrl) report([...at, 'caCrl'], 'error', 'caCrl is not implemented: revoked server certificates are accepted');
+  if (!tls.caCertificates && tls.insecureSkipVerify !== true) {
+    report(
+      [...at, 'caCertificates'],
+      'error',
+      "no caCertificates: the server certificate is not verified (this mesh does not fall back to the system's trust store); set caCertificates, or insecureSkipVerify: true to accept any server",
+    );
+  }
+  if (tls.caCertificates && tls.insecureSkipVerify === true) {
+    report([...at, 'insecureSkipVerify'], 'warning', 'insecureSkipVerify is not implemented: the server certificate is still verified against caCertificates');
+  }
+  const known = new Set(['mode', 'clientCertificate', 'privateKey', 'caCertificates', 'subjectAltNames', 'sni', 'credentialName', 'caCrl', 'insecureSkipVerify']);
+  for (const k of Object.keys(tls)) if (!known.has(k) && present(tls[k])) report([...at, k], 'warning', `${k} is not implemented by this mesh and is ignored`);
+});
+
+const policyFields = {
+  loadBalancer,
+  connectionPool,
+  outlierDetection: OK,
+  tls: clientTls,
+};
+
+const trafficPolicy = fields({
+  ...policyFields,
+  portLevelSettings: items(fields({ port: OK, ...policyFields })),
+  tunnel: no('tunnel is not implemented: traffic is sent to the host directly, not through a CONNECT/POST tunnel'),
+  proxyProtocol: no('proxyProtocol is not implemented: no PROXY protocol header is sent'),
+});
+
+const destinationRule = fields({
+  host: OK,
+  trafficPolicy,
+  subsets: items(fields({ name: OK, labels: OK, trafficPolicy })),
+  exportTo: EXPORT_TO,
+  workloadSelector: no('workloadSelector is not implemented: the rule applies to every workload'),
+});
+
+// ---------------------------------------------------------------- Gateway
+
+const gatewayServer = custom((server, at, report) => {
+  if (!isObject(server)) return;
+  const protocol = String((server.port as Record<string, unknown> | undefined)?.protocol ?? '').toUpperCase();
+  const port = (server.port as Record<string, unknown> | undefined)?.number;
+  const served = GATEWAY_HTTP_PROTOCOLS.includes(protocol) || GATEWAY_TCP_PROTOCOLS.includes(protocol);
+  if (!served) {
+    const what = protocol === 'HTTPS' || protocol === 'TLS' ? 'TLS termination and passthrough are' : `${protocol} servers are`;
+    report([...at, 'port', 'protocol'], 'warning', `${what} not implemented: no listener is built for port ${port}, so it is not served`);
+  }
+  walk(
+    fields({
+      port: fields({ number: OK, protocol: OK, name: OK, targetPort: no('targetPort is not implemented: the gateway listens on the server port') }),
+      bind: no("bind is not implemented: the listener binds the gateway proxy's address"),
+      hosts: OK,
+      // Only httpsRedirect is meaningful on the servers that are built; an unserved server was reported above.
+      tls: served ? fields({ httpsRedirect: OK }) : OK,
+      defaultEndpoint: no('defaultEndpoint is not implemented on Gateways'),
+      name: STATS_ONLY,
+    }),
+    server,
+    at,
+    report,
+  );
+});
+
+const gateway = fields({ servers: items(gatewayServer), selector: OK });
+
+// ---------------------------------------------------------------- ServiceEntry / WorkloadEntry
+
+const workloadEntry = fields({
+  address: OK,
+  ports: OK,
+  labels: OK,
+  locality: OK,
+  weight: OK,
+  network: no('network is not implemented: the address is used directly, without a network gateway'),
+  serviceAccount: no('serviceAccount is not implemented: the workload identity is not used or verified'),
+});
+
+const serviceEntry = fields({
+  hosts: OK,
+  addresses: items(
+    custom((v, at, report) => {
+      if (typeof v === 'string' && v.includes('/')) report(at, 'warning', 'CIDR addresses are not implemented: traffic is matched by host name only');
+    }),
+  ),
+  ports: items(fields({ number: OK, protocol: OK, name: OK, targetPort: OK })),
+  location: OK,
+  resolution: OK,
+  endpoints: items(workloadEntry),
+  workloadSelector: OK,
+  exportTo: EXPORT_TO,
+  subjectAltNames: no('subjectAltNames are not verified: this mesh does not originate Istio mutual TLS, so the server identity is not checked', 'error'),
+});
+
+// ---------------------------------------------------------------- Sidecar and security
+
+const sidecar = custom((_spec, at, report) => {
+  report(at, 'warning', 'the Sidecar resource is not implemented: every proxy gets every service, and no ingress or egress listeners are built from it');
+});
+
+const peerAuthentication = custom((spec, at, report) => {
+  const s = isObject(spec) ? spec : {};
+  const strict: PathSegment[][] = [];
+  if ((s.mtls as Record<string, unknown> | undefined)?.mode === 'STRICT') strict.push([...at, 'mtls', 'mode']);
+  for (const [port, v] of Object.entries(isObject(s.portLevelMtls) ? s.portLevelMtls : {})) {
+    if ((v as Record<string, unknown> | undefined)?.mode === 'STRICT') strict.push([...at, 'portLevelMtls', port, 'mode']);
+  }
+  for (const p of strict) report(p, 'error', 'mutual TLS is not implemented: STRICT is not enforced and plaintext traffic is accepted');
+  if (!strict.length) report(at, 'warning', 'PeerAuthentication is not implemented: workloads accept plaintext (as with mode DISABLE)');
+});
+
+const requestAuthentication = custom((spec, at, report) => {
+  const rules = isObject(spec) && Array.isArray(spec.jwtRules) ? spec.jwtRules : [];
+  if (rules.length) report([...at, 'jwtRules'], 'error', 'JWT validation is not implemented: requests with invalid or forged tokens are not rejected');
+  else report(at, 'warning', 'RequestAuthentication is not implemented and is ignored');
+});
+
+const authorizationPolicy = custom((spec, at, report) => {
+  const action = isObject(spec) && typeof spec.action === 'string' ? spec.action : 'ALLOW';
+  if (action === 'AUDIT') report(at, 'warning', 'AuthorizationPolicy is not implemented: AUDIT policies log nothing');
+  else report(at, 'error', `AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the ${action} policy denies nothing and every request is allowed`);
+});
+
+const RULES: Record<string, Rule> = {
+  VirtualService: virtualService,
+  DestinationRule: destinationRule,
+  Gateway: gateway,
+  ServiceEntry: serviceEntry,
+  WorkloadEntry: workloadEntry,
+  Sidecar: sidecar,
+  PeerAuthentication: peerAuthentication,
+  RequestAuthentication: requestAuthentication,
+  AuthorizationPolicy: authorizationPolicy,
+};
+
+/** A resource as galley validates it or as pilot reads it from NATS. */
+export interface SupportInput {
+  kind: string;
+  metadata: { namespace?: string; name?: string };
+  spec?: unknown;
+  source?: string;
+}
+
+/**
+ * What of a (valid) resource this mesh does not implement: one finding per
+ * field, naming the resource, the field path (`spec.trafficPolicy.tls.mode`)
+ * and what happens instead. Empty when everything in it is implemented.
+ */
+export function supportFindings(r: SupportInput | ConfigResource): SupportFinding[] {
+  const out: SupportFinding[] = [];
+  const rule = RULES[r.kind];
+  const base = { resource: resourceId(r), kind: r.kind, namespace: r.metadata.namespace ?? 'default', name: r.metadata.name ?? '' };
+  const report: Report = (path, severity, message) => {
+    const f: SupportFinding = { ...base, path: formatPath(path), message, severity };
+    if (r.source !== undefined) f.source = r.source;
+    out.push(f);
+  };
+  if (!rule) report(['kind'], 'warning', `${r.kind} is not a kind this mesh implements`);
+  else walk(rule, r.spec ?? {}, ['spec'], report);
+  return out;
+}
+
+/** supportFindings for many resources, in order. */
+export function supportFindingsFor(resources: ReadonlyArray<SupportInput | ConfigResource>): SupportFinding[] {
+  return resources.flatMap((r) => supportFindings(r));
+}

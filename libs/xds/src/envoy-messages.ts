@@ -1,0 +1,98 @@
+// The Envoy v3 messages pilot builds and the proxy reads, as TypeScript types
+// generated from Envoy's protos (scripts/generate-envoy-types.ts, committed
+// under generated/). `X` is the shape a builder may write (64-bit ints as
+// number or string); `X__Output` is what decoding gives (docs/xds-representation.md).
+// A field name that is not in the proto fails `tsc` on both sides.
+
+export type { Duration, Duration__Output } from './generated/google/protobuf/Duration.ts';
+export type { UInt32Value, UInt32Value__Output } from './generated/google/protobuf/UInt32Value.ts';
+export type { BoolValue, BoolValue__Output } from './generated/google/protobuf/BoolValue.ts';
+export type { DoubleValue, DoubleValue__Output } from './generated/google/protobuf/DoubleValue.ts';
+export type { Struct, Struct__Output } from './generated/google/protobuf/Struct.ts';
+export type { Percent, Percent__Output } from './generated/envoy/type/v3/Percent.ts';
+export type { FractionalPercent, FractionalPercent__Output } from './generated/envoy/type/v3/FractionalPercent.ts';
+export type { SocketAddress, SocketAddress__Output } from './generated/envoy/config/core/v3/SocketAddress.ts';
+export type { Address, Address__Output } from './generated/envoy/config/core/v3/Address.ts';
+export type { ConfigSource, ConfigSource__Output } from './generated/envoy/config/core/v3/ConfigSource.ts';
+export type { Metadata, Metadata__Output } from './generated/envoy/config/core/v3/Metadata.ts';
+export type { HeaderValueOption, HeaderValueOption__Output } from './generated/envoy/config/core/v3/HeaderValueOption.ts';
+export type { TransportSocket, TransportSocket__Output } from './generated/envoy/config/core/v3/TransportSocket.ts';
+export type { Locality, Locality__Output } from './generated/envoy/config/core/v3/Locality.ts';
+export type { HealthStatus, HealthStatus__Output } from './generated/envoy/config/core/v3/HealthStatus.ts';
+export type { DataSource, DataSource__Output } from './generated/envoy/config/core/v3/DataSource.ts';
+export type { HttpProtocolOptions, HttpProtocolOptions__Output } from './generated/envoy/config/core/v3/HttpProtocolOptions.ts';
+export type { Http1ProtocolOptions, Http1ProtocolOptions__Output } from './generated/envoy/config/core/v3/Http1ProtocolOptions.ts';
+export type { Http2ProtocolOptions, Http2ProtocolOptions__Output } from './generated/envoy/config/core/v3/Http2ProtocolOptions.ts';
+export type { RegexMatcher, RegexMatcher__Output } from './generated/envoy/type/matcher/v3/RegexMatcher.ts';
+export type { StringMatcher, StringMatcher__Output } from './generated/envoy/type/matcher/v3/StringMatcher.ts';
+export type { HeaderMatcher, HeaderMatcher__Output } from './generated/envoy/config/route/v3/HeaderMatcher.ts';
+export type { QueryParameterMatcher, QueryParameterMatcher__Output } from './generated/envoy/config/route/v3/QueryParameterMatcher.ts';
+export type { Filter, Filter__Output } from './generated/envoy/config/listener/v3/Filter.ts';
+export type { FilterChainMatch, FilterChainMatch__Output } from './generated/envoy/config/listener/v3/FilterChainMatch.ts';
+export type { FilterChain, FilterChain__Output } from './generated/envoy/config/listener/v3/FilterChain.ts';
+export type { ListenerFilter, ListenerFilter__Output } from './generated/envoy/config/listener/v3/ListenerFilter.ts';
+export type { Listener, Listener__Output } from './generated/envoy/config/listener/v3/Listener.ts';
+export type { HttpFilter, HttpFilter__Output } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpFilter.ts';
+export type { Rds, Rds__Output } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/Rds.ts';
+export type { HttpConnectionManager, HttpConnectionManager__Output } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
+export type { TcpProxy, TcpProxy__Output } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.ts';
+export type { RouteConfiguration, RouteConfiguration__Output } from './generated/envoy/config/route/v3/RouteConfiguration.ts';
+export type { VirtualHost, VirtualHost__Output } from './generated/envoy/config/route/v3/VirtualHost.ts';
+export type { RouteMatch, RouteMatch__Output } from './generated/envoy/config/route/v3/RouteMatch.ts';
+export type { _envoy_config_route_v3_WeightedCluster_ClusterWeight as WeightedClusterEntry, _envoy_config_route_v3_WeightedCluster_ClusterWeight__Output as WeightedClusterEntry__Output, WeightedCluster, WeightedCluster__Output } from './generated/envoy/config/route/v3/WeightedCluster.ts';
+export type { RetryPolicy, RetryPolicy__Output } from './generated/envoy/config/route/v3/RetryPolicy.ts';
+export type { _envoy_config_route_v3_RouteAction_HashPolicy as HashPolicy, _envoy_config_route_v3_RouteAction_HashPolicy__Output as HashPolicy__Output, _envoy_config_route_v3_RouteAction_RequestMirrorPolicy as RequestMirrorPolicy, _envoy_config_route_v3_RouteAction_RequestMirrorPolicy__Output as RequestMirrorPolicy__Output, RouteAction, RouteAction__Output } from './generated/envoy/config/route/v3/RouteAction.ts';
+export type { RedirectAction, RedirectAction__Output } from './generated/envoy/config/route/v3/RedirectAction.ts';
+export type { DirectResponseAction, DirectResponseAction__Output } from './generated/envoy/config/route/v3/DirectResponseAction.ts';
+export type { CorsPolicy, CorsPolicy__Output } from './generated/envoy/config/route/v3/CorsPolicy.ts';
+export type { Route, Route__Output } from './generated/envoy/config/route/v3/Route.ts';
+export type { HTTPFault as HttpFault, HTTPFault__Output as HttpFault__Output } from './generated/envoy/extensions/filters/http/fault/v3/HTTPFault.ts';
+export type { Router, Router__Output } from './generated/envoy/extensions/filters/http/router/v3/Router.ts';
+export type { _envoy_config_cluster_v3_Cluster_LbPolicy as LbPolicy, _envoy_config_cluster_v3_Cluster_LbPolicy__Output as LbPolicy__Output, _envoy_config_cluster_v3_Cluster_DiscoveryType as DiscoveryType, _envoy_config_cluster_v3_Cluster_DiscoveryType__Output as DiscoveryType__Output, Cluster, Cluster__Output } from './generated/envoy/config/cluster/v3/Cluster.ts';
+export type { CircuitBreakers, CircuitBreakers__Output, _envoy_config_cluster_v3_CircuitBreakers_Thresholds as CircuitBreakerThresholds, _envoy_config_cluster_v3_CircuitBreakers_Thresholds__Output as CircuitBreakerThresholds__Output } from './generated/envoy/config/cluster/v3/CircuitBreakers.ts';
+export type { OutlierDetection, OutlierDetection__Output } from './generated/envoy/config/cluster/v3/OutlierDetection.ts';
+export type { HttpProtocolOptions as UpstreamHttpProtocolOptions, HttpProtocolOptions__Output as UpstreamHttpProtocolOptions__Output } from './generated/envoy/extensions/upstreams/http/v3/HttpProtocolOptions.ts';
+export type { LbEndpoint, LbEndpoint__Output } from './generated/envoy/config/endpoint/v3/LbEndpoint.ts';
+export type { LocalityLbEndpoints, LocalityLbEndpoints__Output } from './generated/envoy/config/endpoint/v3/LocalityLbEndpoints.ts';
+export type { ClusterLoadAssignment, ClusterLoadAssignment__Output } from './generated/envoy/config/endpoint/v3/ClusterLoadAssignment.ts';
+export type { UpstreamTlsContext, UpstreamTlsContext__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/UpstreamTlsContext.ts';
+export type { DownstreamTlsContext, DownstreamTlsContext__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/DownstreamTlsContext.ts';
+export type { CommonTlsContext, CommonTlsContext__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/CommonTlsContext.ts';
+export type { Secret, Secret__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/Secret.ts';
+export type { RBAC as Rbac, RBAC__Output as Rbac__Output } from './generated/envoy/extensions/filters/http/rbac/v3/RBAC.ts';
+export type { JwtAuthentication, JwtAuthentication__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtAuthentication.ts';
+export type { RBACPerRoute as RbacPerRoute, RBACPerRoute__Output as RbacPerRoute__Output } from './generated/envoy/extensions/filters/http/rbac/v3/RBACPerRoute.ts';
+export type { TlsInspector, TlsInspector__Output } from './generated/envoy/extensions/filters/listener/tls_inspector/v3/TlsInspector.ts';
+export type { OriginalDst, OriginalDst__Output } from './generated/envoy/extensions/filters/listener/original_dst/v3/OriginalDst.ts';
+export type { HttpInspector, HttpInspector__Output } from './generated/envoy/extensions/filters/listener/http_inspector/v3/HttpInspector.ts';
+export type { TcpKeepalive, TcpKeepalive__Output } from './generated/envoy/config/core/v3/TcpKeepalive.ts';
+export type { UpstreamConnectionOptions, UpstreamConnectionOptions__Output } from './generated/envoy/config/cluster/v3/UpstreamConnectionOptions.ts';
+
+// Nested and supporting messages the proxy reads (its supported-field tables are typed against these).
+export type { _envoy_config_cluster_v3_Cluster_EdsClusterConfig as EdsClusterConfig, _envoy_config_cluster_v3_Cluster_EdsClusterConfig__Output as EdsClusterConfig__Output, _envoy_config_cluster_v3_Cluster_CommonLbConfig as CommonLbConfig, _envoy_config_cluster_v3_Cluster_CommonLbConfig__Output as CommonLbConfig__Output, _envoy_config_cluster_v3_Cluster_RingHashLbConfig as RingHashLbConfig, _envoy_config_cluster_v3_Cluster_RingHashLbConfig__Output as RingHashLbConfig__Output, _envoy_config_cluster_v3_Cluster_MaglevLbConfig as MaglevLbConfig, _envoy_config_cluster_v3_Cluster_MaglevLbConfig__Output as MaglevLbConfig__Output, _envoy_config_cluster_v3_Cluster_LeastRequestLbConfig as LeastRequestLbConfig, _envoy_config_cluster_v3_Cluster_LeastRequestLbConfig__Output as LeastRequestLbConfig__Output, _envoy_config_cluster_v3_Cluster_OriginalDstLbConfig as OriginalDstLbConfig, _envoy_config_cluster_v3_Cluster_OriginalDstLbConfig__Output as OriginalDstLbConfig__Output } from './generated/envoy/config/cluster/v3/Cluster.ts';
+export type { HeaderValue, HeaderValue__Output } from './generated/envoy/config/core/v3/HeaderValue.ts';
+export type { RuntimeFractionalPercent, RuntimeFractionalPercent__Output } from './generated/envoy/config/core/v3/RuntimeFractionalPercent.ts';
+export type { Int64Range, Int64Range__Output } from './generated/envoy/type/v3/Int64Range.ts';
+export type { RegexMatchAndSubstitute, RegexMatchAndSubstitute__Output } from './generated/envoy/type/matcher/v3/RegexMatchAndSubstitute.ts';
+export type { _envoy_extensions_upstreams_http_v3_HttpProtocolOptions_ExplicitHttpConfig as ExplicitHttpConfig, _envoy_extensions_upstreams_http_v3_HttpProtocolOptions_ExplicitHttpConfig__Output as ExplicitHttpConfig__Output } from './generated/envoy/extensions/upstreams/http/v3/HttpProtocolOptions.ts';
+export type { _envoy_extensions_transport_sockets_tls_v3_CommonTlsContext_CombinedCertificateValidationContext as CombinedCertificateValidationContext, _envoy_extensions_transport_sockets_tls_v3_CommonTlsContext_CombinedCertificateValidationContext__Output as CombinedCertificateValidationContext__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/CommonTlsContext.ts';
+export type { CertificateValidationContext, CertificateValidationContext__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/CertificateValidationContext.ts';
+export type { SubjectAltNameMatcher, SubjectAltNameMatcher__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/SubjectAltNameMatcher.ts';
+export type { TlsCertificate, TlsCertificate__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/TlsCertificate.ts';
+export type { SdsSecretConfig, SdsSecretConfig__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/SdsSecretConfig.ts';
+export type { _envoy_config_endpoint_v3_ClusterLoadAssignment_Policy as ClusterLoadAssignmentPolicy, _envoy_config_endpoint_v3_ClusterLoadAssignment_Policy__Output as ClusterLoadAssignmentPolicy__Output } from './generated/envoy/config/endpoint/v3/ClusterLoadAssignment.ts';
+export type { Endpoint, Endpoint__Output } from './generated/envoy/config/endpoint/v3/Endpoint.ts';
+export type { ApiListener, ApiListener__Output } from './generated/envoy/config/listener/v3/ApiListener.ts';
+export type { _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_UpgradeConfig as HcmUpgradeConfig, _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_UpgradeConfig__Output as HcmUpgradeConfig__Output } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
+export type { AccessLog, AccessLog__Output } from './generated/envoy/config/accesslog/v3/AccessLog.ts';
+export type { FileAccessLog, FileAccessLog__Output } from './generated/envoy/extensions/access_loggers/file/v3/FileAccessLog.ts';
+export type { StdoutAccessLog, StdoutAccessLog__Output } from './generated/envoy/extensions/access_loggers/stream/v3/StdoutAccessLog.ts';
+export type { StderrAccessLog, StderrAccessLog__Output } from './generated/envoy/extensions/access_loggers/stream/v3/StderrAccessLog.ts';
+export type { _envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy_WeightedCluster as TcpProxyWeightedCluster, _envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy_WeightedCluster__Output as TcpProxyWeightedCluster__Output, _envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy_WeightedCluster_ClusterWeight as TcpProxyClusterWeight, _envoy_extensions_filters_network_tcp_proxy_v3_TcpProxy_WeightedCluster_ClusterWeight__Output as TcpProxyClusterWeight__Output } from './generated/envoy/extensions/filters/network/tcp_proxy/v3/TcpProxy.ts';
+export type { _envoy_config_route_v3_RouteMatch_GrpcRouteMatchOptions as GrpcRouteMatchOptions, _envoy_config_route_v3_RouteMatch_GrpcRouteMatchOptions__Output as GrpcRouteMatchOptions__Output } from './generated/envoy/config/route/v3/RouteMatch.ts';
+export type { _envoy_config_route_v3_RetryPolicy_RetryBackOff as RetryBackOff, _envoy_config_route_v3_RetryPolicy_RetryBackOff__Output as RetryBackOff__Output, _envoy_config_route_v3_RetryPolicy_RetryHostPredicate as RetryHostPredicate, _envoy_config_route_v3_RetryPolicy_RetryHostPredicate__Output as RetryHostPredicate__Output } from './generated/envoy/config/route/v3/RetryPolicy.ts';
+export type { _envoy_config_route_v3_RouteAction_HashPolicy_Header as HashPolicyHeader, _envoy_config_route_v3_RouteAction_HashPolicy_Header__Output as HashPolicyHeader__Output, _envoy_config_route_v3_RouteAction_HashPolicy_Cookie as HashPolicyCookie, _envoy_config_route_v3_RouteAction_HashPolicy_Cookie__Output as HashPolicyCookie__Output, _envoy_config_route_v3_RouteAction_HashPolicy_ConnectionProperties as HashPolicyConnectionProperties, _envoy_config_route_v3_RouteAction_HashPolicy_ConnectionProperties__Output as HashPolicyConnectionProperties__Output, _envoy_config_route_v3_RouteAction_HashPolicy_QueryParameter as HashPolicyQueryParameter, _envoy_config_route_v3_RouteAction_HashPolicy_QueryParameter__Output as HashPolicyQueryParameter__Output, _envoy_config_route_v3_RouteAction_UpgradeConfig as RouteUpgradeConfig, _envoy_config_route_v3_RouteAction_UpgradeConfig__Output as RouteUpgradeConfig__Output } from './generated/envoy/config/route/v3/RouteAction.ts';
+export type { FaultDelay, FaultDelay__Output } from './generated/envoy/extensions/filters/common/fault/v3/FaultDelay.ts';
+export type { FaultAbort, FaultAbort__Output } from './generated/envoy/extensions/filters/http/fault/v3/FaultAbort.ts';
+export type { _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_InternalAddressConfig as InternalAddressConfig, _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_InternalAddressConfig__Output as InternalAddressConfig__Output } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
+export type { CidrRange, CidrRange__Output } from './generated/envoy/config/core/v3/CidrRange.ts';
