@@ -208,7 +208,7 @@ export class DiscoveryService {
     const roots = this.#opts.store.trustBundle?.roots;
     if (!roots?.length) return snapshot;
     const rootca: Secret = { name: 'ROOTCA', validationContext: { trustedCa: { inlineString: roots.join('\n') } } };
-    const secret = push.memo('sds|ROOTCA', () => prepareResource(TYPE_URLS.secret, rootca as Record<string, unknown>));
+    const secret = push.memo('sds|ROOTCA', () => prepareResource(TYPE_URLS.secret, rootca));
     const resources: Record<string, PreparedResource[]> = {};
     for (const t of snapshot.typeUrls()) resources[t] = [...snapshot.type(t).resources.values()];
     resources[TYPE_URLS.secret] = [secret];

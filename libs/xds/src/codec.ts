@@ -97,8 +97,9 @@ export function unpackAny<T = any>(any: { typeUrl?: string; type_url?: string; v
 }
 
 /** The name a resource is known by in xDS: `name`, or `clusterName` for a ClusterLoadAssignment. */
-export function resourceName(typeUrl: string, resource: Record<string, any>): string {
-  const name = typeUrl === TYPE_URLS.endpoint ? resource.clusterName : resource.name;
+export function resourceName(typeUrl: string, resource: object): string {
+  const named = resource as { name?: unknown; clusterName?: unknown };
+  const name = typeUrl === TYPE_URLS.endpoint ? named.clusterName : named.name;
   if (typeof name !== 'string' || !name) {
     throw new Error(`${shortTypeName(typeUrl)} resource has no ${typeUrl === TYPE_URLS.endpoint ? 'clusterName' : 'name'}`);
   }

@@ -22,7 +22,7 @@ export interface PreparedResource {
  * the resource and what was wrong, so a bad resource is caught where it is
  * built rather than by a proxy's NACK.
  */
-export function prepareResource(typeUrl: string, resource: Record<string, any>): PreparedResource {
+export function prepareResource(typeUrl: string, resource: object): PreparedResource {
   const name = resourceName(typeUrl, resource);
   let value: Buffer;
   try {

@@ -134,12 +134,12 @@ function prepared(push: PushContext, key: string | undefined, typeUrl: string, o
   const build = () =>
     objects.flatMap((o) => {
       try {
-        return [prepareResource(typeUrl, o as Record<string, unknown>)];
+        return [prepareResource(typeUrl, o)];
       } catch (err) {
         const repaired = typeUrl === TYPE_URLS.route ? withoutBadRoutes(push, o as RouteConfiguration) : undefined;
         if (repaired) {
           try {
-            return [prepareResource(typeUrl, repaired as Record<string, unknown>)];
+            return [prepareResource(typeUrl, repaired)];
           } catch (again) {
             err = again;
           }

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { freePort, startProcess, waitFor, type ManagedProcess } from '@mesh/testing';
-import { edsCluster, endpoints, HCM_TYPE, ROUTER, startUpstream, type Upstream } from '../test-fixtures.ts';
+import { typedConfig, type HttpConnectionManager, type Listener, type Route } from '@mesh/xds';
+import { edsCluster, endpoints, ROUTER, startUpstream, type Upstream } from '../test-fixtures.ts';
 
 interface RawResult {
   /** Everything the proxy wrote, latin1. */
@@ -87,20 +88,19 @@ function rssKb(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-function hcm(name: string, routes: any[], extra: Record<string, unknown> = {}): any {
+function hcm(name: string, routes: Route[], extra: HttpConnectionManager = {}) {
   return {
     name: 'envoy.filters.network.http_connection_manager',
-    typedConfig: {
-      '@type': HCM_TYPE,
+    typedConfig: typedConfig('httpConnectionManager', {
       statPrefix: name,
       routeConfig: { name: `${name}-routes`, virtualHosts: [{ name: 'all', domains: ['*'], routes }] },
       httpFilters: [ROUTER],
       ...extra,
-    },
+    }),
   };
 }
 
-function listener(name: string, port: number, routes: any[], extra: Record<string, unknown> = {}): any {
+function listener(name: string, port: number, routes: Route[], extra: HttpConnectionManager = {}): Listener {
   return { name, address: { socketAddress: { address: '127.0.0.1', portValue: port } }, filterChains: [{ filters: [hcm(name, routes, extra)] }] };
 }
 
