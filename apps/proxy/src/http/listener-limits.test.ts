@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { waitFor } from '@mesh/testing';
-import { DEFAULT_MAX_CONNECTIONS_PER_LISTENER, DEFAULT_PER_CONNECTION_BUFFER_LIMIT_BYTES } from '../listener/listener-manager.ts';
+import { DEFAULT_MAX_CONNECTIONS_PER_LISTENER } from '../listener/listener-manager.ts';
+import { DEFAULT_CONNECTION_BUFFER_LIMIT } from '../config/listener-config.ts';
 import { edsCluster, endpoints, httpListener, request, routeConfig, startTestProxy, startUpstream, vhost, type TestProxy, type Upstream } from '../test-fixtures.ts';
 
 describe('listener limits', () => {
@@ -41,7 +42,7 @@ describe('listener limits', () => {
   it('takes the codec settings from the HCM and the listener defaults', () => {
     const h1 = proxy.proxy.listeners.listeners.get('main')!.h1!;
     assert.equal(h1.maxConnections, DEFAULT_MAX_CONNECTIONS_PER_LISTENER);
-    assert.equal(h1.bufferLimitBytes, DEFAULT_PER_CONNECTION_BUFFER_LIMIT_BYTES);
+    assert.equal(h1.bufferLimitBytes, DEFAULT_CONNECTION_BUFFER_LIMIT);
     assert.equal(h1.streamIdleTimeoutMs, 7_000);
     assert.equal(h1.requestHeadersTimeoutMs, 3_000);
     assert.equal(h1.maxHeaderBytes, 8 * 1024);

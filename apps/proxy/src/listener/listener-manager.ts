@@ -36,7 +36,6 @@ export interface ListenerDeps {
  * file descriptors or memory.
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_LISTENER = 65_536;
-export const DEFAULT_PER_CONNECTION_BUFFER_LIMIT_BYTES = 1024 * 1024;
 
 const kListener = Symbol('listener');
 type ListenerSocket = Socket & { [kListener]?: ActiveListener };
