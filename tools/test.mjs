@@ -24,6 +24,10 @@ const child = spawn('nx', args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
 let pass = 0;
 let fail = 0;
 let buf = '';
+// CI shows only the tail of the output: repeat each failure (and the lines that
+// explain it) just above the totals.
+const failures = [];
+let explain = 0;
 child.stdout.setEncoding('utf8');
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
@@ -32,12 +36,18 @@ child.stdout.on('data', (chunk) => {
   while ((nl = buf.indexOf('\n')) >= 0) {
     const line = buf.slice(0, nl);
     buf = buf.slice(nl + 1);
+    if (/✖/.test(line) && !/failing tests:/.test(line)) explain = 4;
+    if (explain > 0 && failures.length < 80) {
+      failures.push(line.length > 300 ? `${line.slice(0, 300)}…` : line);
+      explain--;
+    }
     const m = /ℹ (pass|fail) (\d+)\s*$/.exec(line);
     if (m) m[1] === 'pass' ? (pass += Number(m[2])) : (fail += Number(m[2]));
   }
 });
 child.on('exit', (code) => {
   const failed = code !== 0 && fail === 0 ? 1 : fail;
+  if (failures.length) console.log(`\nfailures (first lines of each):\n${failures.join('\n')}`);
   console.log(`\ntests: ${pass} passed, ${failed} failed`);
   process.exit(code ?? 1);
 });

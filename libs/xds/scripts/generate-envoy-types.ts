@@ -55,8 +55,8 @@ function postProcess(source: string): string {
   return (
     '/* eslint-disable */\n' +
     source
-      .replace(/^\/\/ Original file: .*node_modules\/@grpc\/grpc-js-xds\/deps\/[^/]+\//m, '// Original file: ')
-      .replace(/^\/\/ Original file: .*node_modules\/protobufjs\//m, '// Original file: protobufjs/')
+      .replace(/^\/\/ Original file: .*node_modules\/@grpc\/grpc-js-xds\/deps\/[^/]+\//gm, '// Original file: ')
+      .replace(/^\/\/ Original file: .*node_modules\/protobufjs\//gm, '// Original file: protobufjs/')
   );
 }
 

@@ -33,3 +33,8 @@ test('outlier detection is spelled as the proto spells it (consecutive_5xx), so 
   assert.match(source, /'consecutive_5xx'\?:/);
   assert.doesNotMatch(source, /'consecutive5xx'/);
 });
+
+test('no generated file names a path of the machine that generated it (the check must pass on a fresh clone anywhere)', () => {
+  const machinePaths = files(committed).filter((f) => /^\/\/ Original file: \//m.test(readFileSync(path.join(committed, f), 'utf8')));
+  assert.deepEqual(machinePaths, []);
+});

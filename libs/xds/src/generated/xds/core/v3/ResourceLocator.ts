@@ -15,7 +15,7 @@ export interface _xds_core_v3_ResourceLocator_Directive__Output {
   'entry'?: (string);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/xds/xds/core/v3/resource_locator.proto
+// Original file: xds/core/v3/resource_locator.proto
 
 export const _xds_core_v3_ResourceLocator_Scheme = {
   XDSTP: 'XDSTP',

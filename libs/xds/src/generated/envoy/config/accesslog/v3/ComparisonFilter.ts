@@ -3,7 +3,7 @@
 
 import type { RuntimeUInt32 as _envoy_config_core_v3_RuntimeUInt32, RuntimeUInt32__Output as _envoy_config_core_v3_RuntimeUInt32__Output } from '../../../../envoy/config/core/v3/RuntimeUInt32.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/accesslog/v3/accesslog.proto
+// Original file: envoy/config/accesslog/v3/accesslog.proto
 
 export const _envoy_config_accesslog_v3_ComparisonFilter_Op = {
   EQ: 'EQ',

@@ -2,7 +2,7 @@
 // Original file: envoy/config/accesslog/v3/accesslog.proto
 
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/accesslog/v3/accesslog.proto
+// Original file: envoy/config/accesslog/v3/accesslog.proto
 
 export const _envoy_config_accesslog_v3_GrpcStatusFilter_Status = {
   OK: 'OK',

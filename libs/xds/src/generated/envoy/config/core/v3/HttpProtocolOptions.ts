@@ -4,7 +4,7 @@
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../../../google/protobuf/Duration.ts';
 import type { UInt32Value as _google_protobuf_UInt32Value, UInt32Value__Output as _google_protobuf_UInt32Value__Output } from '../../../../google/protobuf/UInt32Value.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/core/v3/protocol.proto
+// Original file: envoy/config/core/v3/protocol.proto
 
 export const _envoy_config_core_v3_HttpProtocolOptions_HeadersWithUnderscoresAction = {
   ALLOW: 'ALLOW',

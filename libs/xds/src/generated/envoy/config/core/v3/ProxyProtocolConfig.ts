@@ -3,7 +3,7 @@
 
 import type { ProxyProtocolPassThroughTLVs as _envoy_config_core_v3_ProxyProtocolPassThroughTLVs, ProxyProtocolPassThroughTLVs__Output as _envoy_config_core_v3_ProxyProtocolPassThroughTLVs__Output } from '../../../../envoy/config/core/v3/ProxyProtocolPassThroughTLVs.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/core/v3/proxy_protocol.proto
+// Original file: envoy/config/core/v3/proxy_protocol.proto
 
 export const _envoy_config_core_v3_ProxyProtocolConfig_Version = {
   V1: 'V1',

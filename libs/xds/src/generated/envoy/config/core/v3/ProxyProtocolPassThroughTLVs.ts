@@ -2,7 +2,7 @@
 // Original file: envoy/config/core/v3/proxy_protocol.proto
 
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/core/v3/proxy_protocol.proto
+// Original file: envoy/config/core/v3/proxy_protocol.proto
 
 export const _envoy_config_core_v3_ProxyProtocolPassThroughTLVs_PassTLVsMatchType = {
   INCLUDE_ALL: 'INCLUDE_ALL',

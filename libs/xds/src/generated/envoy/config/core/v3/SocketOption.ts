@@ -3,7 +3,7 @@
 
 import type { Long } from '@grpc/proto-loader';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/core/v3/socket_option.proto
+// Original file: envoy/config/core/v3/socket_option.proto
 
 export const _envoy_config_core_v3_SocketOption_SocketState = {
   STATE_PREBIND: 'STATE_PREBIND',

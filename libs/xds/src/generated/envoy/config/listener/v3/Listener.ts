@@ -36,7 +36,7 @@ export interface _envoy_config_listener_v3_Listener_DeprecatedV1__Output {
   'bindToPort'?: (_google_protobuf_BoolValue__Output);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/listener/v3/listener.proto
+// Original file: envoy/config/listener/v3/listener.proto
 
 export const _envoy_config_listener_v3_Listener_DrainType = {
   DEFAULT: 'DEFAULT',

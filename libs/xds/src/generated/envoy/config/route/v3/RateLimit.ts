@@ -154,7 +154,7 @@ export interface _envoy_config_route_v3_RateLimit_Action_RequestHeaders__Output 
   'skipIfAbsent'?: (boolean);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/route/v3/route_components.proto
+// Original file: envoy/config/route/v3/route_components.proto
 
 export const _envoy_config_route_v3_RateLimit_Action_MetaData_Source = {
   DYNAMIC: 'DYNAMIC',

@@ -3,7 +3,7 @@
 
 import type { RegexMatchAndSubstitute as _envoy_type_matcher_v3_RegexMatchAndSubstitute, RegexMatchAndSubstitute__Output as _envoy_type_matcher_v3_RegexMatchAndSubstitute__Output } from '../../../../envoy/type/matcher/v3/RegexMatchAndSubstitute.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/route/v3/route_components.proto
+// Original file: envoy/config/route/v3/route_components.proto
 
 export const _envoy_config_route_v3_RedirectAction_RedirectResponseCode = {
   MOVED_PERMANENTLY: 'MOVED_PERMANENTLY',

@@ -28,7 +28,7 @@ export interface _envoy_config_route_v3_RetryPolicy_ResetHeader__Output {
   'format'?: (_envoy_config_route_v3_RetryPolicy_ResetHeaderFormat__Output);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/route/v3/route_components.proto
+// Original file: envoy/config/route/v3/route_components.proto
 
 export const _envoy_config_route_v3_RetryPolicy_ResetHeaderFormat = {
   SECONDS: 'SECONDS',

@@ -19,7 +19,7 @@ import type { TypedExtensionConfig as _envoy_config_core_v3_TypedExtensionConfig
 import type { RuntimeFractionalPercent as _envoy_config_core_v3_RuntimeFractionalPercent, RuntimeFractionalPercent__Output as _envoy_config_core_v3_RuntimeFractionalPercent__Output } from '../../../../envoy/config/core/v3/RuntimeFractionalPercent.ts';
 import type { ProxyProtocolConfig as _envoy_config_core_v3_ProxyProtocolConfig, ProxyProtocolConfig__Output as _envoy_config_core_v3_ProxyProtocolConfig__Output } from '../../../../envoy/config/core/v3/ProxyProtocolConfig.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/route/v3/route_components.proto
+// Original file: envoy/config/route/v3/route_components.proto
 
 export const _envoy_config_route_v3_RouteAction_ClusterNotFoundResponseCode = {
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -116,7 +116,7 @@ export interface _envoy_config_route_v3_RouteAction_HashPolicy_Header__Output {
   'regexRewrite'?: (_envoy_type_matcher_v3_RegexMatchAndSubstitute__Output);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/route/v3/route_components.proto
+// Original file: envoy/config/route/v3/route_components.proto
 
 export const _envoy_config_route_v3_RouteAction_InternalRedirectAction = {
   PASS_THROUGH_INTERNAL_REDIRECT: 'PASS_THROUGH_INTERNAL_REDIRECT',

@@ -14,7 +14,7 @@ import type { Matcher as _xds_type_matcher_v3_Matcher, Matcher__Output as _xds_t
 import type { _envoy_config_route_v3_RouteAction_RequestMirrorPolicy, _envoy_config_route_v3_RouteAction_RequestMirrorPolicy__Output } from '../../../../envoy/config/route/v3/RouteAction.ts';
 import type { Metadata as _envoy_config_core_v3_Metadata, Metadata__Output as _envoy_config_core_v3_Metadata__Output } from '../../../../envoy/config/core/v3/Metadata.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/config/route/v3/route_components.proto
+// Original file: envoy/config/route/v3/route_components.proto
 
 export const _envoy_config_route_v3_VirtualHost_TlsRequirementType = {
   NONE: 'NONE',

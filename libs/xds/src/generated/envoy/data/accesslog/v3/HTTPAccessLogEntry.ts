@@ -5,7 +5,7 @@ import type { AccessLogCommon as _envoy_data_accesslog_v3_AccessLogCommon, Acces
 import type { HTTPRequestProperties as _envoy_data_accesslog_v3_HTTPRequestProperties, HTTPRequestProperties__Output as _envoy_data_accesslog_v3_HTTPRequestProperties__Output } from '../../../../envoy/data/accesslog/v3/HTTPRequestProperties.ts';
 import type { HTTPResponseProperties as _envoy_data_accesslog_v3_HTTPResponseProperties, HTTPResponseProperties__Output as _envoy_data_accesslog_v3_HTTPResponseProperties__Output } from '../../../../envoy/data/accesslog/v3/HTTPResponseProperties.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/data/accesslog/v3/accesslog.proto
+// Original file: envoy/data/accesslog/v3/accesslog.proto
 
 export const _envoy_data_accesslog_v3_HTTPAccessLogEntry_HTTPVersion = {
   PROTOCOL_UNSPECIFIED: 'PROTOCOL_UNSPECIFIED',

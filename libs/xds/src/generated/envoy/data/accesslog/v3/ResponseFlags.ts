@@ -2,7 +2,7 @@
 // Original file: envoy/data/accesslog/v3/accesslog.proto
 
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/data/accesslog/v3/accesslog.proto
+// Original file: envoy/data/accesslog/v3/accesslog.proto
 
 export const _envoy_data_accesslog_v3_ResponseFlags_Unauthorized_Reason = {
   REASON_UNSPECIFIED: 'REASON_UNSPECIFIED',

@@ -26,7 +26,7 @@ export interface _envoy_data_accesslog_v3_TLSProperties_CertificateProperties_Su
   'dns'?: (string);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/data/accesslog/v3/accesslog.proto
+// Original file: envoy/data/accesslog/v3/accesslog.proto
 
 export const _envoy_data_accesslog_v3_TLSProperties_TLSVersion = {
   VERSION_UNSPECIFIED: 'VERSION_UNSPECIFIED',

@@ -43,7 +43,7 @@ export interface _google_api_expr_v1alpha1_Type_MapType__Output {
   'valueType'?: (_google_api_expr_v1alpha1_Type__Output);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/googleapis/google/api/expr/v1alpha1/checked.proto
+// Original file: google/api/expr/v1alpha1/checked.proto
 
 export const _google_api_expr_v1alpha1_Type_PrimitiveType = {
   PRIMITIVE_TYPE_UNSPECIFIED: 'PRIMITIVE_TYPE_UNSPECIFIED',
@@ -73,7 +73,7 @@ export type _google_api_expr_v1alpha1_Type_PrimitiveType =
 
 export type _google_api_expr_v1alpha1_Type_PrimitiveType__Output = typeof _google_api_expr_v1alpha1_Type_PrimitiveType[keyof typeof _google_api_expr_v1alpha1_Type_PrimitiveType]
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/googleapis/google/api/expr/v1alpha1/checked.proto
+// Original file: google/api/expr/v1alpha1/checked.proto
 
 export const _google_api_expr_v1alpha1_Type_WellKnownType = {
   WELL_KNOWN_TYPE_UNSPECIFIED: 'WELL_KNOWN_TYPE_UNSPECIFIED',

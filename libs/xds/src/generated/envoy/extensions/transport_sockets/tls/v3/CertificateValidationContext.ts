@@ -16,7 +16,7 @@ export interface _envoy_extensions_transport_sockets_tls_v3_CertificateValidatio
 export interface _envoy_extensions_transport_sockets_tls_v3_CertificateValidationContext_SystemRootCerts__Output {
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/transport_sockets/tls/v3/common.proto
+// Original file: envoy/extensions/transport_sockets/tls/v3/common.proto
 
 export const _envoy_extensions_transport_sockets_tls_v3_CertificateValidationContext_TrustChainVerification = {
   VERIFY_TRUST_CHAIN: 'VERIFY_TRUST_CHAIN',

@@ -2,7 +2,7 @@
 // Original file: envoy/extensions/transport_sockets/tls/v3/common.proto
 
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/transport_sockets/tls/v3/common.proto
+// Original file: envoy/extensions/transport_sockets/tls/v3/common.proto
 
 export const _envoy_extensions_transport_sockets_tls_v3_TlsParameters_TlsProtocol = {
   TLS_AUTO: 'TLS_AUTO',

@@ -4,7 +4,7 @@
 import type { Duration as _google_protobuf_Duration, Duration__Output as _google_protobuf_Duration__Output } from '../../../../../../google/protobuf/Duration.ts';
 import type { FractionalPercent as _envoy_type_v3_FractionalPercent, FractionalPercent__Output as _envoy_type_v3_FractionalPercent__Output } from '../../../../../../envoy/type/v3/FractionalPercent.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/filters/common/fault/v3/fault.proto
+// Original file: envoy/extensions/filters/common/fault/v3/fault.proto
 
 export const _envoy_extensions_filters_common_fault_v3_FaultDelay_FaultDelayType = {
   FIXED: 'FIXED',

@@ -23,7 +23,7 @@ import type { _envoy_config_trace_v3_Tracing_Http, _envoy_config_trace_v3_Tracin
 import type { CidrRange as _envoy_config_core_v3_CidrRange, CidrRange__Output as _envoy_config_core_v3_CidrRange__Output } from '../../../../../../envoy/config/core/v3/CidrRange.ts';
 import type { PathTransformation as _envoy_type_http_v3_PathTransformation, PathTransformation__Output as _envoy_type_http_v3_PathTransformation__Output } from '../../../../../../envoy/type/http/v3/PathTransformation.ts';
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
+// Original file: envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
 
 export const _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_CodecType = {
   AUTO: 'AUTO',
@@ -44,7 +44,7 @@ export type _envoy_extensions_filters_network_http_connection_manager_v3_HttpCon
 
 export type _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_CodecType__Output = typeof _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_CodecType[keyof typeof _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_CodecType]
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
+// Original file: envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
 
 export const _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_ForwardClientCertDetails = {
   SANITIZE: 'SANITIZE',
@@ -90,7 +90,7 @@ export interface _envoy_extensions_filters_network_http_connection_manager_v3_Ht
   'cidrRanges'?: (_envoy_config_core_v3_CidrRange__Output)[];
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
+// Original file: envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
 
 export const _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_Tracing_OperationName = {
   INGRESS: 'INGRESS',
@@ -115,7 +115,7 @@ export interface _envoy_extensions_filters_network_http_connection_manager_v3_Ht
   'httpFilterTransformation'?: (_envoy_type_http_v3_PathTransformation__Output);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
+// Original file: envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
 
 export const _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_PathWithEscapedSlashesAction = {
   IMPLEMENTATION_SPECIFIC_DEFAULT: 'IMPLEMENTATION_SPECIFIC_DEFAULT',
@@ -158,7 +158,7 @@ export interface _envoy_extensions_filters_network_http_connection_manager_v3_Ht
   'literalProxyName'?: (string);
 }
 
-// Original file: /work/main/node_modules/@grpc/grpc-js-xds/deps/envoy-api/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
+// Original file: envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto
 
 export const _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_ServerHeaderTransformation = {
   OVERWRITE: 'OVERWRITE',
