@@ -6,12 +6,36 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 
-/** Runs `npm ci` in `root` when its dependencies (the project's own Node 24 among them) are not installed. */
+/** What building the workspace's native addon needs (@mesh/original-dst's SO_ORIGINAL_DST, built by node-gyp in npm ci). */
+export const BUILD_TOOLS = [
+  { cmd: 'make', pkg: 'build-essential', why: "node-gyp builds @mesh/original-dst's SO_ORIGINAL_DST addon (the proxy's capture listeners)" },
+  { cmd: 'g++', pkg: 'build-essential', why: 'node-gyp compiles and links that addon with gcc/g++' },
+  { cmd: 'python3', pkg: 'python3', why: 'node-gyp runs on Python' },
+];
+const ADDON = path.join('libs', 'original-dst', 'build', 'Release', 'original_dst.node');
+
+/**
+ * Runs `npm ci` in `root` when its dependencies (the project's own Node 24 among them) are not installed,
+ * with the build tools of its native addon found first; then `npm rebuild @mesh/original-dst` if that addon
+ * is still not built (a checkout installed before it existed, or npm ci's build failed: that does not fail
+ * npm ci, the rebuild shows why).
+ */
 export function ensureNpmDependencies(root, say) {
-  if (existsSync(path.join(root, 'node_modules', '.bin', 'node')) && existsSync(path.join(root, 'node_modules', 'nx'))) return true;
-  say('installing npm dependencies (npm ci) ...');
-  if (spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root }).status === 0) return true;
-  say('npm ci failed; fix the error above and run the command again');
+  const installed = () => existsSync(path.join(root, 'node_modules', '.bin', 'node')) && existsSync(path.join(root, 'node_modules', 'nx'));
+  const addonBuilt = () => process.platform !== 'linux' || existsSync(path.join(root, ADDON));
+  if (installed() && addonBuilt()) return true;
+  if (!addonBuilt() && !ensureSystemPackages(BUILD_TOOLS, say)) return false;
+  if (!installed()) {
+    say('installing npm dependencies (npm ci) ...');
+    if (spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root }).status !== 0) {
+      say('npm ci failed; fix the error above and run the command again');
+      return false;
+    }
+  }
+  if (addonBuilt()) return true;
+  say('building the SO_ORIGINAL_DST addon (npm rebuild @mesh/original-dst) ...');
+  if (spawnSync('npm', ['rebuild', '@mesh/original-dst', '--foreground-scripts'], { stdio: 'inherit', cwd: root }).status === 0) return true;
+  say('npm rebuild @mesh/original-dst failed; fix the error above and run the command again');
   return false;
 }
 

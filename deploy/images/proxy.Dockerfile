@@ -17,11 +17,23 @@ RUN node deploy/images/collect-manifests.mjs /manifests
 # packages stay external). Task dependencies are skipped: the bundle is built
 # from the libraries' sources, their own tsc builds are not needed.
 FROM node:24-bookworm-slim AS build
+# A C compiler, make and Python for node-gyp: @mesh/original-dst is a Node-API
+# addon (SO_ORIGINAL_DST, how the 15001/15006 listeners find where a captured
+# connection was going).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends build-essential python3 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --no-audit --no-fund
 COPY . .
+# npm ci above saw only the manifests, so the addon's install script had nothing
+# to build; build it now against the image's Node headers (/usr/local/include/node,
+# nothing downloaded). `npm rebuild` fails the build if it does not compile.
+RUN npm rebuild @mesh/original-dst --foreground-scripts
+# tools/build-app.mjs copies the addon next to the bundle (apps/proxy/dist/original_dst.node),
+# where @mesh/original-dst finds it at run time.
 RUN npx nx run @mesh/proxy:build --excludeTaskDependencies --outputStyle=static
 # Data files the libraries export (e.g. libs/ca-client/proto/ca.proto): the
 # bundle holds their code, not these, and finds them through node_modules/@mesh.
@@ -45,6 +57,7 @@ ENV NODE_ENV=production NODE_OPTIONS="--max-semi-space-size=2 --v8-pool-size=1"
 COPY --from=manifests /manifests/ ./
 RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --omit=dev --workspace apps/proxy --no-audit --no-fund --ignore-scripts
 COPY --from=build /assets/ ./
+# The bundle and, beside it, the SO_ORIGINAL_DST addon (built on this same base image, so its glibc matches).
 COPY --from=build /src/apps/proxy/dist/ apps/proxy/dist/
 RUN groupadd --system --gid 1337 istio-proxy \
  && useradd --system --uid 1337 --gid 1337 --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin istio-proxy

@@ -13,7 +13,7 @@ interface EnvVar {
 interface Container {
   name: string;
   args: string[];
-  env: EnvVar[];
+  env?: EnvVar[];
 }
 
 export function kubeInject(podYaml: string, meshConfigFile: string): { sidecar: Container; init: Container } {
@@ -32,7 +32,7 @@ export function kubeInject(podYaml: string, meshConfigFile: string): { sidecar: 
 /** The container's env as the kubelet would set it for a pod with these facts. */
 export function resolveEnv(container: Container, fields: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const e of container.env) {
+  for (const e of container.env ?? []) {
     const path = e.valueFrom?.fieldRef?.fieldPath;
     env[e.name] = path !== undefined ? (fields[path] ?? '') : (e.value ?? '');
   }

@@ -487,7 +487,7 @@ async function measureSidecar(cp: ControlPlane, nodeOptions: string, options: Me
   const sidecar = startProcess(
     'sidecar',
     'apps/proxy/dist/main.js',
-    ['--mode', 'sidecar', '--pilot', `127.0.0.1:${cp.xds}`, '--node-id', SIDECAR_NODE, '--labels', 'app=sleep', '--outbound-port', String(outbound), '--admin-port', String(adminPort), '--status-port', String(statusPort), '--stats-port', String(statsPort)],
+    ['--mode', 'sidecar', '--pilot', `127.0.0.1:${cp.xds}`, '--node-id', SIDECAR_NODE, '--labels', 'app=sleep', '--outbound-port', String(outbound), '--admin-port', String(adminPort), '--status-port', String(statusPort), '--stats-port', String(statsPort), '--agent-port', '0'],
     { env: { NODE_OPTIONS: sidecarNodeOptions, LOG_LEVEL: 'info' }, cwd: options.snapshotDir },
   );
   // Istio's Prometheus scrapes the sidecar every 15 s; the scraper below stops when this turns false.

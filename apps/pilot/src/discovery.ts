@@ -10,7 +10,7 @@ import { Debouncer } from './debounce.ts';
 import { PushContext, type Issue } from './model/push-context.ts';
 import { proxyFromNode, type Proxy } from './model/proxy.ts';
 import { describeIssue } from './model/errors.ts';
-import { generateResources, generateSnapshot } from './generators/index.ts';
+import { generateResources, generateSnapshot, isCompatibilityMode } from './generators/index.ts';
 import type { ProxyStatusReporter } from './proxy-status.ts';
 
 const pushCounter = counter('pilot_xds_pushes_total', 'Push contexts built and pushed', ['trigger']);
@@ -220,7 +220,7 @@ export class DiscoveryService {
     const known = this.#proxies.get(proxy.id);
     this.#proxies.set(proxy.id, proxy);
     proxiesGauge.set(this.#proxies.size);
-    this.#log.info('proxy connected', { proxy: proxy.id, type: proxy.type, proxyless: proxy.proxyless, namespace: proxy.namespace, protocol: s.protocol });
+    this.#log.info('proxy connected', { proxy: proxy.id, type: proxy.type, proxyless: proxy.proxyless, namespace: proxy.namespace, interceptionMode: proxy.interceptionMode, protocol: s.protocol });
     this.#opts.status?.update(s);
     // A reconnecting proxy with unchanged metadata keeps its snapshot; otherwise (re)generate now.
     if (this.#push && (!known || JSON.stringify(known) !== JSON.stringify(proxy) || !this.cache.get(proxy.id))) {
@@ -247,7 +247,10 @@ export class DiscoveryService {
     const snap = this.cache.get(proxyId);
     const versions: Record<string, string> = {};
     for (const t of snap?.typeUrls() ?? []) versions[shortTypeName(t)] = snap!.type(t).version;
-    return { proxy, versions, ...r };
+    const sidecar = this.#push.sidecarFor(proxy);
+    // Which Istio model the proxy gets: capture (virtualOutbound/virtualInbound), a Sidecar's listeners, or the compatibility explicit proxy.
+    const mode = proxy.type !== 'sidecar' || proxy.proxyless ? proxy.type : isCompatibilityMode(this.#push, proxy) ? 'compatibility (explicit HTTP proxy)' : proxy.interceptionMode === 'NONE' ? 'sidecar resource (no capture)' : 'capture';
+    return { proxy, sidecar: sidecar ? `${sidecar.namespace}/${sidecar.name}` : undefined, mode, versions, ...r };
   }
 
   async close(): Promise<void> {

@@ -85,7 +85,7 @@ describe('pilot with real NATS and ADS', () => {
     assert.deepEqual(weights(s), [80, 20]);
     assert.deepEqual([...s.clusters.keys()].filter((c) => c.includes(HELLO)), [`outbound|80||${HELLO}`, `outbound|80|v1|${HELLO}`, `outbound|80|v2|${HELLO}`]);
     assert.equal(s.endpoints.get(`outbound|80|v2|${HELLO}`).endpoints[0].lbEndpoints[0].endpoint.address.socketAddress.portValue, 9082);
-    const sidecar = client(pilot, SIDECAR_ID, { LABELS: { app: 'sleep' }, OUTBOUND_PORT: '16001' });
+    const sidecar = client(pilot, SIDECAR_ID, { LABELS: { app: 'sleep' }, OUTBOUND_PORT: '16001', INTERCEPTION_MODE: 'NONE' });
     const ss = await nextSnapshot(sidecar, () => true);
     assert.equal(ss.listeners.get('virtualOutbound').address.socketAddress.portValue, 16001);
     assert.ok(ss.routes.get('outbound_http').virtualHosts.some((v: any) => v.domains.includes('hello')));

@@ -9,7 +9,7 @@ let seq = 0;
 export function res(kind: ConfigResource['kind'], name: string, spec: Record<string, unknown>, namespace = 'default'): ConfigResource {
   seq++;
   return {
-    apiVersion: kind === 'WorkloadEntry' || kind === 'ServiceEntry' || kind === 'VirtualService' || kind === 'DestinationRule' || kind === 'Gateway' ? 'networking.istio.io/v1' : 'security.istio.io/v1',
+    apiVersion: ['WorkloadEntry', 'ServiceEntry', 'VirtualService', 'DestinationRule', 'Gateway', 'Sidecar'].includes(kind) ? 'networking.istio.io/v1' : 'security.istio.io/v1',
     kind,
     metadata: { name, namespace, creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString() },
     spec,
@@ -25,8 +25,17 @@ export function push(configs: ConfigResource[], meshConfig?: Record<string, unkn
 export const SIDECAR_ID = 'sidecar~127.0.0.1~sleep.default~default.svc.cluster.local';
 export const GATEWAY_ID = 'router~127.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local';
 
+/** A sidecar without traffic capture (INTERCEPTION_MODE NONE, what the local mesh's proxies send); with no Sidecar resource it gets the compatibility mode. */
 export function sidecar(metadata: Record<string, unknown> = {}): Proxy {
-  return proxyFromNode({ id: SIDECAR_ID, metadata: { LABELS: { app: 'sleep' }, ...metadata } }, { bindHost: '127.0.0.1', outboundPort: 15001 });
+  return proxyFromNode({ id: SIDECAR_ID, metadata: { LABELS: { app: 'sleep' }, INTERCEPTION_MODE: 'NONE', ...metadata } }, { bindHost: '127.0.0.1', outboundPort: 15001 });
+}
+
+/** An injected pod's sidecar: iptables capture (INTERCEPTION_MODE REDIRECT), its IP in the node id and INSTANCE_IPS. */
+export function capturedSidecar(ip = '10.1.0.5', labels: Record<string, string> = { app: 'sleep' }, namespace = 'default', metadata: Record<string, unknown> = {}): Proxy {
+  return proxyFromNode(
+    { id: `sidecar~${ip}~${labels.app ?? 'app'}-0.${namespace}~${namespace}.svc.cluster.local`, metadata: { LABELS: labels, NAMESPACE: namespace, INTERCEPTION_MODE: 'REDIRECT', INSTANCE_IPS: ip, ...metadata } },
+    { bindHost: '127.0.0.1', outboundPort: 15001 },
+  );
 }
 
 export function gateway(labels: Record<string, string> = { istio: 'ingressgateway' }): Proxy {

@@ -182,7 +182,7 @@ http { access_log off; keepalive_requests 1000000; client_body_temp_path ${dir}/
     const port = await freePort();
     const cfg = path.join(dir, 'static.json');
     writeFileSync(cfg, JSON.stringify(staticConfig(port, upstreamPort)));
-    const proxy = start(0, process.execPath, [path.join(here, '../src/main.ts'), '--mode', 'gateway', '--static-config', cfg, '--admin-port', '0', '--status-port', '0', '--stats-port', '0', '--log-level', 'warn']);
+    const proxy = start(0, process.execPath, [path.join(here, '../src/main.ts'), '--mode', 'gateway', '--static-config', cfg, '--admin-port', '0', '--status-port', '0', '--stats-port', '0', '--agent-port', '0', '--log-level', 'warn']);
     await waitListening(port);
     // The route config matches bench.example.com, so wrk sends that Host.
     await measure('mesh proxy (static config: gateway route + Istio retry policy)', port, proxy.pid, 'bench.example.com');

@@ -69,7 +69,8 @@ export function memoryReport(): unknown {
   };
 }
 
-async function prometheus(proxy: Proxy): Promise<string> {
+/** What 15090 serves: the proxy's Envoy/Istio stats and the process metrics (the agent's 15020 merges the app's into it). */
+export async function proxyPrometheus(proxy: Proxy): Promise<string> {
   return proxy.stats.renderPrometheus(proxy) + (await registry.metrics());
 }
 
@@ -113,7 +114,7 @@ export async function startSidePorts(proxy: Proxy, options: SidePortOptions): Pr
         return send(200, text);
       }
       case '/stats/prometheus':
-        return send(200, await prometheus(proxy), 'text/plain; version=0.0.4; charset=utf-8');
+        return send(200, await proxyPrometheus(proxy), 'text/plain; version=0.0.4; charset=utf-8');
       case '/ready': {
         const r = proxy.readiness();
         return r.ready ? send(200, 'LIVE\n') : send(503, proxy.draining ? 'DRAINING\n' : 'PRE_INITIALIZING\n');
@@ -139,7 +140,7 @@ export async function startSidePorts(proxy: Proxy, options: SidePortOptions): Pr
     send(404, 'try /healthz/ready\n');
   });
   const stats = await serve(options.statusHost, options.statsPort, async (url, _req, send) => {
-    if (url.pathname === '/stats/prometheus' || url.pathname === '/metrics') return send(200, await prometheus(proxy), 'text/plain; version=0.0.4; charset=utf-8');
+    if (url.pathname === '/stats/prometheus' || url.pathname === '/metrics') return send(200, await proxyPrometheus(proxy), 'text/plain; version=0.0.4; charset=utf-8');
     send(404, 'try /stats/prometheus\n');
   });
   const port = (s: http.Server) => (s.address() as AddressInfo).port;

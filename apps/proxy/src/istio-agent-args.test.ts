@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { translateAgentArgs } from './istio-agent-args.ts';
+import { parsePodInfoLabels, translateAgentArgs } from './istio-agent-args.ts';
 
 describe("Istio agent command lines (what injected pods run)", () => {
   it('turns the injected sidecar command into our flags, taking pilot from PROXY_CONFIG', () => {
@@ -21,5 +21,25 @@ describe("Istio agent command lines (what injected pods run)", () => {
 
   it('says what is wrong with an unreadable PROXY_CONFIG', () => {
     assert.throws(() => translateAgentArgs('sidecar', [], { PROXY_CONFIG: '{nope' }), /PROXY_CONFIG is not valid JSON/);
+  });
+
+  it("takes the pod's labels from the downward API volume, as pilot-agent does (Sidecar and policy selection need them)", () => {
+    const files: Record<string, string> = { '/etc/istio/pod/labels': 'app="reviews"\nsecurity.istio.io/tlsMode="istio"\nversion="v2"\n' };
+    const read = (f: string) => {
+      if (!(f in files)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+      return files[f];
+    };
+    const { argv } = translateAgentArgs('sidecar', [], {}, read);
+    assert.deepEqual(argv.slice(argv.indexOf('--labels'), argv.indexOf('--labels') + 2), ['--labels', 'app=reviews,security.istio.io/tlsMode=istio,version=v2']);
+    // POD_INFO_DIR points elsewhere (tests, VMs); explicit labels win; no volume: no labels.
+    files['/tmp/pod/labels'] = 'app="ratings"\n';
+    assert.ok(translateAgentArgs('sidecar', [], { POD_INFO_DIR: '/tmp/pod' }, read).argv.includes('app=ratings'));
+    assert.ok(!translateAgentArgs('sidecar', ['--labels', 'app=x'], {}, read).argv.includes('app=reviews'));
+    assert.ok(!translateAgentArgs('sidecar', [], { POD_INFO_DIR: '/nowhere' }, read).argv.includes('--labels'));
+  });
+
+  it('refuses a labels file that is not the downward API format, naming the line', () => {
+    assert.deepEqual(parsePodInfoLabels('a="x\\"y"\nb=""\n', 'f'), { a: 'x"y', b: '' });
+    assert.throws(() => parsePodInfoLabels('app="ok"\napp=notquoted\n', '/etc/istio/pod/labels'), /\/etc\/istio\/pod\/labels:2: not a downward API label line/);
   });
 });

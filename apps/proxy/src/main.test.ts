@@ -51,6 +51,7 @@ describe('proxy process configured by an ADS server', () => {
       '--admin-port', '0',
       '--status-port', String(statusPort),
       '--stats-port', '0',
+      '--agent-port', '0',
       '--drain-seconds', '1',
     ]);
   });

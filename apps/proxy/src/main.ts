@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import type { AdsClient } from '@mesh/xds';
 import { runMain, type FlagSpec } from '@mesh/service';
 import { collectProcessMetrics, createLogger, type LogLevel } from '@mesh/telemetry';
-import { startSidePorts } from './admin.ts';
+import { proxyPrometheus, startSidePorts } from './admin.ts';
+import { parseAppProbers } from './agent/app-probers.ts';
+import { MergedMetrics, parseScrapeAnnotations } from './agent/merged-metrics.ts';
+import { startStatusServer } from './agent/status-server.ts';
 import { snapshotFromResources } from './config/snapshot-compiler.ts';
 import { buildNode, identityOf, type ProxyMode } from './node-identity.ts';
 import { Proxy } from './proxy.ts';
@@ -31,6 +34,10 @@ export const RUN_FLAGS = {
   statusHost: { type: 'string', help: 'address of the status and stats ports (0.0.0.0 in Kubernetes)', env: 'STATUS_HOST', default: '127.0.0.1' },
   statusPort: { type: 'number', help: 'readiness port (/healthz/ready); 0 picks a free port', env: 'STATUS_PORT', default: 15021 },
   statsPort: { type: 'number', help: 'Prometheus port (/stats/prometheus); 0 picks a free port', env: 'STATS_PORT', default: 15090 },
+  agentPort: { type: 'number', help: "the agent's status port (pilot-agent --statusPort): /healthz/ready, /app-health/<container>/<readyz|livez|startupz>, merged /stats/prometheus, POST /quitquitquit; on --status-host; 0 picks a free port", env: 'AGENT_STATUS_PORT', default: 15020 },
+  appProbers: { type: 'string', help: "the app probes the injector moved to the agent, as Istio's JSON: {\"/app-health/<container>/readyz\":{\"httpGet\":{\"path\":\"/ready\",\"port\":8080},\"timeoutSeconds\":1},...} (httpGet, tcpSocket, grpc)", env: 'ISTIO_KUBE_APP_PROBERS', default: '' },
+  prometheusAnnotations: { type: 'string', help: 'the app\'s own prometheus.io annotations, recorded by the injector as JSON ({"scrape":"true","port":"9090","path":"/metrics"}); its metrics are merged into the agent\'s /stats/prometheus', env: 'ISTIO_PROMETHEUS_ANNOTATIONS', default: '' },
+  probeLocalhost: { type: 'boolean', help: 'send app probes and the app metrics scrape to 127.0.0.1 instead of --instance-ip (apps that listen on loopback only)', env: 'REWRITE_PROBE_LEGACY_LOCALHOST_DESTINATION', default: false },
   maxConnectionsPerListener: { type: 'number', help: 'connections one HTTP listener accepts at once; more are closed on accept and counted in downstream_cx_overflow (0: no limit)', env: 'MAX_CONNECTIONS_PER_LISTENER', default: 65_536 },
   drainSeconds: { type: 'number', help: 'how long in-flight requests may take to finish on shutdown or listener removal', env: 'DRAIN_DURATION_SECONDS', default: 5 },
   accessLog: { type: 'boolean', help: 'log every request (Envoy-style access log line, JSON)', env: 'ACCESS_LOG', default: false },
@@ -44,6 +51,9 @@ async function run(): Promise<void> {
     if (flags.mode !== 'gateway' && flags.mode !== 'sidecar') throw new Error(`--mode must be gateway or sidecar, got "${flags.mode}"`);
     if (flags.xdsProtocol !== 'sotw' && flags.xdsProtocol !== 'delta') throw new Error(`--xds-protocol must be sotw or delta, got "${flags.xdsProtocol}"`);
     if (flags._.length > 0) throw new Error(`unexpected arguments: ${flags._.join(' ')}`);
+    // The agent's inputs first: a bad ISTIO_KUBE_APP_PROBERS stops the start with the key at fault.
+    const probers = parseAppProbers(flags.appProbers);
+    const appScrape = parseScrapeAnnotations(flags.prometheusAnnotations);
     const level = (['debug', 'info', 'warn', 'error'].includes(flags.logLevel) ? flags.logLevel : 'info') as LogLevel;
     const log = createLogger('proxy', { level });
     collectProcessMetrics();
@@ -67,6 +77,8 @@ async function run(): Promise<void> {
 
     let client: AdsClient | undefined = undefined;
     let shuttingDown: Promise<void> | undefined;
+    // Servers started after the shutdown handler exists (it may run before they do).
+    const closeOnShutdown: Array<() => Promise<void>> = [];
     const shutdown = (reason: string) => {
       shuttingDown ??= (async () => {
         log.info('shutting down: readiness fails, listeners drain', { reason, drainSeconds: flags.drainSeconds });
@@ -78,7 +90,7 @@ async function run(): Promise<void> {
         const draining = proxy.shutdown(drainMs);
         await client?.stop();
         await draining;
-        await side.close();
+        await Promise.all([side.close(), ...closeOnShutdown.map((close) => close())]);
         log.info('stopped');
         process.exit(0);
       })();
@@ -93,6 +105,19 @@ async function run(): Promise<void> {
       statsPort: flags.statsPort,
       onQuit: () => void shutdown('POST /quitquitquit'),
     });
+    // Probes without a host go to the pod IP, as the kubelet's would.
+    const appHost = flags.probeLocalhost || !flags.instanceIp ? '127.0.0.1' : flags.instanceIp;
+    const agentServer = await startStatusServer({
+      host: flags.statusHost,
+      port: flags.agentPort,
+      readiness: () => proxy.readiness(),
+      probers,
+      probeHost: appHost,
+      metrics: new MergedMetrics({ proxyMetrics: () => proxyPrometheus(proxy), app: appScrape, appHost, log }),
+      onQuit: () => void shutdown('POST /quitquitquit (agent port)'),
+      log,
+    });
+    closeOnShutdown.push(() => agentServer.close());
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void shutdown(signal));
     process.on('unhandledRejection', (err) => log.error('unhandled promise rejection', { err }));
     log.info('proxy starting', {
@@ -103,9 +128,13 @@ async function run(): Promise<void> {
       admin: `http://${flags.adminHost}:${side.adminPort}`,
       status: `http://${flags.statusHost}:${side.statusPort}/healthz/ready`,
       stats: `http://${flags.statusHost}:${side.statsPort}/stats/prometheus`,
+      agent: `http://${flags.statusHost}:${agentServer.port}`,
       adminPort: side.adminPort,
       statusPort: side.statusPort,
       statsPort: side.statsPort,
+      agentPort: agentServer.port,
+      appProbes: [...probers.keys()],
+      appMetrics: appScrape ? `http://${appHost}:${appScrape.port}${appScrape.path}` : undefined,
     });
 
     if (flags.staticConfig) {

@@ -117,6 +117,10 @@ export class Proxy implements MembershipSource {
     return this.listeners.boundCount();
   }
 
+  statLines(): string[] {
+    return this.listeners.statLines();
+  }
+
   #secret(name: string): { cert?: string; key?: string; ca?: string } | undefined {
     const s = this.snapshot?.secrets.get(name);
     if (!s) return undefined;

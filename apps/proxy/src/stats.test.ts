@@ -6,7 +6,7 @@ import { StatsStore, type MembershipSource } from './stats.ts';
 const identity = { workload: 'sleep', namespace: 'default', app: 'sleep', version: 'v1' };
 
 function source(store: StatsStore): MembershipSource {
-  return { membership: () => new Map([...store.clusters.keys()].map((n) => [n, [1, 1] as [number, number]])), listenerCount: () => 1 };
+  return { membership: () => new Map([...store.clusters.keys()].map((n) => [n, [1, 1] as [number, number]])), listenerCount: () => 1, statLines: () => [] };
 }
 
 describe('stats store', () => {

@@ -230,6 +230,8 @@ export interface MembershipSource {
   /** name → [healthy, total] */
   membership(): Map<string, [number, number]>;
   listenerCount(): number;
+  /** Envoy /stats lines kept by the listeners themselves (listener.<prefix>.*, tcp.<prefix>.*). */
+  statLines(): string[];
 }
 
 export class StatsStore {
@@ -315,6 +317,7 @@ export class StatsStore {
         `${p}downstream_rq_redirected_with_normalized_path: ${h.rqRedirectedWithNormalizedPath}`,
       );
     }
+    lines.push(...source.statLines());
     lines.push(`listener_manager.total_listeners_active: ${source.listenerCount()}`, `server.uptime: ${Math.floor((Date.now() - this.started) / 1000)}`);
     return lines.sort().join('\n') + '\n';
   }

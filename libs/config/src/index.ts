@@ -29,7 +29,19 @@ export { checkResource, validateResource, type ValidateOptions, type CheckResult
 export { loadResources, type LoadResult, type AcceptedResource, type RejectedResource } from './load.ts';
 export { analyzeResources, gatewayKey, type Finding, type AnalyzeOptions } from './analyze.ts';
 export { supportFindings, supportFindingsFor, GATEWAY_HTTP_PROTOCOLS, GATEWAY_TCP_PROTOCOLS, type SupportFinding, type SupportSeverity, type SupportInput } from './support.ts';
-export { checkMeshConfig, meshPathNormalization, PATH_NORMALIZATIONS, type PathNormalization } from './mesh-config.ts';
+export {
+  checkMeshConfig,
+  meshPathNormalization,
+  PATH_NORMALIZATIONS,
+  type PathNormalization,
+  meshDefaultExportTo,
+  meshRootNamespace,
+  checkExportToEntry,
+  ExportScope,
+  EXPORT_DEFAULT_FIELDS,
+  DEFAULT_ROOT_NAMESPACE,
+  type ExportableKind,
+} from './mesh-config.ts';
 export type { ValidationResult } from './issues.ts';
 export { KINDS, classify, isConfigKind, NETWORKING_GROUP, SECURITY_GROUP, type KindInfo } from './kinds.ts';
 export { formatPath, parsePath, type PathSegment } from './paths.ts';

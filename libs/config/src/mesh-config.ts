@@ -38,5 +38,88 @@ export function checkMeshConfig(mesh: unknown): FieldError[] {
   const errors: FieldError[] = [];
   const pn = meshPathNormalization(mesh);
   if (pn.error) errors.push(pn.error);
+  for (const kind of Object.keys(EXPORT_DEFAULT_FIELDS) as ExportableKind[]) {
+    const e = meshDefaultExportTo(mesh, kind).error;
+    if (e) errors.push(e);
+  }
+  const root = meshRootNamespace(mesh).error;
+  if (root) errors.push(root);
+  const otp = (mesh as Record<string, unknown> | undefined)?.outboundTrafficPolicy as Record<string, unknown> | undefined;
+  if (otp && otp.mode !== undefined && otp.mode !== 'ALLOW_ANY' && otp.mode !== 'REGISTRY_ONLY') {
+    errors.push({ path: 'outboundTrafficPolicy.mode', message: `${JSON.stringify(otp.mode)} is not one of ALLOW_ANY, REGISTRY_ONLY` });
+  }
   return errors;
+}
+
+/** The kinds whose `exportTo` has a mesh-wide default (MeshConfig `default<Kind>ExportTo`). */
+export const EXPORT_DEFAULT_FIELDS = {
+  ServiceEntry: 'defaultServiceExportTo',
+  VirtualService: 'defaultVirtualServiceExportTo',
+  DestinationRule: 'defaultDestinationRuleExportTo',
+} as const;
+export type ExportableKind = keyof typeof EXPORT_DEFAULT_FIELDS;
+
+/** Istio's default root namespace (MeshConfig `rootNamespace`). */
+export const DEFAULT_ROOT_NAMESPACE = 'istio-system';
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** An exportTo entry: `.`, `*`, `~` or a namespace name; undefined when valid. */
+export function checkExportToEntry(entry: unknown): string | undefined {
+  if (typeof entry !== 'string') return `${JSON.stringify(entry)} is not a string; use ".", "*", "~" or a namespace name`;
+  if (entry === '.' || entry === '*' || entry === '~') return undefined;
+  if (entry.length > 63 || !NAMESPACE_NAME.test(entry)) return `"${entry}" is not ".", "*", "~" or a namespace name`;
+  return undefined;
+}
+
+/**
+ * The mesh-wide default exportTo of a kind (MeshConfig defaultServiceExportTo,
+ * defaultVirtualServiceExportTo, defaultDestinationRuleExportTo): `["*"]` when
+ * unset; on a bad value, `["*"]` and the error naming the field.
+ */
+export function meshDefaultExportTo(mesh: unknown, kind: ExportableKind): { value: string[]; error?: FieldError } {
+  const field = EXPORT_DEFAULT_FIELDS[kind];
+  const v = (mesh as Record<string, unknown> | undefined)?.[field];
+  if (v === undefined || v === null) return { value: ['*'] };
+  if (!Array.isArray(v)) return { value: ['*'], error: { path: field, message: 'expected a list such as ["*"] or ["."]' } };
+  for (let i = 0; i < v.length; i++) {
+    const problem = checkExportToEntry(v[i]);
+    if (problem) return { value: ['*'], error: { path: `${field}[${i}]`, message: problem } };
+  }
+  return { value: v.length ? (v as string[]) : ['*'] };
+}
+
+/** MeshConfig `rootNamespace` (istio-system when unset); on a bad value, istio-system and the error. */
+export function meshRootNamespace(mesh: unknown): { value: string; error?: FieldError } {
+  const v = (mesh as Record<string, unknown> | undefined)?.rootNamespace;
+  if (v === undefined || v === null || v === '') return { value: DEFAULT_ROOT_NAMESPACE };
+  if (typeof v !== 'string' || v.length > 63 || !NAMESPACE_NAME.test(v)) {
+    return { value: DEFAULT_ROOT_NAMESPACE, error: { path: 'rootNamespace', message: `${JSON.stringify(v)} is not a namespace name` } };
+  }
+  return { value: v };
+}
+
+/**
+ * Where a resource is visible (Istio's exportTo): `.` its own namespace, `*`
+ * every namespace, `~` none, else the named namespaces. An absent or empty
+ * exportTo takes the mesh default (itself `*` unless set).
+ */
+export class ExportScope {
+  readonly all: boolean;
+  readonly namespaces: ReadonlySet<string>;
+  constructor(exportTo: readonly string[] | undefined, ownNamespace: string, meshDefault: readonly string[] = ['*']) {
+    const list = exportTo?.length ? exportTo : meshDefault;
+    this.all = list.includes('*');
+    this.namespaces = new Set(list.filter((e) => e !== '*' && e !== '~').map((e) => (e === '.' ? ownNamespace : e)));
+  }
+
+  /** Whether proxies (and gateways) in `namespace` see the resource. */
+  visibleIn(namespace: string): boolean {
+    return this.all || this.namespaces.has(namespace);
+  }
+
+  /** A stable description, for cache keys and debug output. */
+  toString(): string {
+    return this.all ? '*' : [...this.namespaces].sort().join(',') || '~';
+  }
 }

@@ -70,8 +70,6 @@ spec:
         'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[1].port.protocol',
         'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[2].port.protocol',
         'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[3].port.protocol',
-        'warning service-entries.yaml Sidecar istio-config/default spec',
-        'warning service-entries.yaml Sidecar prod-us1/ratings spec',
         'warning service-entries.yaml ServiceEntry default/external-svc-mongocluster spec.addresses[0]',
         'warning service-entries.yaml WorkloadEntry default/details-svc spec.serviceAccount',
         'error security.yaml PeerAuthentication istio-system/default spec.mtls.mode',
@@ -124,6 +122,48 @@ spec:
     );
   });
 
+  it("implements Istio's Sidecar (the reference page's examples) and exportTo, and reports the Sidecar fields pilot cannot honour", () => {
+    assert.deepEqual(
+      summary(`
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: ratings, namespace: prod-us1}
+spec:
+  workloadSelector:
+    labels: {app: ratings}
+  ingress:
+  - port: {number: 9080, protocol: HTTP, name: somename}
+    defaultEndpoint: unix:///var/run/someuds.sock
+  - port: {number: 9443, protocol: HTTPS, name: https}
+    defaultEndpoint: 127.0.0.1:8443
+    tls: {mode: SIMPLE, serverCertificate: /etc/c.pem, privateKey: /etc/k.pem}
+    connectionPool: {tcp: {maxConnections: 10}}
+  egress:
+  - port: {number: 9080, protocol: HTTP, name: egresshttp}
+    hosts: ["prod-us1/*"]
+  - hosts: ["istio-system/*"]
+  outboundTrafficPolicy:
+    mode: ALLOW_ANY
+    egressProxy: {host: foo.bar.com, port: {number: 443}}
+  inboundConnectionPool: {http: {http1MaxPendingRequests: 1}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: r, namespace: prod-us1}
+spec:
+  hosts: [ratings]
+  exportTo: ["."]
+  http: [{route: [{destination: {host: ratings}}]}]
+`),
+      [
+        'error Sidecar prod-us1/ratings spec.ingress[1].tls',
+        'warning Sidecar prod-us1/ratings spec.ingress[1].connectionPool',
+        'warning Sidecar prod-us1/ratings spec.outboundTrafficPolicy.egressProxy',
+        'warning Sidecar prod-us1/ratings spec.inboundConnectionPool',
+      ],
+    );
+  });
+
   it('reports a field the rules do not list (an allowlist: new API fields are reported until implemented)', () => {
     const f = supportFindings({ kind: 'DestinationRule', metadata: { namespace: 'ns', name: 'x' }, spec: { host: 'x', trafficPolicy: { retryBudget: { percent: 10 } } } });
     assert.deepEqual(f, [
@@ -131,7 +171,7 @@ spec:
     ]);
   });
 
-  it('reports TCP routes for sidecars, unserved gateway protocols, and the security kinds by mode and action', () => {
+  it('accepts TCP routes for sidecars; reports unserved gateway protocols and the security kinds by mode and action', () => {
     assert.deepEqual(
       summary(`
 apiVersion: networking.istio.io/v1
@@ -176,7 +216,6 @@ spec:
   rules: [{}]
 `),
       [
-        'warning VirtualService default/db spec.tcp',
         'warning Gateway default/gw spec.servers[1].port.protocol',
         'warning PeerAuthentication default/permissive spec',
         'error PeerAuthentication default/port-strict spec.portLevelMtls["5432"].mode',

@@ -45,13 +45,6 @@ const no = (message: string, severity: SupportSeverity = 'warning'): Rule => ({ 
 const fields = (f: Record<string, Rule>): Rule => ({ kind: 'fields', fields: f });
 const items = (item: Rule): Rule => ({ kind: 'items', item });
 const custom = (check: (value: unknown, at: readonly PathSegment[], report: Report) => void): Rule => ({ kind: 'custom', check });
-/** Both: the checks of `rule`, then `check` on the same value. */
-const also = (rule: Rule, check: (value: any, at: readonly PathSegment[], report: Report) => void): Rule =>
-  custom((v, at, report) => {
-    walk(rule, v, at, report);
-    check(v, at, report);
-  });
-
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const present = (v: unknown): boolean => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 
@@ -81,7 +74,9 @@ function walk(rule: Rule, value: unknown, at: readonly PathSegment[], report: Re
 
 // ---------------------------------------------------------------- shared pieces
 
-const EXPORT_TO = no('exportTo is not implemented: the resource applies in every namespace');
+// exportTo (and the mesh defaults defaultServiceExportTo, defaultVirtualServiceExportTo,
+// defaultDestinationRuleExportTo) is honoured by pilot for sidecars and gateways.
+const EXPORT_TO = OK;
 const STATS_ONLY = no('names used only for statistics are not implemented and are ignored');
 const SOURCE_MATCH = no('source matches are not implemented: this match applies to requests from every workload');
 
@@ -153,22 +148,15 @@ const tcpRoute = fields({
   route: OK,
 });
 
-const virtualService = also(
-  fields({
-    hosts: OK,
-    gateways: OK,
-    http: items(httpRoute),
-    tcp: items(tcpRoute),
-    tls: no('TLS (SNI) routes are not implemented: no listener routes this traffic'),
-    exportTo: EXPORT_TO,
-  }),
-  (spec, at, report) => {
-    const gateways: unknown[] = Array.isArray(spec.gateways) ? spec.gateways : [];
-    if (present(spec.tcp) && (gateways.length === 0 || gateways.includes('mesh'))) {
-      report([...at, 'tcp'], 'warning', 'TCP routes apply only on Gateways\' TCP servers here: sidecars (gateway "mesh") get no TCP listeners');
-    }
-  },
-);
+const virtualService = fields({
+  hosts: OK,
+  gateways: OK,
+  http: items(httpRoute),
+  // TCP routes apply on Gateways' TCP servers and on sidecars' TCP outbound listeners (traffic capture or Sidecar egress).
+  tcp: items(tcpRoute),
+  tls: no('TLS (SNI) routes are not implemented: TLS traffic goes to the service named by its SNI, not where these routes say'),
+  exportTo: EXPORT_TO,
+});
 
 // ---------------------------------------------------------------- DestinationRule
 
@@ -310,8 +298,31 @@ const serviceEntry = fields({
 
 // ---------------------------------------------------------------- Sidecar and security
 
-const sidecar = custom((_spec, at, report) => {
-  report(at, 'warning', 'the Sidecar resource is not implemented: every proxy gets every service, and no ingress or egress listeners are built from it');
+const sidecarPort = fields({
+  number: OK,
+  protocol: OK,
+  name: OK,
+  targetPort: no('targetPort is not implemented on Sidecar ports: traffic goes to defaultEndpoint (or, with traffic capture, to the original destination port)'),
+});
+
+const sidecar = fields({
+  workloadSelector: OK,
+  ingress: items(
+    fields({
+      port: sidecarPort,
+      bind: OK,
+      captureMode: OK,
+      defaultEndpoint: OK,
+      tls: no('tls is not implemented on Sidecar ingress listeners: the listener accepts plaintext and does not terminate TLS', 'error'),
+      connectionPool: no('connectionPool is not implemented on Sidecar ingress listeners: inbound connections and requests are not limited by it'),
+    }),
+  ),
+  egress: items(fields({ port: sidecarPort, bind: OK, captureMode: OK, hosts: OK })),
+  outboundTrafficPolicy: fields({
+    mode: OK,
+    egressProxy: no('egressProxy is not implemented: traffic to unknown destinations goes to its original destination (ALLOW_ANY), not through the egress proxy'),
+  }),
+  inboundConnectionPool: no('inboundConnectionPool is not implemented: inbound connections and requests are not limited by it'),
 });
 
 const peerAuthentication = custom((spec, at, report) => {

@@ -35,6 +35,10 @@ export interface StartOptions {
   echo?: boolean;
   /** Called with every line as it comes, raw and parsed (the local-mesh launcher prints them its own way). */
   onLine?: (text: string, line: LogLine) => void;
+  /** Run inside this network namespace (`ip netns exec`; needs root). */
+  netns?: string;
+  /** Run as this uid (needs root): a sidecar runs as 1337, the uid Istio's capture rules let out. */
+  uid?: number;
 }
 
 /**
@@ -42,7 +46,12 @@ export interface StartOptions {
  * for example `apps/pilot/src/main.ts`.
  */
 export function startProcess(name: string, script: string, args: string[] = [], options: StartOptions = {}): ManagedProcess {
-  const child = spawn(process.execPath, [path.resolve(WORKSPACE_ROOT, script), ...args], {
+  let argv = [process.execPath, path.resolve(WORKSPACE_ROOT, script), ...args];
+  // setpriv (util-linux) drops to the uid after `ip netns exec` has entered the namespace, which needs root.
+  if (options.uid !== undefined) argv = ['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', ...argv];
+  if (options.netns !== undefined) argv = ['ip', 'netns', 'exec', options.netns, ...argv];
+  const [cmd, ...cmdArgs] = argv;
+  const child = spawn(cmd, cmdArgs, {
     cwd: options.cwd ?? WORKSPACE_ROOT,
     env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'debug', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -40,12 +40,15 @@ export interface MeshPorts {
   gatewayAdmin: number;
   gatewayStatus: number;
   gatewayStats: number;
+  /** The agent's status port (app probes, merged metrics, /quitquitquit). */
+  gatewayAgent: number;
   /** The gateway's HTTP port: the Gateway server's port 80, bound at 8080 in local mode. */
   gatewayHttp: number;
   sidecarOutbound: number;
   sidecarAdmin: number;
   sidecarStatus: number;
   sidecarStats: number;
+  sidecarAgent: number;
   helloV1: number;
   helloV2: number;
 }
@@ -69,11 +72,13 @@ const DEFAULT_PORTS: MeshPorts = {
   gatewayAdmin: 15000,
   gatewayStatus: 15021,
   gatewayStats: 15090,
+  gatewayAgent: 15020,
   gatewayHttp: 8080,
   sidecarOutbound: 15001,
   sidecarAdmin: 15100,
   sidecarStatus: 15121,
   sidecarStats: 15190,
+  sidecarAgent: 15120,
   helloV1: 9081,
   helloV2: 9082,
 };
@@ -175,6 +180,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       '--admin-port', String(ports.gatewayAdmin),
       '--status-port', String(ports.gatewayStatus),
       '--stats-port', String(ports.gatewayStats),
+      '--agent-port', String(ports.gatewayAgent),
     ]);
     if (options.sample) {
       launch('sidecar', script('proxy'), [
@@ -186,6 +192,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         '--admin-port', String(ports.sidecarAdmin),
         '--status-port', String(ports.sidecarStatus),
         '--stats-port', String(ports.sidecarStats),
+        '--agent-port', String(ports.sidecarAgent),
       ]);
     }
     await Promise.all([

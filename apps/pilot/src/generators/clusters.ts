@@ -4,18 +4,19 @@
 import { FILTER_NAMES, typedConfig, type Cluster, type ConfigSource } from '@mesh/xds';
 import { isHttp2Protocol, type Service, type ServicePort } from '../model/services.ts';
 import type { PushContext } from '../model/push-context.ts';
+import type { ProxyScope } from '../model/scope.ts';
 import { policyToCluster, type SubsetModel } from '../model/destination-rules.ts';
 import { clusterName } from '../model/virtual-services.ts';
 import { loadAssignment } from './endpoints.ts';
 
 const ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
 
-function buildCluster(push: PushContext, svc: Service, port: ServicePort, subset: SubsetModel | undefined, proxyless: boolean): Cluster {
+function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: ServicePort, subset: SubsetModel | undefined, proxyless: boolean): Cluster {
   const name = clusterName(port.number, subset?.name, svc.hostname);
-  const policy = push.clusterPolicy(svc.hostname, subset?.name, port.number, proxyless) ?? policyToCluster({}, () => {}, proxyless);
+  const policy = scope.clusterPolicy(svc.hostname, subset?.name, port.number, proxyless) ?? policyToCluster({}, () => {}, proxyless);
   const cluster: Cluster = { name, connectTimeout: { seconds: 10 }, ...structuredClone(policy.cluster) };
   // Who to name when this cluster cannot be served: the DestinationRule for the fields its policy set, else the ServiceEntry.
-  const dr = push.destinationRule(svc.hostname);
+  const dr = scope.destinationRule(svc.hostname);
   push.attribute(cluster, [...(dr ? [{ ...dr.ref, field: subset?.field ?? 'spec', fields: policy.fields }] : []), { ...svc.source, field: 'spec' }]);
   switch (svc.resolution) {
     case 'STATIC':
@@ -45,6 +46,7 @@ function buildCluster(push: PushContext, svc: Service, port: ServicePort, subset
   }
   if (!proxyless) {
     const h2 = isHttp2Protocol(port.protocol) || policy.upgradeToHttp2;
+    // A sniffed (AUTO) port's upstream speaks HTTP/1.1 (Envoy's default) unless a DestinationRule upgrades it.
     if (h2 || policy.commonHttpProtocolOptions) {
       cluster.typedExtensionProtocolOptions = {
         [FILTER_NAMES.httpProtocolOptions]: typedConfig('httpProtocolOptions', {
@@ -57,18 +59,39 @@ function buildCluster(push: PushContext, svc: Service, port: ServicePort, subset
   return cluster;
 }
 
+/** HTTP/2 to the upstream (gRPC and HTTP2 ports), as Istio's clusters for such ports say explicitly. */
+export function http2Options(): Cluster['typedExtensionProtocolOptions'] {
+  return { [FILTER_NAMES.httpProtocolOptions]: typedConfig('httpProtocolOptions', { explicitHttpConfig: { http2ProtocolOptions: {} } }) };
+}
+
 export const BLACKHOLE_CLUSTER = 'BlackHoleCluster';
 export const PASSTHROUGH_CLUSTER = 'PassthroughCluster';
 
-export function buildClusters(push: PushContext, proxyless: boolean): Cluster[] {
+export const INBOUND_PASSTHROUGH_CLUSTER = 'InboundPassthroughClusterIpv4';
+/** Istio's source address for traffic the sidecar sends to its own workload (iptables lets it through uncaptured). */
+export const INBOUND_PASSTHROUGH_BIND = '127.0.0.6';
+
+export interface ClusterOptions {
+  proxyless: boolean;
+  /**
+   * How PassthroughCluster learns the original destination: from the
+   * connection (traffic capture) or from `x-envoy-original-dst-host` (a proxy
+   * without capture, used explicitly).
+   */
+  passthroughFromHeader: boolean;
+}
+
+/** The outbound clusters of a scope (shared by every proxy with that scope), and Istio's BlackHoleCluster and PassthroughCluster. */
+export function buildClusters(push: PushContext, scope: ProxyScope, options: ClusterOptions): Cluster[] {
+  const { proxyless } = options;
   const out: Cluster[] = [];
-  for (const svc of push.services) {
+  for (const svc of scope.services) {
     // gRPC's xDS client accepts EDS (and single-host LOGICAL_DNS) clusters only.
     if (proxyless && svc.resolution !== 'STATIC') continue;
-    const dr = push.destinationRule(svc.hostname);
+    const dr = scope.destinationRule(svc.hostname);
     for (const port of svc.ports) {
-      out.push(buildCluster(push, svc, port, undefined, proxyless));
-      for (const s of dr?.subsets ?? []) out.push(buildCluster(push, svc, port, s, proxyless));
+      out.push(buildCluster(push, scope, svc, port, undefined, proxyless));
+      for (const s of dr?.subsets ?? []) out.push(buildCluster(push, scope, svc, port, s, proxyless));
     }
   }
   if (!proxyless) {
@@ -78,10 +101,21 @@ export function buildClusters(push: PushContext, proxyless: boolean): Cluster[] 
       type: 'ORIGINAL_DST',
       lbPolicy: 'CLUSTER_PROVIDED',
       connectTimeout: { seconds: 10 },
-      // In local mode the outbound listener is an explicit proxy, so the
-      // original destination comes from x-envoy-original-dst-host.
-      originalDstLbConfig: { useHttpHeader: true },
+      // Without capture the proxy is used explicitly, so the original
+      // destination comes from x-envoy-original-dst-host.
+      ...(options.passthroughFromHeader ? { originalDstLbConfig: { useHttpHeader: true } } : {}),
     });
   }
   return out;
+}
+
+/** Istio's InboundPassthroughClusterIpv4: inbound traffic to a port no service declares goes on to its original destination, from 127.0.0.6. */
+export function inboundPassthroughCluster(): Cluster {
+  return {
+    name: INBOUND_PASSTHROUGH_CLUSTER,
+    type: 'ORIGINAL_DST',
+    lbPolicy: 'CLUSTER_PROVIDED',
+    connectTimeout: { seconds: 10 },
+    upstreamBindConfig: { sourceAddress: { address: INBOUND_PASSTHROUGH_BIND, portValue: 0 } },
+  };
 }

@@ -4,6 +4,7 @@
 import type { Address, ClusterLoadAssignment, LbEndpoint, Locality, LocalityLbEndpoints } from '@mesh/xds';
 import { instancePort, labelsMatch, type Service, type ServicePort } from '../model/services.ts';
 import type { PushContext } from '../model/push-context.ts';
+import type { ProxyScope } from '../model/scope.ts';
 import { clusterName } from '../model/virtual-services.ts';
 
 function locality(s: string | undefined): Locality | undefined {
@@ -45,12 +46,12 @@ export function loadAssignment(name: string, svc: Service, port: ServicePort, su
   return { clusterName: name, endpoints };
 }
 
-/** Every EDS cluster's assignment (STATIC services, each port, without and with each subset). */
-export function buildEndpoints(push: PushContext): ClusterLoadAssignment[] {
+/** Every EDS cluster's assignment of a scope (STATIC services, each port, without and with each subset). */
+export function buildEndpoints(push: PushContext, scope: ProxyScope): ClusterLoadAssignment[] {
   const out: ClusterLoadAssignment[] = [];
-  for (const svc of push.services) {
+  for (const svc of scope.services) {
     if (svc.resolution !== 'STATIC') continue;
-    const dr = push.destinationRule(svc.hostname);
+    const dr = scope.destinationRule(svc.hostname);
     for (const port of svc.ports) {
       for (const s of [undefined, ...(dr?.subsets ?? [])]) {
         const cla = loadAssignment(clusterName(port.number, s?.name, svc.hostname), svc, port, s?.labels);

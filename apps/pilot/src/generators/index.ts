@@ -16,9 +16,10 @@ import {
 } from '@mesh/xds';
 import { istioFieldOf } from '../model/destination-rules.ts';
 import { MESH_CONFIG_ORIGIN, type Origin } from '../model/errors.ts';
-import type { Proxy } from '../model/proxy.ts';
+import { captures, type Proxy } from '../model/proxy.ts';
 import type { PushContext } from '../model/push-context.ts';
-import { buildClusters } from './clusters.ts';
+import { buildClusters, inboundPassthroughCluster } from './clusters.ts';
+import { sidecarInbound, sidecarOutbound } from './sidecar.ts';
 import { buildEndpoints } from './endpoints.ts';
 import { gatewayListeners, proxylessListeners, sidecarListeners } from './listeners.ts';
 import { gatewayHttpPorts, gatewayRoute, proxylessRoutes, sidecarOutboundRoute, type GenerationLog } from './routes.ts';
@@ -39,28 +40,97 @@ export interface GeneratedResources {
   endpoints: ClusterLoadAssignment[];
 }
 
-/** The plain Envoy objects for a proxy (tests and /debug/configz read these). */
-export function generateResources(push: PushContext, proxy: Proxy, options: GeneratorOptions): GeneratedResources {
-  const clusters = push.memo(`cds|${proxy.proxyless}`, () => buildClusters(push, proxy.proxyless));
-  const endpoints = push.memo('eds', () => buildEndpoints(push));
+interface Parts {
+  listeners: Listener[];
+  routes: RouteConfiguration[];
+  /** Clusters shared by every proxy with the same scope and kind (memo key `keys.cds`). */
+  sharedClusters: Cluster[];
+  /** This proxy's own clusters (inbound). */
+  ownClusters: Cluster[];
+  endpoints: ClusterLoadAssignment[];
+  /** Memo keys of what is shared (prepared once per push). */
+  keys: { lds?: string; rds?: string; cds: string; eds: string };
+}
+
+/**
+ * Whether a sidecar gets the compatibility mode: the explicit HTTP proxy
+ * `virtualOutbound` (INTERCEPTION_MODE NONE and no Sidecar resource selects it).
+ */
+export function isCompatibilityMode(push: PushContext, proxy: Proxy): boolean {
+  return proxy.type === 'sidecar' && !proxy.proxyless && !captures(proxy) && !push.scopeFor(proxy).sidecar;
+}
+
+function generateParts(push: PushContext, proxy: Proxy, options: GeneratorOptions): Parts {
+  const scope = push.scopeFor(proxy);
+  const k = scope.key;
+  const eds = `eds|${k}`;
+  const endpoints = push.memo(eds, () => buildEndpoints(push, scope));
   if (proxy.proxyless) {
-    return { listeners: push.memo('lds|grpc', () => proxylessListeners(push)), routes: push.memo(`rds|grpc|${proxy.namespace}`, () => proxylessRoutes(push, proxy, options.log)), clusters, endpoints };
+    const keys = { lds: `lds|grpc|${k}`, rds: `rds|grpc|${k}`, cds: `cds|grpc|${k}`, eds };
+    return {
+      listeners: push.memo(keys.lds, () => proxylessListeners(push, scope)),
+      routes: push.memo(keys.rds, () => proxylessRoutes(push, scope, proxy, options.log)),
+      sharedClusters: push.memo(keys.cds, () => buildClusters(push, scope, { proxyless: true, passthroughFromHeader: false })),
+      ownClusters: [],
+      endpoints,
+      keys,
+    };
   }
   if (proxy.type === 'router') {
     const gateways = push.gatewaysFor(proxy.labels);
+    const cds = `cds|explicit|${k}`;
     return {
-      listeners: gatewayListeners(push, proxy, gateways, options.privilegedPortOffset, options.log),
-      routes: gatewayHttpPorts(gateways).map((port) => gatewayRoute(push, gateways, port, options.log)),
-      clusters,
+      listeners: gatewayListeners(push, scope, proxy, gateways, options.privilegedPortOffset, options.log),
+      routes: gatewayHttpPorts(gateways).map((port) => gatewayRoute(push, scope, gateways, port, options.log)),
+      sharedClusters: push.memo(cds, () => buildClusters(push, scope, { proxyless: false, passthroughFromHeader: true })),
+      ownClusters: [],
       endpoints,
+      keys: { cds, eds },
     };
   }
+  const capture = captures(proxy);
+  const cds = `cds|${capture ? 'capture' : 'explicit'}|${k}`;
+  const sharedClusters = push.memo(cds, () => buildClusters(push, scope, { proxyless: false, passthroughFromHeader: !capture }));
+  if (!capture && !scope.sidecar) {
+    // The compatibility mode: the explicit HTTP proxy (what the local mesh runs until it writes Sidecar resources).
+    const rds = `rds|compat|${k}`;
+    return { listeners: sidecarListeners(push, proxy), routes: [push.memo(rds, () => sidecarOutboundRoute(push, scope, options.log))], sharedClusters, ownClusters: [], endpoints, keys: { rds, cds, eds } };
+  }
+  const outKey = `out|${k}|${proxy.interceptionMode}|${proxy.outboundPort}|${proxy.bindAddress}|${proxy.http10}`;
+  const outbound = push.memo(outKey, () => sidecarOutbound(push, scope, proxy, options.log));
+  const inbound = sidecarInbound(push, scope, proxy);
   return {
-    listeners: sidecarListeners(push, proxy),
-    routes: [push.memo(`rds|outbound|${proxy.namespace}`, () => sidecarOutboundRoute(push, proxy, options.log))],
-    clusters,
+    listeners: uniqueListeners(push, [...outbound.listeners, ...inbound.listeners]),
+    routes: outbound.routes,
+    sharedClusters,
+    ownClusters: [...inbound.clusters, ...(capture ? [inboundPassthroughCluster()] : [])],
     endpoints,
+    keys: { rds: `rds|${outKey}`, cds, eds },
   };
+}
+
+/** Listeners with a name (or address) an earlier one has are left out (Envoy rejects the whole update otherwise), each reported. */
+function uniqueListeners(push: PushContext, listeners: Listener[]): Listener[] {
+  const names = new Set<string>();
+  const addresses = new Set<string>();
+  return listeners.filter((l) => {
+    const a = l.address?.socketAddress;
+    const addr = a && l.bindToPort?.value !== false ? `${a.address}:${a.portValue}` : undefined;
+    if (!names.has(l.name!) && (!addr || !addresses.has(addr))) {
+      names.add(l.name!);
+      if (addr) addresses.add(addr);
+      return true;
+    }
+    const origin = push.originsOf(l)?.[0] ?? MESH_CONFIG_ORIGIN;
+    push.report({ ...origin, message: `listener ${l.name} (${addr ?? 'not bound'}) is also built from another listener of this proxy; this one is left out`, severity: 'error', category: 'conflict' });
+    return false;
+  });
+}
+
+/** The plain Envoy objects for a proxy (tests and /debug/configz read these). */
+export function generateResources(push: PushContext, proxy: Proxy, options: GeneratorOptions): GeneratedResources {
+  const p = generateParts(push, proxy, options);
+  return { listeners: p.listeners, routes: p.routes, clusters: [...p.sharedClusters, ...p.ownClusters], endpoints: p.endpoints };
 }
 
 /** The resource's own name, for messages (before it is known to encode). */
@@ -152,17 +222,15 @@ function prepared(push: PushContext, key: string | undefined, typeUrl: string, o
 }
 
 export function generateSnapshot(push: PushContext, proxy: Proxy, options: GeneratorOptions): Snapshot {
-  const r = generateResources(push, proxy, options);
-  const shared = proxy.type === 'sidecar';
-  const ns = proxy.namespace;
+  const p = generateParts(push, proxy, options);
   return Snapshot.build(
     // Versions derived from content: every pilot replica gives identical config the same version.
     (_typeUrl, hash) => hash,
     {
-      [TYPE_URLS.listener]: prepared(push, proxy.proxyless ? 'lds|grpc' : undefined, TYPE_URLS.listener, r.listeners),
-      [TYPE_URLS.route]: prepared(push, proxy.proxyless ? `rds|grpc|${ns}` : shared ? `rds|outbound|${ns}` : undefined, TYPE_URLS.route, r.routes),
-      [TYPE_URLS.cluster]: prepared(push, `cds|${proxy.proxyless}`, TYPE_URLS.cluster, r.clusters),
-      [TYPE_URLS.endpoint]: prepared(push, 'eds', TYPE_URLS.endpoint, r.endpoints),
+      [TYPE_URLS.listener]: prepared(push, p.keys.lds, TYPE_URLS.listener, p.listeners),
+      [TYPE_URLS.route]: prepared(push, p.keys.rds, TYPE_URLS.route, p.routes),
+      [TYPE_URLS.cluster]: [...prepared(push, p.keys.cds, TYPE_URLS.cluster, p.sharedClusters), ...prepared(push, undefined, TYPE_URLS.cluster, p.ownClusters)],
+      [TYPE_URLS.endpoint]: prepared(push, p.keys.eds, TYPE_URLS.endpoint, p.endpoints),
     },
   );
 }

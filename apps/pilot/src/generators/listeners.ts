@@ -2,10 +2,11 @@
 // `0.0.0.0_<port>` listeners, and proxyless gRPC's api_listeners named
 // `<host>:<port>` (the name a client's `xds:///<host>:<port>` target asks for).
 import { GATEWAY_TCP_PROTOCOLS, type PathNormalization } from '@mesh/config';
-import { FILTER_NAMES, typedConfig, type Address, type ConfigSource, type HttpConnectionManager, type Listener, type TcpProxy } from '@mesh/xds';
+import { FILTER_NAMES, typedConfig, type Address, type ConfigSource, type HttpConnectionManager, type Listener, type RouteConfiguration, type TcpProxy } from '@mesh/xds';
 import type { Proxy } from '../model/proxy.ts';
 import { MESH_CONFIG_ORIGIN, type Origin } from '../model/errors.ts';
 import type { PushContext } from '../model/push-context.ts';
+import type { ProxyScope } from '../model/scope.ts';
 import { bindPort, type GatewayModel } from '../model/gateways.ts';
 import { MESH_GATEWAY, translateTcpRoute } from '../model/virtual-services.ts';
 import { OUTBOUND_HTTP_ROUTE, gatewayHttpPorts, type GenerationLog } from './routes.ts';
@@ -40,31 +41,45 @@ export interface HcmOptions {
   pathNormalization?: PathNormalization;
   /** Istio's node metadata HTTP10=1: accept HTTP/1.0 requests. */
   acceptHttp10?: boolean;
+  /** An inline route table instead of RDS `routeName` (sidecar inbound listeners). */
+  routeConfig?: RouteConfiguration;
 }
 
+/**
+ * An HTTP connection manager as Istio builds them: RDS (or an inline route
+ * table), the fault filter and the router; and for Envoy-style proxies, codec
+ * AUTO (HTTP/1.1 or HTTP/2 by what the client speaks), WebSocket upgrades and
+ * the mesh's path normalization.
+ */
 export function hcm(statPrefix: string, routeName: string, options: HcmOptions = {}): HttpConnectionManager {
   return {
     statPrefix,
-    rds: { configSource: ADS, routeConfigName: routeName },
+    ...(options.routeConfig ? { routeConfig: options.routeConfig } : { rds: { configSource: ADS, routeConfigName: routeName } }),
     httpFilters: [
       // The fault filter does nothing until a route carries a fault config (VirtualService `fault`).
       ...(options.proxyless ? [] : [{ name: FILTER_NAMES.fault, typedConfig: typedConfig('fault', {}) }]),
       { name: FILTER_NAMES.router, typedConfig: typedConfig('router', {}) },
     ],
+    ...(options.proxyless ? {} : { codecType: 'AUTO' as const, upgradeConfigs: [{ upgradeType: 'websocket' }] }),
     ...(options.useRemoteAddress ? { useRemoteAddress: { value: true } } : {}),
     ...(options.proxyless ? {} : pathNormalizationFields(options.pathNormalization ?? 'BASE')),
     ...(options.acceptHttp10 && !options.proxyless ? { httpProtocolOptions: { acceptHttp_10: true } } : {}),
   };
 }
 
-function address(host: string, port: number): Address {
+export function address(host: string, port: number): Address {
   return { socketAddress: { address: host, portValue: port } };
 }
 
-function hcmFilter(config: HttpConnectionManager) {
+export function hcmFilter(config: HttpConnectionManager) {
   return { name: FILTER_NAMES.httpConnectionManager, typedConfig: typedConfig('httpConnectionManager', config) };
 }
 
+/**
+ * The compatibility mode (a sidecar with INTERCEPTION_MODE NONE that no
+ * Sidecar resource selects): one explicit HTTP proxy listener, `virtualOutbound`
+ * on BIND_ADDRESS:OUTBOUND_PORT, with the route table `outbound_http`.
+ */
 export function sidecarListeners(push: PushContext, proxy: Proxy): Listener[] {
   const listener: Listener = {
     name: VIRTUAL_OUTBOUND,
@@ -81,7 +96,7 @@ function serverOrigins(gateways: GatewayModel[], port: number): Origin[] {
   return gateways.flatMap((g) => g.servers.filter((s) => s.port === port).map((s) => ({ ...g.ref, field: s.field })));
 }
 
-export function gatewayListeners(push: PushContext, proxy: Proxy, gateways: GatewayModel[], privilegedPortOffset: number, log: GenerationLog): Listener[] {
+export function gatewayListeners(push: PushContext, scope: ProxyScope, proxy: Proxy, gateways: GatewayModel[], privilegedPortOffset: number, log: GenerationLog): Listener[] {
   const out: Listener[] = [];
   for (const port of gatewayHttpPorts(gateways)) {
     const bound = bindPort(port, privilegedPortOffset);
@@ -103,9 +118,9 @@ export function gatewayListeners(push: PushContext, proxy: Proxy, gateways: Gate
     let dests: Array<{ name: string; weight: number }> | undefined;
     let source: Origin | undefined;
     for (const gw of gws) {
-      for (const vs of push.virtualServicesForGateway(gw.key)) {
+      for (const vs of push.virtualServicesForGateway(gw.key, scope.namespace)) {
         try {
-          dests = translateTcpRoute(vs, { lookup: push, gateway: gw.key, port, proxyless: false, warn: () => {} });
+          dests = translateTcpRoute(vs, { lookup: scope, gateway: gw.key, port, proxyless: false, warn: () => {} });
           source = { ...vs.ref, field: 'spec.tcp' };
         } catch (err) {
           log.error('VirtualService tcp route failed to translate; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
@@ -140,9 +155,9 @@ export function tcpProxy(statPrefix: string, dests: Array<{ name: string; weight
 }
 
 /** Proxyless gRPC: `<host>:<port>` for every port of every STATIC service (and `<host>` for single-port services). */
-export function proxylessListeners(push: PushContext): Listener[] {
+export function proxylessListeners(push: PushContext, scope: ProxyScope): Listener[] {
   const out: Listener[] = [];
-  for (const svc of push.services) {
+  for (const svc of scope.services) {
     if (svc.resolution !== 'STATIC') continue;
     for (const port of svc.ports) {
       const routeName = `${svc.hostname}:${port.number}`;

@@ -6,6 +6,7 @@ import type { Route, RouteConfiguration, VirtualHost } from '@mesh/xds';
 import { isHttpProtocol, type Service, type ServicePort } from '../model/services.ts';
 import type { Proxy } from '../model/proxy.ts';
 import type { PushContext } from '../model/push-context.ts';
+import type { ProxyScope } from '../model/scope.ts';
 import type { GatewayModel } from '../model/gateways.ts';
 import { intersectHosts } from '../model/hosts.ts';
 import { MESH_GATEWAY, defaultRoute, translateHttpRoutes, type VirtualServiceModel } from '../model/virtual-services.ts';
@@ -41,31 +42,31 @@ export function serviceDomains(svc: Service, port: number, includePortless: bool
   return out;
 }
 
-function meshRoutes(push: PushContext, svc: Service, port: ServicePort, proxyless: boolean, log: GenerationLog): Route[] {
-  const vs = push.virtualServiceFor(svc.hostname, MESH_GATEWAY);
+export function meshRoutes(push: PushContext, scope: ProxyScope, svc: Service, port: ServicePort, proxyless: boolean, log: GenerationLog): Route[] {
+  const vs = scope.virtualServiceFor(svc.hostname);
   if (vs) {
     try {
       // The push context's dry run reported everything else; only what proxyless clients do not get is new here.
       const warn = proxyless ? (field: string, message: string) => void push.report({ ...vs.ref, field, message, severity: 'warning', category: 'unsupported' }) : () => {};
-      const routes = translateHttpRoutes(vs, { lookup: push, gateway: MESH_GATEWAY, port: port.number, proxyless, warn, attribute: (r, o) => push.attribute(r, [o]) });
+      const routes = translateHttpRoutes(vs, { lookup: scope, gateway: MESH_GATEWAY, port: port.number, proxyless, warn, attribute: (r, o) => push.attribute(r, [o]) });
       if (routes.length) return routes;
     } catch (err) {
       log.error('VirtualService failed to translate; using the default route', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
     }
   }
-  const route = defaultRoute(svc.hostname, port.number, proxyless, push);
+  const route = defaultRoute(svc.hostname, port.number, proxyless, scope);
   push.attribute(route, [{ ...svc.source, field: 'spec.ports' }]);
   return [route];
 }
 
 /** The port whose virtual host also answers the port-less host names: 80 if HTTP, else the lowest HTTP port. */
-function defaultHttpPort(ports: ServicePort[]): number | undefined {
+export function defaultHttpPort(ports: ServicePort[]): number | undefined {
   if (ports.some((p) => p.number === 80)) return 80;
   return ports.map((p) => p.number).sort((a, b) => a - b)[0];
 }
 
 /** Drops domains an earlier virtual host already claimed (Envoy rejects duplicates) and empty virtual hosts. */
-function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
+export function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
   const seen = new Set<string>();
   const out: VirtualHost[] = [];
   for (const vh of vhosts) {
@@ -76,28 +77,46 @@ function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
   return out;
 }
 
-export function sidecarOutboundRoute(push: PushContext, proxy: Proxy, log: GenerationLog): RouteConfiguration {
+/**
+ * Istio's last virtual host of every sidecar HTTP route table: `allow_any`
+ * (anything else goes to its original destination) or, with
+ * outboundTrafficPolicy REGISTRY_ONLY, `block_all` (502).
+ */
+export function fallbackVirtualHost(mode: 'ALLOW_ANY' | 'REGISTRY_ONLY'): VirtualHost {
+  return mode === 'REGISTRY_ONLY'
+    ? { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, directResponse: { status: 502, body: { inlineString: 'no such service in the mesh registry\n' } } }] }
+    : { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: { seconds: 0 } } }] };
+}
+
+/**
+ * A virtual host per HTTP port of each service (the port-less names on
+ * `preferredPort` when the service has it, else on its port 80 or lowest HTTP
+ * port), then the fallback: the route table of an explicitly used HTTP proxy
+ * (the compatibility `outbound_http` and Sidecar egress listeners bound
+ * without capture), where one listener serves every port.
+ */
+export function explicitProxyRoute(push: PushContext, scope: ProxyScope, name: string, services: readonly Service[], preferredPort: number | undefined, log: GenerationLog): RouteConfiguration {
   const vhosts: VirtualHost[] = [];
-  for (const svc of push.services) {
+  for (const svc of services) {
     const httpPorts = svc.ports.filter((p) => isHttpProtocol(p.protocol));
-    const def = defaultHttpPort(httpPorts);
+    const def = preferredPort !== undefined && httpPorts.some((p) => p.number === preferredPort) ? preferredPort : defaultHttpPort(httpPorts);
     for (const port of httpPorts) {
       vhosts.push({
         name: `${svc.hostname}:${port.number}`,
-        domains: serviceDomains(svc, port.number, port.number === def, proxy.namespace, push.domainSuffix),
-        routes: meshRoutes(push, svc, port, false, log),
+        domains: serviceDomains(svc, port.number, port.number === def, scope.namespace, push.domainSuffix),
+        routes: meshRoutes(push, scope, svc, port, false, log),
       });
     }
   }
-  const registryOnly = push.meshConfig?.outboundTrafficPolicy?.mode === 'REGISTRY_ONLY';
-  vhosts.push(
-    registryOnly
-      ? { name: 'block_all', domains: ['*'], routes: [{ name: 'block_all', match: { prefix: '/' }, directResponse: { status: 502, body: { inlineString: 'no such service in the mesh registry\n' } } }] }
-      : { name: 'allow_any', domains: ['*'], routes: [{ name: 'allow_any', match: { prefix: '/' }, route: { cluster: PASSTHROUGH_CLUSTER, timeout: { seconds: 0 } } }] },
-  );
-  const rc: RouteConfiguration = { name: OUTBOUND_HTTP_ROUTE, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
-  push.attribute(rc, [MESH_CONFIG_ORIGIN]);
+  vhosts.push(fallbackVirtualHost(scope.outboundMode));
+  const rc: RouteConfiguration = { name, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+  push.attribute(rc, [...(scope.sidecar ? [{ ...scope.sidecar.ref, field: 'spec.egress' }] : []), MESH_CONFIG_ORIGIN]);
   return rc;
+}
+
+/** The compatibility mode's `outbound_http`: every HTTP service port of the scope. */
+export function sidecarOutboundRoute(push: PushContext, scope: ProxyScope, log: GenerationLog): RouteConfiguration {
+  return explicitProxyRoute(push, scope, OUTBOUND_HTTP_ROUTE, scope.services, undefined, log);
 }
 
 // The protocols @mesh/config's supportFindings treats as served (the rest are reported as not implemented).
@@ -110,12 +129,12 @@ export function gatewayHttpPorts(gateways: GatewayModel[]): number[] {
   return [...ports].sort((a, b) => a - b);
 }
 
-export function gatewayRoute(push: PushContext, gateways: GatewayModel[], port: number, log: GenerationLog): RouteConfiguration {
+export function gatewayRoute(push: PushContext, scope: ProxyScope, gateways: GatewayModel[], port: number, log: GenerationLog): RouteConfiguration {
   const byHost = new Map<string, VirtualHost & { seen: Set<VirtualServiceModel> }>();
   for (const gw of gateways) {
     for (const server of gw.servers) {
       if (server.port !== port || !GATEWAY_HTTP.has(server.protocol)) continue;
-      for (const vs of push.virtualServicesForGateway(gw.key)) {
+      for (const vs of push.virtualServicesForGateway(gw.key, scope.namespace)) {
         let routes: Route[] | undefined;
         for (const vsHost of vs.hosts) {
           for (const sh of server.hosts) {
@@ -131,7 +150,7 @@ export function gatewayRoute(push: PushContext, gateways: GatewayModel[], port: 
             if (vh.seen.has(vs)) continue;
             vh.seen.add(vs);
             try {
-              routes ??= translateHttpRoutes(vs, { lookup: push, gateway: gw.key, port, proxyless: false, warn: () => {}, attribute: (r, o) => push.attribute(r, [o]) });
+              routes ??= translateHttpRoutes(vs, { lookup: scope, gateway: gw.key, port, proxyless: false, warn: () => {}, attribute: (r, o) => push.attribute(r, [o]) });
               vh.routes!.push(...routes);
             } catch (err) {
               log.error('VirtualService failed to translate for a gateway; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, gateway: gw.key, err: (err as Error).message });
@@ -151,14 +170,14 @@ export function gatewayRoute(push: PushContext, gateways: GatewayModel[], port: 
 }
 
 /** Proxyless gRPC: one route config per service port, named like its listener. */
-export function proxylessRoutes(push: PushContext, proxy: Proxy, log: GenerationLog): RouteConfiguration[] {
+export function proxylessRoutes(push: PushContext, scope: ProxyScope, proxy: Proxy, log: GenerationLog): RouteConfiguration[] {
   const out: RouteConfiguration[] = [];
-  for (const svc of push.services) {
+  for (const svc of scope.services) {
     if (svc.resolution !== 'STATIC') continue;
     for (const port of svc.ports) {
       const rc: RouteConfiguration = {
         name: `${svc.hostname}:${port.number}`,
-        virtualHosts: [{ name: `${svc.hostname}:${port.number}`, domains: serviceDomains(svc, port.number, true, proxy.namespace, push.domainSuffix), routes: meshRoutes(push, svc, port, true, log) }],
+        virtualHosts: [{ name: `${svc.hostname}:${port.number}`, domains: serviceDomains(svc, port.number, true, proxy.namespace, push.domainSuffix), routes: meshRoutes(push, scope, svc, port, true, log) }],
       };
       push.attribute(rc, [{ ...svc.source, field: 'spec.ports' }]);
       out.push(rc);

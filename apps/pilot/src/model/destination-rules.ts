@@ -19,6 +19,8 @@ import { FieldError, asArray, asInt, asLabels, asObject, asString, refOf, requir
 import { toDuration } from './duration.ts';
 import { resolveHost } from './hosts.ts';
 import type { TrafficPolicy } from './istio.ts';
+import { ExportScope } from '@mesh/config';
+import { readExportTo } from './virtual-services.ts';
 
 export interface SubsetModel {
   name: string;
@@ -34,10 +36,12 @@ export interface DestinationRuleModel {
   ref: ResourceRef;
   trafficPolicy?: TrafficPolicy;
   subsets: SubsetModel[];
+  /** Where the rule applies (spec.exportTo, else the mesh's defaultDestinationRuleExportTo). */
+  exportTo: ExportScope;
   creation: string;
 }
 
-export function readDestinationRule(r: ConfigResource, domainSuffix: string): DestinationRuleModel {
+export function readDestinationRule(r: ConfigResource, domainSuffix: string, defaultExportTo: readonly string[] = ['*']): DestinationRuleModel {
   const spec = r.spec as Record<string, any>;
   const host = resolveHost(requireString(spec.host, 'spec.host'), r.metadata.namespace, domainSuffix);
   const seen = new Set<string>();
@@ -55,6 +59,7 @@ export function readDestinationRule(r: ConfigResource, domainSuffix: string): De
     ref: refOf(r),
     trafficPolicy: asObject(spec.trafficPolicy, 'spec.trafficPolicy') as TrafficPolicy | undefined,
     subsets,
+    exportTo: new ExportScope(readExportTo(spec), r.metadata.namespace, defaultExportTo),
     creation: r.metadata.creationTimestamp ?? '',
   };
   // Translate every policy once now, so a bad field rejects the rule up front

@@ -30,3 +30,8 @@ export function specificity(host: string): number {
   if (host === '*') return 0;
   return (host.startsWith('*.') ? 0 : 1_000) + host.length;
 }
+
+/** Whether two hosts (either possibly a wildcard) share a name. */
+export function hostsIntersect(a: string, b: string): boolean {
+  return hostMatches(a, b) || hostMatches(b, a);
+}

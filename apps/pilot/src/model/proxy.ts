@@ -1,9 +1,21 @@
 // A connected proxy as pilot sees it, from its xDS node: Istio's node id
 // `<type>~<ip>~<workload>.<namespace>~<namespace>.svc.<suffix>` and metadata
 // (LABELS, NAMESPACE, OUTBOUND_PORT, GENERATOR, ...).
+import { isIP } from 'node:net';
 import type { XdsNode } from '@mesh/xds';
 
 export type ProxyType = 'sidecar' | 'router';
+
+/**
+ * Istio's node metadata INTERCEPTION_MODE: REDIRECT (iptables, what injected
+ * pods send; Istio's default when absent), TPROXY (treated as REDIRECT), NONE
+ * (no traffic capture: applications use the sidecar's listeners explicitly).
+ */
+export type InterceptionMode = 'REDIRECT' | 'TPROXY' | 'NONE';
+
+/** Istio's capture ports. */
+export const DEFAULT_OUTBOUND_CAPTURE_PORT = 15001;
+export const DEFAULT_INBOUND_CAPTURE_PORT = 15006;
 
 export interface Proxy {
   id: string;
@@ -16,9 +28,14 @@ export interface Proxy {
   metadata: Record<string, unknown>;
   /** A proxyless gRPC client (metadata GENERATOR=grpc, or a grpc-js/grpc-go user agent). */
   proxyless: boolean;
-  /** Where the sidecar's HTTP outbound listener binds. */
+  /** Where the sidecar's outbound listener (`virtualOutbound`) listens: metadata OUTBOUND_PORT, else pilot's default. */
   outboundPort: number;
-  inboundPort?: number;
+  /** Where `virtualInbound` listens: metadata INBOUND_PORT, else 15006. */
+  inboundPort: number;
+  /** Metadata INTERCEPTION_MODE (REDIRECT when absent, as in Istio). */
+  interceptionMode: InterceptionMode;
+  /** The workload's addresses: metadata INSTANCE_IPS (comma separated), else the node id's IP. */
+  ips: string[];
   /** The address listeners bind (metadata BIND_ADDRESS, else pilot's --bind-host). */
   bindAddress: string;
   clusterId?: string;
@@ -54,6 +71,17 @@ function parsePort(v: unknown): number | undefined {
   return Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
 }
 
+function parseInterception(v: unknown): InterceptionMode {
+  const s = typeof v === 'string' ? v.trim().toUpperCase() : '';
+  return s === 'NONE' || s === 'TPROXY' ? s : 'REDIRECT';
+}
+
+function parseIps(v: unknown, fallback: string): string[] {
+  const list = (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : []).map((s) => s.trim()).filter((s) => isIP(s) !== 0);
+  if (list.length) return [...new Set(list)];
+  return isIP(fallback) ? [fallback] : [];
+}
+
 export function proxyFromNode(node: XdsNode, defaults: ProxyDefaults): Proxy {
   const meta = node.metadata ?? {};
   const parts = node.id.split('~');
@@ -73,7 +101,9 @@ export function proxyFromNode(node: XdsNode, defaults: ProxyDefaults): Proxy {
     metadata: meta,
     proxyless,
     outboundPort: parsePort(meta.OUTBOUND_PORT) ?? defaults.outboundPort,
-    inboundPort: parsePort(meta.INBOUND_PORT),
+    inboundPort: parsePort(meta.INBOUND_PORT) ?? DEFAULT_INBOUND_CAPTURE_PORT,
+    interceptionMode: parseInterception(meta.INTERCEPTION_MODE),
+    ips: parseIps(meta.INSTANCE_IPS, ip),
     bindAddress: typeof meta.BIND_ADDRESS === 'string' && meta.BIND_ADDRESS ? meta.BIND_ADDRESS : defaults.bindHost,
     clusterId: typeof meta.CLUSTER_ID === 'string' ? meta.CLUSTER_ID : undefined,
     http10: meta.HTTP10 === '1' || meta.HTTP10 === 1 || meta.HTTP10 === true,
@@ -85,7 +115,17 @@ function splitOnce(s: string): [string, string] {
   return i < 0 ? [s, ''] : [s.slice(0, i), s.slice(i + 1)];
 }
 
-/** What makes two proxies receive identical configuration (used to share generated resources). */
+/** Whether the proxy's traffic is captured (iptables): Istio's virtualOutbound/virtualInbound model. */
+export function captures(p: Proxy): boolean {
+  return p.interceptionMode !== 'NONE';
+}
+
+/**
+ * What makes two proxies receive identical configuration: type, proxyless,
+ * namespace, ports and bind address, the interception mode, the labels (they
+ * select Gateways and Sidecars) and the IPs (they decide which service
+ * instances are the proxy's own, i.e. its inbound listeners).
+ */
 export function proxyShapeKey(p: Proxy): string {
-  return JSON.stringify([p.type, p.proxyless, p.namespace, p.outboundPort, p.bindAddress, p.type === 'router' ? p.labels : undefined]);
+  return JSON.stringify([p.type, p.proxyless, p.namespace, p.outboundPort, p.inboundPort, p.bindAddress, p.interceptionMode, p.http10, p.labels, p.type === 'sidecar' ? p.ips : undefined]);
 }

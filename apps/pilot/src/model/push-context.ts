@@ -3,7 +3,7 @@
 // gateways, indexed for the generators, plus every resource that could not be
 // translated. Generators read it and may memoize shared results in it.
 import type { ConfigResource, MeshConfig } from '@mesh/contracts';
-import { meshPathNormalization, supportFindings, type PathNormalization } from '@mesh/config';
+import { meshDefaultExportTo, meshPathNormalization, meshRootNamespace, supportFindings, type ExportScope, type PathNormalization } from '@mesh/config';
 import { encodeMessage } from '@mesh/xds';
 import { MESH_CONFIG_ORIGIN, describeIssue, issueFrom, refOf, type Origin, type ResourceRef, type TranslationIssue } from './errors.ts';
 import { readServiceEntry, readWorkloadEntry, type Service, type WorkloadEntryModel } from './services.ts';
@@ -11,6 +11,9 @@ import { effectivePolicy, policyToCluster, readDestinationRule, type ClusterPoli
 import { readGateway, type GatewayModel } from './gateways.ts';
 import { hostMatches, specificity } from './hosts.ts';
 import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
+import { readSidecar, sidecarSelects, type OutboundMode, type SidecarModel } from './sidecars.ts';
+import { ProxyScope } from './scope.ts';
+import type { Proxy } from './proxy.ts';
 
 /**
  * Why an issue was reported:
@@ -64,13 +67,18 @@ export class PushContext implements RouteLookup {
   readonly virtualServices: readonly VirtualServiceModel[];
   readonly destinationRules: readonly DestinationRuleModel[];
   readonly workloadEntries: readonly WorkloadEntryModel[];
+  readonly sidecars: readonly SidecarModel[];
+  /** Mesh config rootNamespace (istio-system unless set): its namespace-wide Sidecar is every namespace's default. */
+  readonly rootNamespace: string;
+  /** Mesh config outboundTrafficPolicy.mode (ALLOW_ANY unless set). */
+  readonly outboundMode: OutboundMode;
   readonly issues: Issue[] = [];
   readonly configCount: number;
   /** Mesh config `pathNormalization.normalization` (BASE unless set). */
   readonly pathNormalization: PathNormalization;
   readonly #issueKeys = new Set<string>();
   readonly #origins = new WeakMap<object, Origin[]>();
-  readonly #servicesByHost = new Map<string, Service>();
+  readonly #servicesByHost = new Map<string, Service[]>();
   readonly #drByHost = new Map<string, DestinationRuleModel>();
   readonly #wildcardDrs: DestinationRuleModel[] = [];
   readonly #memo = new Map<string, unknown>();
@@ -86,6 +94,15 @@ export class PushContext implements RouteLookup {
     const pn = meshPathNormalization(input.meshConfig);
     this.pathNormalization = pn.value;
     if (pn.error) this.report({ ...MESH_CONFIG_ORIGIN, field: pn.error.path, message: `${pn.error.message}; using BASE`, severity: 'error', category: 'invalid' });
+    const exportDefault = (kind: 'ServiceEntry' | 'VirtualService' | 'DestinationRule') => {
+      const d = meshDefaultExportTo(input.meshConfig, kind);
+      if (d.error) this.report({ ...MESH_CONFIG_ORIGIN, field: d.error.path, message: `${d.error.message}; using ["*"]`, severity: 'error', category: 'invalid' });
+      return d.value;
+    };
+    const root = meshRootNamespace(input.meshConfig);
+    if (root.error) this.report({ ...MESH_CONFIG_ORIGIN, field: root.error.path, message: `${root.error.message}; using ${root.value}`, severity: 'error', category: 'invalid' });
+    this.rootNamespace = root.value;
+    this.outboundMode = input.meshConfig?.outboundTrafficPolicy?.mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
 
     // What this mesh accepts but does not implement: the same findings galley reports.
     for (const r of [...input.configs].sort(byAge)) {
@@ -103,32 +120,36 @@ export class PushContext implements RouteLookup {
     }
 
     const services: Service[] = [];
+    const seDefault = exportDefault('ServiceEntry');
     for (const r of of('ServiceEntry')) {
       this.#try(r, () => {
-        for (const svc of readServiceEntry(r, workloadsByNs, this.domainSuffix)) {
-          const existing = this.#servicesByHost.get(svc.hostname);
+        for (const svc of readServiceEntry(r, workloadsByNs, this.domainSuffix, seDefault)) {
+          // The same host from two ServiceEntries conflicts only where both are visible (exportTo).
+          const existing = (this.#servicesByHost.get(svc.hostname) ?? []).find((o) => exportsOverlap(o.exportTo, svc.exportTo));
           if (existing) {
-            this.#warn(refOf(r), 'spec.hosts', `host ${svc.hostname} is already defined by ServiceEntry ${existing.source.namespace}/${existing.source.name}; this one is ignored for it`, 'conflict');
+            this.#warn(refOf(r), 'spec.hosts', `host ${svc.hostname} is already defined by ServiceEntry ${existing.source.namespace}/${existing.source.name} where this one is visible; this one is ignored for it`, 'conflict');
             continue;
           }
-          this.#servicesByHost.set(svc.hostname, svc);
+          this.#servicesByHost.set(svc.hostname, [...(this.#servicesByHost.get(svc.hostname) ?? []), svc]);
           services.push(svc);
         }
       });
     }
-    this.services = services.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0));
+    this.services = services.sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
 
     const drs: DestinationRuleModel[] = [];
+    const drDefault = exportDefault('DestinationRule');
     for (const r of of('DestinationRule')) {
       this.#try(r, () => {
-        const dr = readDestinationRule(r, this.domainSuffix);
-        const existing = this.#drByHost.get(dr.host) ?? this.#wildcardDrs.find((d) => d.host === dr.host);
+        const dr = readDestinationRule(r, this.domainSuffix, drDefault);
+        // Istio looks a rule up in the proxy's namespace, then the service's, then the root namespace: two rules for one host conflict within a namespace.
+        const existing = drs.find((d) => d.host === dr.host && d.namespace === dr.namespace);
         if (existing) {
-          this.#warn(dr.ref, 'spec.host', `DestinationRule ${existing.namespace}/${existing.name} already applies to ${dr.host}; this one is ignored`, 'conflict');
+          this.#warn(dr.ref, 'spec.host', `DestinationRule ${existing.namespace}/${existing.name} already applies to ${dr.host} in namespace ${dr.namespace}; this one is ignored`, 'conflict');
           return;
         }
+        if (!this.#drByHost.has(dr.host) && !dr.host.includes('*')) this.#drByHost.set(dr.host, dr);
         if (dr.host.includes('*')) this.#wildcardDrs.push(dr);
-        else this.#drByHost.set(dr.host, dr);
         drs.push(dr);
       });
     }
@@ -140,14 +161,75 @@ export class PushContext implements RouteLookup {
     this.gateways = gateways;
 
     const vss: VirtualServiceModel[] = [];
+    const vsDefault = exportDefault('VirtualService');
     for (const r of of('VirtualService')) {
       this.#try(r, () => {
-        const vs = readVirtualService(r, this.domainSuffix);
+        const vs = readVirtualService(r, this.domainSuffix, vsDefault);
         this.#dryRun(vs);
         vss.push(vs);
       });
     }
     this.virtualServices = vss;
+
+    const sidecars: SidecarModel[] = [];
+    for (const r of of('Sidecar')) {
+      this.#try(r, () => {
+        const sc = readSidecar(r);
+        const first = sc.selector ? undefined : sidecars.find((o) => !o.selector && o.namespace === sc.namespace);
+        if (first) {
+          this.#warn(sc.ref, 'spec.workloadSelector', `namespace ${sc.namespace} already has the Sidecar ${first.name} without a workloadSelector; this one is ignored`, 'conflict');
+          return;
+        }
+        sidecars.push(sc);
+      });
+    }
+    this.sidecars = sidecars;
+  }
+
+  /**
+   * The Sidecar that applies to a sidecar proxy (Istio's order): the oldest one
+   * in its namespace whose workloadSelector matches its labels, else its
+   * namespace's Sidecar without selector, else the root namespace's one.
+   * Gateways get none.
+   */
+  sidecarFor(proxy: Proxy): SidecarModel | undefined {
+    if (proxy.type !== 'sidecar') return undefined;
+    const selecting = this.sidecars.filter((s) => s.namespace === proxy.namespace && sidecarSelects(s, proxy.labels));
+    for (const other of selecting.slice(1)) {
+      this.#warn(other.ref, 'spec.workloadSelector', `Sidecar ${selecting[0].name} (older) also selects workload ${proxy.workloadName || proxy.id}; this one does not apply to it`, 'conflict');
+    }
+    if (selecting.length) return selecting[0];
+    return this.sidecars.find((s) => !s.selector && s.namespace === proxy.namespace) ?? this.sidecars.find((s) => !s.selector && s.namespace === this.rootNamespace);
+  }
+
+  /**
+   * What a proxy sees (Istio's SidecarScope): services, VirtualServices and
+   * DestinationRules visible in its namespace (exportTo), narrowed by the
+   * egress hosts of its Sidecar, if any. One per namespace and Sidecar per push.
+   */
+  scopeFor(proxy: Proxy): ProxyScope {
+    const sidecar = this.sidecarFor(proxy);
+    const key = `${proxy.namespace}|${sidecar ? `${sidecar.namespace}/${sidecar.name}` : ''}`;
+    return this.memo(`scope|${key}`, () => new ProxyScope(this, proxy.namespace, sidecar, key));
+  }
+
+  /** The DestinationRule for `host` as a proxy in `namespace` sees it: its namespace's, then the service's, then the root namespace's (exportTo). */
+  destinationRuleIn(host: string, namespace: string, serviceNamespace: string | undefined): DestinationRuleModel | undefined {
+    const order = [namespace, serviceNamespace, this.rootNamespace].filter((n): n is string => !!n);
+    for (const ns of order) {
+      const candidates = this.destinationRules.filter((d) => d.namespace === ns && d.exportTo.visibleIn(namespace) && hostMatches(d.host, host));
+      if (!candidates.length) continue;
+      return candidates.find((d) => d.host === host) ?? candidates.sort((a, b) => specificity(b.host) - specificity(a.host))[0];
+    }
+    return undefined;
+  }
+
+  /** Cluster settings of a rule for (subset, port), translated once per push. */
+  policyOf(dr: DestinationRuleModel, subset: string | undefined, port: number, proxyless: boolean): ClusterPolicy {
+    return this.memo(`policy|${dr.namespace}/${dr.name}|${subset ?? ''}|${port}|${proxyless}`, () => {
+      const s = subset ? dr.subsets.find((x) => x.name === subset) : undefined;
+      return policyToCluster(effectivePolicy(dr, s, port), (f, m, severity) => this.#warn(dr.ref, f, m, 'unsupported', severity), proxyless);
+    });
   }
 
   #try(r: ConfigResource, fn: () => void): void {
@@ -206,7 +288,7 @@ export class PushContext implements RouteLookup {
   // --- RouteLookup --------------------------------------------------------
 
   service(host: string): Service | undefined {
-    return this.#servicesByHost.get(host);
+    return this.#servicesByHost.get(host)?.[0];
   }
 
   destinationRule(host: string): DestinationRuleModel | undefined {
@@ -219,11 +301,7 @@ export class PushContext implements RouteLookup {
 
   clusterPolicy(host: string, subset: string | undefined, port: number, proxyless = false): ClusterPolicy | undefined {
     const dr = this.destinationRule(host);
-    if (!dr) return undefined;
-    return this.memo(`policy|${host}|${subset ?? ''}|${port}|${proxyless}`, () => {
-      const s = subset ? dr.subsets.find((x) => x.name === subset) : undefined;
-      return policyToCluster(effectivePolicy(dr, s, port), (f, m, severity) => this.#warn(dr.ref, f, m, 'unsupported', severity), proxyless);
-    });
+    return dr ? this.policyOf(dr, subset, port, proxyless) : undefined;
   }
 
   // --- indexes for generators ----------------------------------------------
@@ -246,9 +324,9 @@ export class PushContext implements RouteLookup {
     return best;
   }
 
-  /** VirtualServices bound to a gateway (`namespace/name`), oldest first. */
-  virtualServicesForGateway(gatewayKey: string): VirtualServiceModel[] {
-    return this.virtualServices.filter((vs) => vs.gateways.includes(gatewayKey));
+  /** VirtualServices bound to a gateway (`namespace/name`) and exported to `namespace` (the gateway proxy's), oldest first. */
+  virtualServicesForGateway(gatewayKey: string, namespace?: string): VirtualServiceModel[] {
+    return this.virtualServices.filter((vs) => vs.gateways.includes(gatewayKey) && (namespace === undefined || vs.exportTo.visibleIn(namespace)));
   }
 
   /** Gateways whose selector matches the proxy's labels (Istio: from any namespace). */
@@ -267,6 +345,14 @@ export class PushContext implements RouteLookup {
   describeIssues(): string[] {
     return this.issues.map((i) => `${i.severity}: ${describeIssue(i)}`);
   }
+}
+
+/** Whether two exportTo scopes share a namespace. */
+function exportsOverlap(a: ExportScope, b: ExportScope): boolean {
+  if (a.all) return b.all || b.namespaces.size > 0;
+  if (b.all) return a.namespaces.size > 0;
+  for (const n of a.namespaces) if (b.namespaces.has(n)) return true;
+  return false;
 }
 
 export { MESH_GATEWAY };

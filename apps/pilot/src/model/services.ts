@@ -4,13 +4,18 @@ import { isIP } from 'node:net';
 import type { ConfigResource } from '@mesh/contracts';
 import { FieldError, asArray, asInt, asLabels, asObject, asString, refOf, requireString, type ResourceRef } from './errors.ts';
 import { resolveHost } from './hosts.ts';
+import { ExportScope } from '@mesh/config';
 
 export type Resolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
 
 export interface ServicePort {
   number: number;
   name: string;
-  /** Upper case: HTTP, HTTP2, GRPC, GRPC-WEB, HTTPS, TLS, TCP, MONGO, ... */
+  /**
+   * Upper case: HTTP, HTTP2, GRPC, GRPC-WEB, HTTPS, TLS, TCP, MONGO, MYSQL,
+   * REDIS, UDP, or AUTO (no protocol and no known name prefix: Istio's
+   * protocol sniffing).
+   */
   protocol: string;
   targetPort?: number;
 }
@@ -35,17 +40,48 @@ export interface Service {
   location: 'MESH_EXTERNAL' | 'MESH_INTERNAL';
   addresses: string[];
   instances: Instance[];
+  /** The ServiceEntry's workloadSelector labels (it also selects sidecars' own workloads); undefined without one. */
+  selector?: Record<string, string>;
+  /** Where the service is visible (spec.exportTo, else the mesh's defaultServiceExportTo). */
+  exportTo: ExportScope;
   source: ResourceRef;
 }
 
 const HTTP_PROTOCOLS = new Set(['HTTP', 'HTTP2', 'GRPC', 'GRPC-WEB']);
 
-/** Istio's protocol selection: the explicit protocol, else the port name's prefix (`http-web` → HTTP). */
-export function portProtocol(protocol: string | undefined, name: string): string {
+/** Istio's port-name prefixes (`<protocol>[-<suffix>]`). */
+const NAME_PREFIXES: Record<string, string> = {
+  http: 'HTTP',
+  http2: 'HTTP2',
+  grpc: 'GRPC',
+  'grpc-web': 'GRPC-WEB',
+  https: 'HTTPS',
+  tls: 'TLS',
+  tcp: 'TCP',
+  mongo: 'MONGO',
+  mysql: 'MYSQL',
+  redis: 'REDIS',
+  udp: 'UDP',
+};
+
+/**
+ * Istio's protocol selection: the explicit protocol (ServiceEntry `protocol`,
+ * or a Kubernetes `appProtocol`), else the port name's prefix (`http-web` →
+ * HTTP, `grpc-web-x` → GRPC-WEB), else AUTO (the protocol is detected per
+ * connection: HTTP/1.1 and h2c are routed as HTTP, everything else as TCP).
+ */
+export function portProtocol(protocol: string | undefined, name: string, appProtocol?: string): string {
   if (protocol) return protocol.toUpperCase();
-  const prefix = name.split('-')[0].toLowerCase();
-  const known: Record<string, string> = { http: 'HTTP', http2: 'HTTP2', grpc: 'GRPC', 'grpc-web': 'GRPC-WEB', https: 'HTTPS', tls: 'TLS', tcp: 'TCP', mongo: 'MONGO', redis: 'REDIS', mysql: 'MYSQL' };
-  return known[name.toLowerCase().startsWith('grpc-web') ? 'grpc-web' : prefix] ?? 'TCP';
+  if (appProtocol) {
+    const a = appProtocol.toLowerCase();
+    // Kubernetes' standard application protocols, as Istio reads them.
+    const k8s: Record<string, string> = { 'kubernetes.io/h2c': 'HTTP2', 'kubernetes.io/ws': 'HTTP', 'kubernetes.io/wss': 'HTTPS', h2c: 'HTTP2' };
+    const known = NAME_PREFIXES[a] ?? k8s[a];
+    if (known) return known;
+  }
+  const lower = name.toLowerCase();
+  if (lower === 'grpc-web' || lower.startsWith('grpc-web-')) return 'GRPC-WEB';
+  return NAME_PREFIXES[lower.split('-')[0]] ?? 'AUTO';
 }
 
 export function isHttpProtocol(protocol: string): boolean {
@@ -99,7 +135,7 @@ export function readWorkloadEntry(r: ConfigResource): WorkloadEntryModel {
 }
 
 /** ServiceEntry → one Service per host. `workloads` are the WorkloadEntries by namespace (selected by labels). */
-export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<string, WorkloadEntryModel[]>, domainSuffix: string): Service[] {
+export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<string, WorkloadEntryModel[]>, domainSuffix: string, defaultExportTo: readonly string[] = ['*']): Service[] {
   const ref = refOf(r);
   const spec = r.spec as Record<string, any>;
   const hosts = asArray<string>(spec.hosts, 'spec.hosts');
@@ -117,15 +153,18 @@ export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<strin
     if (!number) throw new FieldError(`${field}.number`, 'is required');
     const name = asString(p.name, `${field}.name`) || `port-${number}`;
     const targetPort = asInt(p.targetPort, `${field}.targetPort`, 1, 65535);
-    return { number, name, protocol: portProtocol(asString(p.protocol, `${field}.protocol`), name), ...(targetPort ? { targetPort } : {}) };
+    const protocol = portProtocol(asString(p.protocol, `${field}.protocol`), name, asString(p.appProtocol, `${field}.appProtocol`));
+    return { number, name, protocol, ...(targetPort ? { targetPort } : {}) };
   });
   if (ports.length === 0) throw new FieldError('spec.ports', 'at least one port is required');
 
   let instances: Instance[];
   const selector = asObject(spec.workloadSelector, 'spec.workloadSelector');
+  let selectorLabels: Record<string, string> | undefined;
   if (selector) {
     if (spec.endpoints?.length) throw new FieldError('spec.workloadSelector', 'cannot be combined with spec.endpoints');
     const labels = asLabels(selector.labels, 'spec.workloadSelector.labels');
+    selectorLabels = labels;
     instances = (workloads.get(r.metadata.namespace) ?? []).filter((w) => labelsMatch(labels, w.instance.labels)).map((w) => w.instance);
   } else {
     instances = asArray<Record<string, any>>(spec.endpoints, 'spec.endpoints').map((e, i) => readEndpoint(asObject(e, `spec.endpoints[${i}]`) ?? {}, `spec.endpoints[${i}]`, ref, true));
@@ -141,6 +180,9 @@ export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<strin
     });
   }
   const addresses = asArray<string>(spec.addresses, 'spec.addresses');
+  const exportList = asArray<string>(spec.exportTo, 'spec.exportTo');
+  exportList.forEach((e, i) => requireString(e, `spec.exportTo[${i}]`));
+  const exportTo = new ExportScope(exportList, r.metadata.namespace, defaultExportTo);
   return hosts.map((h) => ({
     hostname: resolveHost(h, r.metadata.namespace, domainSuffix),
     namespace: r.metadata.namespace,
@@ -149,6 +191,23 @@ export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<strin
     location,
     addresses,
     instances,
+    ...(selectorLabels ? { selector: selectorLabels } : {}),
+    exportTo,
     source: ref,
   }));
+}
+
+/** TCP-level protocols: a tcp_proxy (Istio's MONGO/MYSQL/REDIS filters are not built; their traffic is proxied as TCP). */
+export function isTcpProtocol(protocol: string): boolean {
+  return protocol === 'TCP' || protocol === 'MONGO' || protocol === 'MYSQL' || protocol === 'REDIS';
+}
+
+/** TLS carried through by SNI (TLS passthrough). */
+export function isTlsProtocol(protocol: string): boolean {
+  return protocol === 'HTTPS' || protocol === 'TLS';
+}
+
+/** The service's virtual IPs (ServiceEntry `addresses` that are plain IPs; CIDRs are reported as unsupported). */
+export function serviceVips(svc: Service): string[] {
+  return svc.addresses.filter((a) => isIP(a) !== 0);
 }

@@ -2,6 +2,7 @@
 // (first match wins), each `match` entry an alternative (OR), fields inside a
 // match combined (AND); destinations with weights become weighted clusters.
 import type { ConfigResource } from '@mesh/contracts';
+import { ExportScope, checkExportToEntry } from '@mesh/config';
 import {
   FILTER_NAMES,
   typedConfig,
@@ -36,7 +37,20 @@ export interface VirtualServiceModel {
   gateways: string[];
   http: HTTPRoute[];
   tcp: TCPRoute[];
+  /** Where the VirtualService applies (spec.exportTo, else the mesh's defaultVirtualServiceExportTo). */
+  exportTo: ExportScope;
   creation: string;
+}
+
+/** spec.exportTo as a list of strings (validated by galley; checked again here). */
+export function readExportTo(spec: Record<string, any>): string[] {
+  const list = asArray<string>(spec.exportTo, 'spec.exportTo');
+  list.forEach((e, i) => {
+    requireString(e, `spec.exportTo[${i}]`);
+    const problem = checkExportToEntry(e);
+    if (problem) throw new FieldError(`spec.exportTo[${i}]`, problem);
+  });
+  return list;
 }
 
 /** Resolves a gateway reference as Istio does: `name` is in the referring resource's namespace. */
@@ -45,7 +59,7 @@ export function resolveGatewayRef(ref: string, namespace: string): string {
   return ref.includes('/') ? ref : `${namespace}/${ref}`;
 }
 
-export function readVirtualService(r: ConfigResource, domainSuffix: string): VirtualServiceModel {
+export function readVirtualService(r: ConfigResource, domainSuffix: string, defaultExportTo: readonly string[] = ['*']): VirtualServiceModel {
   const spec = r.spec as Record<string, any>;
   const ns = r.metadata.namespace;
   const hosts = asArray<string>(spec.hosts, 'spec.hosts').map((h, i) => resolveHost(requireString(h, `spec.hosts[${i}]`), ns, domainSuffix));
@@ -55,7 +69,8 @@ export function readVirtualService(r: ConfigResource, domainSuffix: string): Vir
   http.forEach((h, i) => asObject(h, `spec.http[${i}]`));
   const tcp = asArray<TCPRoute>(spec.tcp, 'spec.tcp');
   tcp.forEach((t, i) => asObject(t, `spec.tcp[${i}]`));
-  return { namespace: ns, name: r.metadata.name, ref: refOf(r), hosts, gateways, http, tcp, creation: r.metadata.creationTimestamp ?? '' };
+  const exportTo = new ExportScope(readExportTo(spec), ns, defaultExportTo);
+  return { namespace: ns, name: r.metadata.name, ref: refOf(r), hosts, gateways, http, tcp, exportTo, creation: r.metadata.creationTimestamp ?? '' };
 }
 
 /** What route translation needs from the push context. */

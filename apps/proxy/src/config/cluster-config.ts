@@ -36,6 +36,7 @@ import type {
   UpstreamHttpProtocolOptions__Output,
   UpstreamTlsContext__Output,
 } from '@mesh/xds';
+import { isIP } from 'node:net';
 import { anyTypeName, dataSourceBytes, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
 import { DATA_SOURCE, checkConfigSource, checkEach, checkFields, fieldTable } from './supported-fields.ts';
 
@@ -117,6 +118,8 @@ export interface ClusterSpec {
   /** ORIGINAL_DST: take the destination from this request header instead of the authority. */
   readonly originalDstHeader: string | undefined;
   readonly cleanupIntervalMs: number;
+  /** upstream_bind_config.source_address: the local address upstream connections bind (Istio: 127.0.0.6 for inbound passthrough). */
+  readonly sourceAddress: string | undefined;
   readonly inlineEndpoints: EndpointSpec[] | undefined;
   /**
    * Fields accepted without being implemented because our pilot sends them
@@ -162,6 +165,7 @@ const CLUSTER = fieldTable<Cluster__Output>('envoy.config.cluster.v3.Cluster', {
     'originalDstLbConfig',
     'typedExtensionProtocolOptions',
     'upstreamConnectionOptions',
+    'upstreamBindConfig',
   ],
   noEffect: [
     // Metadata for other filters and telemetry; what would read it here (subset load balancing) is not accepted.
@@ -227,6 +231,13 @@ const RING_HASH = fieldTable<RingHashLbConfig__Output>('envoy.config.cluster.v3.
 const MAGLEV = fieldTable<MaglevLbConfig__Output>('envoy.config.cluster.v3.Cluster.MaglevLbConfig', { implemented: ['tableSize'] });
 const LEAST_REQUEST = fieldTable<LeastRequestLbConfig__Output>('envoy.config.cluster.v3.Cluster.LeastRequestLbConfig', { implemented: ['choiceCount'] });
 const ORIGINAL_DST = fieldTable<OriginalDstLbConfig__Output>('envoy.config.cluster.v3.Cluster.OriginalDstLbConfig', { implemented: ['useHttpHeader', 'httpHeaderName'] });
+
+type BindConfigOutput = NonNullable<Cluster__Output['upstreamBindConfig']>;
+const BIND_CONFIG = fieldTable<BindConfigOutput>('envoy.config.core.v3.BindConfig', { implemented: ['sourceAddress'] });
+const BIND_SOCKET_ADDRESS = fieldTable<SocketAddress__Output>('envoy.config.core.v3.SocketAddress', { implemented: ['address', 'portValue', 'protocol'] });
+
+/** ORIGINAL_DST clusters create a host per destination: at most this many at once (idle ones are swept first). */
+export const MAX_ORIGINAL_DST_HOSTS = 4_096;
 
 const UPSTREAM_CONNECTION_OPTIONS = fieldTable<UpstreamConnectionOptions__Output>('envoy.config.cluster.v3.UpstreamConnectionOptions', {
   implemented: [],
@@ -490,6 +501,7 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
   const proto = protocolOptions(cluster, path);
   const outlier = outlierDetection(cluster.outlierDetection, `${path}.outlierDetection`);
   const tls = upstreamTls(cluster.transportSocket, `${path}.transportSocket`);
+  const sourceAddress = bindSourceAddress(cluster.upstreamBindConfig, `${path}.upstreamBindConfig`);
 
   const minRing = Number(cluster.ringHashLbConfig?.minimumRingSize?.value ?? 1024);
   const maxRing = Number(cluster.ringHashLbConfig?.maximumRingSize?.value ?? 8_388_608);
@@ -521,12 +533,31 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
     outlier,
     tls,
     originalDstHeader: type === 'ORIGINAL_DST' && odc?.useHttpHeader ? (odc.httpHeaderName || 'x-envoy-original-dst-host').toLowerCase() : undefined,
-    cleanupIntervalMs: durationMs(cluster.cleanupInterval, `${path}.cleanupInterval`, 5_000),
+    cleanupIntervalMs: cleanupInterval(cluster, path),
+    sourceAddress,
     inlineEndpoints: endpoints,
     unimplemented,
   } satisfies Omit<ClusterSpec, 'poolKey'>;
-  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.tls]);
+  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.tls, spec.sourceAddress]);
   return { ...spec, poolKey };
+}
+
+function cleanupInterval(cluster: Cluster__Output, path: string): number {
+  const ms = durationMs(cluster.cleanupInterval, `${path}.cleanupInterval`, 5_000);
+  if (cluster.cleanupInterval !== undefined && !(ms > 0)) invalid(`${path}.cleanupInterval`, 'must be greater than zero');
+  return ms;
+}
+
+function bindSourceAddress(bind: BindConfigOutput | undefined, path: string): string | undefined {
+  if (!bind) return undefined;
+  checkFields(bind, BIND_CONFIG, path);
+  const sa = bind.sourceAddress;
+  if (!sa) invalid(`${path}.sourceAddress`, 'a bind config needs a source address');
+  checkFields(sa, BIND_SOCKET_ADDRESS, `${path}.sourceAddress`);
+  if (sa.protocol !== undefined && sa.protocol !== 'TCP') invalid(`${path}.sourceAddress.protocol`, `must be TCP, got ${sa.protocol}`);
+  if (!sa.address || !isIP(sa.address)) invalid(`${path}.sourceAddress.address`, `must be an IP address, got ${JSON.stringify(sa.address ?? '')}`);
+  if (Number(sa.portValue ?? 0) !== 0) invalid(`${path}.sourceAddress.portValue`, 'binding a fixed source port is not supported (use 0)');
+  return sa.address;
 }
 
 /** Compiles a ClusterLoadAssignment into a flat endpoint list (priority and locality kept per endpoint). */

@@ -5,7 +5,9 @@ import type {
   AccessLog__Output,
   CidrRange__Output,
   FileAccessLog__Output,
+  HcmUpgradeConfig__Output,
   Http1ProtocolOptions__Output,
+  Http2ProtocolOptions__Output,
   HttpConnectionManager__Output,
   HttpFilter__Output,
   HttpProtocolOptions__Output,
@@ -20,6 +22,8 @@ import { RouteTable, type CompileOptions } from './route-table.ts';
 import { anyTypeName, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
 import { checkConfigSource, checkFields, fieldTable } from './supported-fields.ts';
 import type { EscapedSlashesAction, PathNormalizationOptions } from '../http/path-normalization.ts';
+import { H2_CAPS, H2_DEFAULTS, type Http2Settings } from '../http/h2-server.ts';
+import type { CodecType, H1ServerOptions } from '../http/h1-server.ts';
 
 export const HCM_FILTER = 'envoy.filters.network.http_connection_manager';
 export const HCM_TYPE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -31,8 +35,8 @@ const STDOUT_LOG_TYPE = 'envoy.extensions.access_loggers.stream.v3.StdoutAccessL
 const STDERR_LOG_TYPE = 'envoy.extensions.access_loggers.stream.v3.StderrAccessLog';
 
 // What this proxy accepts of an HttpConnectionManager (see supported-fields.ts).
-// Not accepted although HcmConfig reads them: xffNumTrustedHops, requestTimeout
-// and upgradeConfigs, which nothing in http/ acts on yet.
+// Not accepted although HcmConfig reads them: xffNumTrustedHops and
+// requestTimeout, which nothing in http/ acts on yet.
 
 const HCM = fieldTable<HttpConnectionManager__Output>(HCM_TYPE, {
   implemented: [
@@ -60,6 +64,8 @@ const HCM = fieldTable<HttpConnectionManager__Output>(HCM_TYPE, {
     'mergeSlashes',
     'pathWithEscapedSlashesAction',
     'accessLog',
+    'http2ProtocolOptions',
+    'upgradeConfigs',
   ],
   // Tracing: telemetry only.
   noEffect: ['tracing'],
@@ -69,6 +75,13 @@ const HCM_COMMON_HTTP = fieldTable<HttpProtocolOptions__Output>('envoy.config.co
   implemented: ['idleTimeout', 'maxRequestsPerConnection', 'maxHeadersCount'],
 });
 const HCM_HTTP1 = fieldTable<Http1ProtocolOptions__Output>('envoy.config.core.v3.Http1ProtocolOptions', { implemented: ['acceptHttp_10', 'defaultHostForHttp_10'] });
+const HCM_HTTP2 = fieldTable<Http2ProtocolOptions__Output>('envoy.config.core.v3.Http2ProtocolOptions', {
+  implemented: ['maxConcurrentStreams', 'initialStreamWindowSize', 'initialConnectionWindowSize', 'hpackTableSize'],
+});
+const UPGRADE_CONFIG = fieldTable<HcmUpgradeConfig__Output>('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig', {
+  // Not `filters`: an upgrade gets the connection manager's own filter chain.
+  implemented: ['upgradeType', 'enabled'],
+});
 const INTERNAL_ADDRESS = fieldTable<InternalAddressConfig__Output>('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.InternalAddressConfig', {
   implemented: ['cidrRanges'],
 });
@@ -132,7 +145,12 @@ export class HcmConfig {
   /** Filter-level fault config (a route's typed_per_filter_config overrides it). */
   readonly fault: FaultConfig | undefined;
   readonly accessLogs: AccessLogTarget[];
-  readonly websocket: boolean;
+  /** upgrade_configs: upgrade types (lower case) allowed on this connection manager, unless a route says otherwise. */
+  readonly upgrades: ReadonlySet<string>;
+  /** codec_type (AUTO tells HTTP/1.1 and HTTP/2 apart by the connection preface). */
+  readonly codecType: CodecType;
+  /** http2_protocol_options, clamped (docs/security.md). */
+  readonly http2: Http2Settings;
   readonly ignoredFilters: string[];
   /** Envoy's normalize_path, merge_slashes and path_with_escaped_slashes_action, applied before route matching. */
   readonly pathNormalization: PathNormalizationOptions;
@@ -156,9 +174,12 @@ export class HcmConfig {
     checkFields(config, HCM, path);
     checkFields(config.commonHttpProtocolOptions, HCM_COMMON_HTTP, `${path}.commonHttpProtocolOptions`);
     checkFields(config.httpProtocolOptions, HCM_HTTP1, `${path}.httpProtocolOptions`);
-    if (config.codecType !== undefined && config.codecType !== 'AUTO' && config.codecType !== 'HTTP1') {
-      invalid(`${path}.codecType`, `only HTTP/1.1 is served downstream (AUTO or HTTP1), got ${config.codecType}`);
+    const codec: string = config.codecType ?? 'AUTO';
+    if (codec !== 'AUTO' && codec !== 'HTTP1' && codec !== 'HTTP2') {
+      invalid(`${path}.codecType`, `AUTO, HTTP1 or HTTP2 are served downstream (HTTP/3 is not), got ${codec}`);
     }
+    this.codecType = codec as CodecType;
+    this.http2 = http2Settings(config.http2ProtocolOptions, `${path}.http2ProtocolOptions`);
     this.statPrefix = config.statPrefix || 'http';
     if (config.rds && config.routeConfig) invalid(path, 'only one of rds and routeConfig may be set');
     if (config.rds) {
@@ -211,7 +232,16 @@ export class HcmConfig {
           return { addressPrefix: r.addressPrefix as string, prefixLen: Number(prefixLen) };
         })
       : undefined;
-    this.websocket = (config.upgradeConfigs ?? []).some((u) => String(u.upgradeType).toLowerCase() === 'websocket' && wrapped(u.enabled, true));
+    const upgrades = new Set<string>();
+    (config.upgradeConfigs ?? []).forEach((u, i) => {
+      const p = `${path}.upgradeConfigs[${i}]`;
+      checkFields(u, UPGRADE_CONFIG, p);
+      if (!u.upgradeType) invalid(`${p}.upgradeType`, 'must name an upgrade (e.g. websocket)');
+      const type = u.upgradeType.toLowerCase();
+      if (type === 'connect') invalid(`${p}.upgradeType`, 'CONNECT is not supported by this proxy');
+      if (wrapped(u.enabled, true)) upgrades.add(type);
+    });
+    this.upgrades = upgrades;
 
     const filters = config.httpFilters ?? [];
     let router = false;
@@ -242,6 +272,49 @@ export class HcmConfig {
     this.ignoredFilters = ignored;
     this.accessLogs = (config.accessLog ?? []).map((a, i) => accessLog(a, `${path}.accessLog[${i}]`));
   }
+}
+
+/** Envoy's bounds for the window sizes (RFC 9113 §6.9.2 and its proto's validation). */
+const MIN_WINDOW = 65_535;
+const MAX_WINDOW = 2_147_483_647;
+
+function http2Settings(o: Http2ProtocolOptions__Output | undefined | null, path: string): Http2Settings {
+  if (o === undefined || o === null) return H2_DEFAULTS;
+  checkFields(o, HCM_HTTP2, path);
+  const streams = wrapped(o.maxConcurrentStreams, H2_DEFAULTS.maxConcurrentStreams);
+  if (!(streams >= 1 && streams <= MAX_WINDOW)) invalid(`${path}.maxConcurrentStreams`, `must be in [1, 2147483647], got ${streams}`);
+  const stream = wrapped(o.initialStreamWindowSize, H2_DEFAULTS.initialStreamWindowSize);
+  if (!(stream >= MIN_WINDOW && stream <= MAX_WINDOW)) invalid(`${path}.initialStreamWindowSize`, `must be in [65535, 2147483647], got ${stream}`);
+  const conn = wrapped(o.initialConnectionWindowSize, H2_DEFAULTS.initialConnectionWindowSize);
+  if (!(conn >= MIN_WINDOW && conn <= MAX_WINDOW)) invalid(`${path}.initialConnectionWindowSize`, `must be in [65535, 2147483647], got ${conn}`);
+  const hpack = wrapped(o.hpackTableSize, H2_DEFAULTS.hpackTableSize);
+  if (!(hpack >= 0 && hpack <= 0xffffffff)) invalid(`${path}.hpackTableSize`, `must be a uint32, got ${hpack}`);
+  // Honoured up to the caps: past them one connection could make the proxy hold more than a bounded amount.
+  return {
+    maxConcurrentStreams: Math.min(streams, H2_CAPS.maxConcurrentStreams),
+    initialStreamWindowSize: Math.min(stream, H2_CAPS.initialStreamWindowSize),
+    initialConnectionWindowSize: Math.min(conn, H2_CAPS.initialConnectionWindowSize),
+    hpackTableSize: Math.min(hpack, H2_CAPS.hpackTableSize),
+  };
+}
+
+/**
+ * What the connection manager tells its codec (H1Server.configure), besides the listener's buffer
+ * limit and the stats: both protocols' limits and timeouts, codec_type and the HTTP/2 settings.
+ */
+export function codecOptions(hcm: HcmConfig): H1ServerOptions {
+  return {
+    keepAliveTimeoutMs: Math.min(hcm.idleTimeoutMs || 300_000, 300_000),
+    maxRequestsPerConnection: hcm.maxRequestsPerConnection,
+    maxHeaderBytes: hcm.maxRequestHeadersBytes,
+    maxHeadersCount: hcm.maxHeadersCount,
+    streamIdleTimeoutMs: hcm.streamIdleTimeoutMs,
+    requestHeadersTimeoutMs: hcm.requestHeadersTimeoutMs,
+    acceptHttp10: hcm.acceptHttp10,
+    defaultHostForHttp10: hcm.defaultHostForHttp10,
+    codecType: hcm.codecType,
+    http2: hcm.http2,
+  };
 }
 
 function accessLog(a: AccessLog__Output, path: string): AccessLogTarget {

@@ -19,6 +19,7 @@ import type {
   RetryPolicy__Output,
   Route__Output,
   RouteAction__Output,
+  RouteUpgradeConfig__Output,
   RouteConfiguration__Output,
   RouteMatch__Output,
   VirtualHost__Output,
@@ -91,8 +92,12 @@ const ROUTE_MATCH = fieldTable<RouteMatch__Output>('envoy.config.route.v3.RouteM
   implemented: ['prefix', 'path', 'safeRegex', 'pathSeparatedPrefix', 'caseSensitive', 'runtimeFraction', 'headers', 'queryParameters', 'grpc'],
 });
 const ROUTE_ACTION = fieldTable<RouteAction__Output>('envoy.config.route.v3.RouteAction', {
-  // Not upgradeConfigs: ForwardAction reads it, but nothing in http/ acts on it yet.
   implemented: [
+    'upgradeConfigs',
+    'maxStreamDuration',
+    // The deprecated spellings of maxStreamDuration's grpc_timeout_header_max / _offset (Istio still sends maxGrpcTimeout).
+    'maxGrpcTimeout',
+    'grpcTimeoutOffset',
     'cluster',
     'clusterHeader',
     'weightedClusters',
@@ -108,6 +113,15 @@ const ROUTE_ACTION = fieldTable<RouteAction__Output>('envoy.config.route.v3.Rout
     'requestMirrorPolicies',
     'hashPolicy',
   ],
+});
+const ROUTE_UPGRADE = fieldTable<RouteUpgradeConfig__Output>('envoy.config.route.v3.RouteAction.UpgradeConfig', {
+  // Not connectConfig: CONNECT is not supported.
+  implemented: ['upgradeType', 'enabled'],
+});
+type MaxStreamDuration__Output = NonNullable<RouteAction__Output['maxStreamDuration']>;
+const MAX_STREAM_DURATION = fieldTable<MaxStreamDuration__Output>('envoy.config.route.v3.RouteAction.MaxStreamDuration', {
+  // Not maxStreamDuration itself (a cap on the whole stream): not implemented.
+  implemented: ['grpcTimeoutHeaderMax', 'grpcTimeoutHeaderOffset'],
 });
 const WEIGHTED_CLUSTER = fieldTable<WeightedCluster__Output>('envoy.config.route.v3.WeightedCluster', {
   implemented: ['clusters', 'totalWeight'],
@@ -208,6 +222,7 @@ const RETRY_ON: Record<string, number> = {
 export type RetryPolicyConfig = RetryPolicy__Output;
 
 export class RetryPolicy {
+  readonly config: RetryPolicy__Output;
   readonly retryOn: number;
   readonly numRetries: number;
   readonly perTryTimeoutMs: number;
@@ -221,6 +236,7 @@ export class RetryPolicy {
   constructor(config: RetryPolicy__Output, path: string) {
     checkFields(config, RETRY_POLICY, path);
     checkFields(config.retryBackOff, RETRY_BACKOFF, `${path}.retryBackOff`);
+    this.config = config;
     let on = 0;
     for (const token of (config.retryOn ?? '').split(',')) {
       const t = token.trim();
@@ -243,6 +259,25 @@ export class RetryPolicy {
     this.baseIntervalMs = durationMs(config.retryBackOff?.baseInterval, `${path}.retryBackOff.baseInterval`, 25);
     this.maxIntervalMs = durationMs(config.retryBackOff?.maxInterval, `${path}.retryBackOff.maxInterval`, this.baseIntervalMs * 10);
     if (this.baseIntervalMs <= 0) invalid(`${path}.retryBackOff.baseInterval`, 'must be greater than zero');
+  }
+
+  /**
+   * The policy an internal request asks for with x-envoy-retry-on / x-envoy-retry-grpc-on /
+   * x-envoy-max-retries (Envoy: the header's conditions are added to the route's; the count is the
+   * header's, else the route's, else 1). Undefined when the headers add nothing usable.
+   */
+  static fromHeaders(route: RetryPolicy | undefined, retryOn: unknown, grpcOn: unknown, maxRetries: unknown): RetryPolicy | undefined {
+    const extra = [retryOn, grpcOn].filter((v): v is string => typeof v === 'string' && v !== '').join(',');
+    const max = typeof maxRetries === 'string' && /^\d{1,4}$/.test(maxRetries) ? Number(maxRetries) : undefined;
+    if (extra === '' && max === undefined) return route;
+    const base = route?.config ?? {};
+    const on = [base.retryOn ?? '', extra].filter(Boolean).join(',');
+    if (on === '') return route;
+    try {
+      return new RetryPolicy({ ...base, retryOn: on, numRetries: { value: max ?? wrapped(base.numRetries, 1) } }, 'x-envoy-retry-on');
+    } catch {
+      return route;
+    }
   }
 
   /** Whether an upstream response with this status (and grpc-status, if any) may be retried. */
@@ -315,7 +350,12 @@ export class ForwardAction {
   readonly retry: RetryPolicy | undefined;
   readonly hashPolicies: HashPolicy[];
   readonly clusterNotFoundStatus: number;
-  readonly upgrades: ReadonlySet<string>;
+  /** upgrade_configs: upgrade type (lower case) → enabled, overriding the connection manager's for this route. */
+  readonly upgrades: ReadonlyMap<string, boolean>;
+  /** grpc_timeout_header_max: undefined (the grpc-timeout header is ignored), 0 (honoured, uncapped) or a cap in ms. */
+  readonly grpcTimeoutHeaderMaxMs: number | undefined;
+  /** grpc_timeout_header_offset, subtracted from a grpc-timeout larger than it. */
+  readonly grpcTimeoutHeaderOffsetMs: number;
   /** request_mirror_policies: shadow copies sent to these clusters with this probability. */
   readonly mirrors: Array<{ cluster: string; fraction: number }>;
   readonly random: () => number;
@@ -382,7 +422,28 @@ export class ForwardAction {
       if (!m.cluster) invalid(`${p}.cluster`, 'a mirror policy needs a cluster (cluster_header is not supported)');
       return { cluster: m.cluster, fraction: m.runtimeFraction ? fractionalPercent(m.runtimeFraction.defaultValue, `${p}.runtimeFraction.defaultValue`, 1) : 1 };
     });
-    this.upgrades = new Set((config.upgradeConfigs ?? []).filter((u) => wrapped(u.enabled, true)).map((u) => String(u.upgradeType).toLowerCase()));
+    const upgrades = new Map<string, boolean>();
+    (config.upgradeConfigs ?? []).forEach((u, i) => {
+      const p = `${path}.upgradeConfigs[${i}]`;
+      checkFields(u, ROUTE_UPGRADE, p);
+      if (!u.upgradeType) invalid(`${p}.upgradeType`, 'must name an upgrade (e.g. websocket)');
+      const type = u.upgradeType.toLowerCase();
+      if (type === 'connect') invalid(`${p}.upgradeType`, 'CONNECT is not supported by this proxy');
+      upgrades.set(type, wrapped(u.enabled, true));
+    });
+    this.upgrades = upgrades;
+    const msd = config.maxStreamDuration;
+    checkFields(msd, MAX_STREAM_DURATION, `${path}.maxStreamDuration`);
+    if (msd?.grpcTimeoutHeaderMax) {
+      this.grpcTimeoutHeaderMaxMs = durationMs(msd.grpcTimeoutHeaderMax, `${path}.maxStreamDuration.grpcTimeoutHeaderMax`, 0);
+      this.grpcTimeoutHeaderOffsetMs = durationMs(msd.grpcTimeoutHeaderOffset, `${path}.maxStreamDuration.grpcTimeoutHeaderOffset`, 0);
+    } else if (config.maxGrpcTimeout) {
+      this.grpcTimeoutHeaderMaxMs = durationMs(config.maxGrpcTimeout, `${path}.maxGrpcTimeout`, 0);
+      this.grpcTimeoutHeaderOffsetMs = durationMs(config.grpcTimeoutOffset, `${path}.grpcTimeoutOffset`, 0);
+    } else {
+      this.grpcTimeoutHeaderMaxMs = undefined;
+      this.grpcTimeoutHeaderOffsetMs = 0;
+    }
   }
 
   /** The weighted target for this request (a random pick by weight), or undefined for a single cluster. */

@@ -88,7 +88,7 @@ export class SnapshotCompiler {
     const unimplemented = [
       ...[...clusters.values()].flatMap((c) => c.unimplemented),
       ...[...routes.values()].flatMap((r) => r.unimplemented),
-      ...[...listeners.values()].flatMap((l) => l.hcm?.inlineRoutes?.unimplemented ?? []),
+      ...[...listeners.values()].flatMap((l) => [...l.chains, ...(l.defaultChain ? [l.defaultChain] : [])].flatMap((c) => c.hcm?.inlineRoutes?.unimplemented ?? [])),
     ];
     return { listeners, routes, clusters, endpoints, errors, unimplemented };
   }

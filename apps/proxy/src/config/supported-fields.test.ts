@@ -323,7 +323,8 @@ describe('a field the proxy does not implement is NACKed with its name', () => {
     nack(TYPE_URLS.listener, listener('l', hcm('r', { via: 'mesh' })), /^Error: Listener l\.filterChains\[0\]\.filters\[0\]\.typedConfig: field via is not supported by this proxy$/);
     nack(TYPE_URLS.listener, listener('l', hcm('r', { commonHttpProtocolOptions: { headersWithUnderscoresAction: 'REJECT_REQUEST' } })), /typedConfig\.commonHttpProtocolOptions: field headersWithUnderscoresAction is not supported/);
     nack(TYPE_URLS.listener, listener('l', hcm('r', { requestTimeout: { seconds: 5 } })), /typedConfig: field requestTimeout is not supported/);
-    nack(TYPE_URLS.listener, { ...listener('l', hcm('r')), listenerFilters: [{ name: 'envoy.filters.listener.tls_inspector' }] }, /^Error: Listener l: field listenerFilters is not supported/);
+    nack(TYPE_URLS.listener, { ...listener('l', hcm('r')), listenerFilters: [{ name: 'envoy.filters.listener.proxy_protocol' }] }, /^Error: Listener l\.listenerFilters\[0\]: unsupported listener filter envoy\.filters\.listener\.proxy_protocol/);
+    nack(TYPE_URLS.listener, { ...listener('l', hcm('r')), listenerFilters: [{ name: 'envoy.filters.listener.tls_inspector', configDiscovery: { configSource: { ads: {} } } }] }, /^Error: Listener l\.listenerFilters\[0\]: field configDiscovery is not supported/);
     nack(
       TYPE_URLS.listener,
       listener('l', hcm('r', { httpFilters: [{ name: 'envoy.filters.http.router', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router', suppressEnvoyHeaders: true } as never }] })),

@@ -8,6 +8,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,6 +68,108 @@ function statuses(data: string): number[] {
 
 function bodyOf(data: string): string {
   return data.slice(data.indexOf('\r\n\r\n') + 4);
+}
+
+// --- HTTP/2 frames by hand (RFC 9113 §4.1), for attacks a well-behaved client library refuses to make.
+const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const ENHANCE_YOUR_CALM = 0xb;
+const REFUSED_STREAM = 0x7;
+
+function h2frame(type: number, flags: number, stream: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const b = Buffer.alloc(9 + payload.length);
+  b.writeUIntBE(payload.length, 0, 3);
+  b[3] = type;
+  b[4] = flags;
+  b.writeUInt32BE(stream, 5);
+  payload.copy(b, 9);
+  return b;
+}
+
+/** HPACK: GET http://a/hang from the static table and literals without indexing (RFC 7541). */
+const GET_HANG = Buffer.concat([Buffer.from([0x82, 0x86, 0x04, 5]), Buffer.from('/hang'), Buffer.from([0x01, 1]), Buffer.from('a')]);
+const H2_HELLO = Buffer.concat([H2_PREFACE, h2frame(4, 0, 0)]);
+const headersFrame = (stream: number) => h2frame(1, 0x5 /* END_STREAM | END_HEADERS */, stream, GET_HANG);
+const rstFrame = (stream: number, code: number) => {
+  const p = Buffer.alloc(4);
+  p.writeUInt32BE(code);
+  return h2frame(3, 0, stream, p);
+};
+
+/** Frames the proxy sent: [type, stream, payload]. */
+function h2frames(data: Buffer): Array<{ type: number; flags: number; stream: number; payload: Buffer }> {
+  const out: Array<{ type: number; flags: number; stream: number; payload: Buffer }> = [];
+  let pos = 0;
+  while (data.length - pos >= 9) {
+    const len = data.readUIntBE(pos, 3);
+    if (data.length - pos < 9 + len) break;
+    out.push({ type: data[pos + 3], flags: data[pos + 4], stream: data.readUInt32BE(pos + 5) & 0x7fffffff, payload: data.subarray(pos + 9, pos + 9 + len) });
+    pos += 9 + len;
+  }
+  return out;
+}
+
+/** Writes `payload` on a fresh connection; collects what comes back until close, `until` says enough, or the bound. */
+function h2raw(port: number, payload: Buffer, opts: { until?: (data: Buffer) => boolean; timeoutMs?: number } = {}): Promise<{ data: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const finish = (closed: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ data: Buffer.concat(chunks), closed });
+    };
+    const timer = setTimeout(() => finish(false), opts.timeoutMs ?? 5_000);
+    s.on('data', (d: Buffer) => {
+      chunks.push(d);
+      if (opts.until?.(Buffer.concat(chunks))) finish(false);
+    });
+    s.on('close', () => finish(true));
+    s.on('error', () => finish(true));
+    s.on('connect', () => s.write(payload));
+  });
+}
+
+/**
+ * A flooding client that reads: sends `batches` one after another, each once the ACKs (frames of
+ * `ackType` with the ACK flag) for the previous one came back. Resolves with everything received.
+ */
+function h2floodReading(port: number, batches: Buffer[], ackType: number, perBatch: number): Promise<{ data: Buffer; closed: boolean }> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let next = 0;
+    let settled = false;
+    const finish = (closed: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.destroy();
+      resolve({ data: Buffer.concat(chunks), closed });
+    };
+    const timer = setTimeout(() => finish(false), 5_000);
+    const send = () => {
+      if (next < batches.length) s.write(batches[next++]);
+    };
+    s.on('data', (d: Buffer) => {
+      chunks.push(d);
+      const acks = h2frames(Buffer.concat(chunks)).filter((f) => f.type === ackType && (f.flags & 1) === 1).length;
+      if (acks >= next * perBatch) send();
+    });
+    s.on('close', () => finish(true));
+    s.on('error', () => finish(true));
+    s.on('connect', () => {
+      s.write(H2_HELLO);
+      send();
+    });
+  });
+}
+
+function goawayCode(data: Buffer): number | undefined {
+  const g = h2frames(data).find((f) => f.type === 7);
+  return g === undefined ? undefined : g.payload.readUInt32BE(4);
 }
 
 /** One request over node:http, no keep-alive. */
@@ -170,7 +273,7 @@ describe('downstream HTTP/1.1 under attack (proxy process)', () => {
   });
 
   async function startProxy(): Promise<void> {
-    proxy = startProcess('proxy', fileURLToPath(new URL('../main.ts', import.meta.url)), ['--static-config', configFile, '--admin-port', '0', '--status-port', '0', '--stats-port', '0', '--access-log', '--log-level', 'info'], { env: { LOG_LEVEL: 'info' } });
+    proxy = startProcess('proxy', fileURLToPath(new URL('../main.ts', import.meta.url)), ['--static-config', configFile, '--admin-port', '0', '--status-port', '0', '--stats-port', '0', '--agent-port', '0', '--access-log', '--log-level', 'info'], { env: { LOG_LEVEL: 'info' } });
     const starting = await proxy.waitForLine((l) => l.msg === 'proxy starting');
     adminPort = starting.adminPort as number;
     await proxy.waitForLine((l) => l.msg === 'static config applied');
@@ -627,4 +730,84 @@ describe('downstream HTTP/1.1 under attack (proxy process)', () => {
       assert.equal(JSON.parse(bodyOf(r.data)).headers.host, 'legacy.example');
     });
   });
+
+  describe('HTTP/2 (h2c on the same listener)', () => {
+    it('rapid reset (CVE-2023-44487): streams opened and reset at once get the connection closed with ENHANCE_YOUR_CALM', async () => {
+      const frames: Buffer[] = [H2_HELLO];
+      for (let i = 0; i < 1000; i++) frames.push(headersFrame(2 * i + 1), rstFrame(2 * i + 1, 0x8 /* CANCEL */));
+      const before = await stat('http.main.downstream_cx_protocol_error');
+      const activeBefore = await stat('cluster.hang.upstream_rq_active');
+      // Meanwhile another client is served normally.
+      const [r, other] = await Promise.all([h2raw(ports.main, Buffer.concat(frames)), get(ports.main, '/during')]);
+      assert.equal(r.closed, true, 'the abusive connection was closed');
+      assert.equal(goawayCode(r.data), ENHANCE_YOUR_CALM);
+      assert.equal(other.status, 200);
+      assert.ok((await stat('http.main.downstream_cx_protocol_error')) > before);
+      // The upstream requests the resets started are all cancelled.
+      await waitFor('no request of the attack left on the upstream', async () => (await stat('cluster.hang.upstream_rq_active')) <= activeBefore);
+    });
+
+    it('a PING flood from a client that reads its ACKs: over 1,000 a second closes the connection with ENHANCE_YOUR_CALM', async () => {
+      const batch = Buffer.concat(Array.from({ length: 300 }, (_, i) => h2frame(6, 0, 0, Buffer.alloc(8, i & 0xff))));
+      const [r, other] = await Promise.all([h2floodReading(ports.main, [batch, batch, batch, batch, batch], 6, 300), get(ports.main, '/during-ping-flood')]);
+      assert.equal(r.closed, true);
+      assert.equal(goawayCode(r.data), ENHANCE_YOUR_CALM);
+      assert.equal(other.status, 200);
+    });
+
+    it('a SETTINGS flood from a client that reads its ACKs closes the connection with ENHANCE_YOUR_CALM', async () => {
+      const batch = Buffer.concat(Array.from({ length: 300 }, () => h2frame(4, 0, 0)));
+      const r = await h2floodReading(ports.main, [batch, batch, batch, batch, batch], 4, 300);
+      assert.equal(r.closed, true);
+      assert.equal(goawayCode(r.data), ENHANCE_YOUR_CALM);
+    });
+
+    it("20,000 PINGs in one burst: cut by nghttp2's outbound ACK limit, the ACKs are never queued without bound", async () => {
+      const frames: Buffer[] = [H2_HELLO];
+      for (let i = 0; i < 20_000; i++) frames.push(h2frame(6, 0, 0, Buffer.alloc(8, i & 0xff)));
+      const r = await h2raw(ports.main, Buffer.concat(frames));
+      assert.equal(r.closed, true);
+      assert.notEqual(goawayCode(r.data), undefined, 'a GOAWAY says the connection is over');
+    });
+
+    it('streams over SETTINGS_MAX_CONCURRENT_STREAMS (100) are refused; the connection and its first 100 streams live on', async () => {
+      const frames: Buffer[] = [H2_HELLO];
+      for (let i = 0; i < 130; i++) frames.push(headersFrame(2 * i + 1));
+      const refused = (data: Buffer) => h2frames(data).filter((f) => f.type === 3 && f.payload.readUInt32BE(0) === REFUSED_STREAM).length;
+      const r = await h2raw(ports.flood, Buffer.concat(frames), { until: (d) => refused(d) >= 30 });
+      assert.equal(r.closed, false);
+      assert.equal(refused(r.data), 30);
+      const settings = h2frames(r.data).find((f) => f.type === 4 && f.payload.length > 0)!;
+      const advertised = new Map<number, number>();
+      for (let i = 0; i + 6 <= settings.payload.length; i += 6) advertised.set(settings.payload.readUInt16BE(i), settings.payload.readUInt32BE(i + 2));
+      assert.equal(advertised.get(3 /* MAX_CONCURRENT_STREAMS */), 100);
+      assert.equal(advertised.get(4 /* INITIAL_WINDOW_SIZE */), 65_536);
+    });
+
+    it('a header list over max_request_headers_kb resets that stream; the connection serves the next one', async () => {
+      const client = http2.connect(`http://127.0.0.1:${ports.main}`, { maxSendHeaderBlockLength: 1 << 20 });
+      client.on('error', () => {});
+      try {
+        const big = await new Promise<string>((resolve) => {
+          const req = client.request({ ':path': '/big', ':authority': 'a', 'x-big': 'b'.repeat(70 * 1024) });
+          req.on('response', (h) => resolve(String(h[':status'])));
+          req.on('error', (err: Error & { code?: string }) => resolve(err.code ?? err.message));
+          req.on('close', () => resolve(`closed ${req.rstCode}`));
+          req.end();
+        });
+        assert.notEqual(big, '200', `the oversized request was not served (${big})`);
+        const ok = await new Promise<number>((resolve, reject) => {
+          const req = client.request({ ':path': '/small', ':authority': 'a' });
+          req.on('response', (h) => resolve(Number(h[':status'])));
+          req.on('error', reject);
+          req.resume();
+          req.end();
+        });
+        assert.equal(ok, 200);
+      } finally {
+        client.close();
+      }
+    });
+  });
+
 });

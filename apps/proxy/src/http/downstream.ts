@@ -29,7 +29,7 @@ export interface DownstreamRequest {
    * (cookie with '; ', set-cookie as an array), as Envoy joins its inline headers.
    */
   readonly headers: Record<string, string | string[] | undefined>;
-  /** '1.1' or '1.0'. */
+  /** '1.1', '1.0' or '2' (what Envoy's %PROTOCOL% prints after "HTTP/"). */
   readonly httpVersion: string;
   readonly socket: Socket;
   /** Whether the whole request body has been received. */
@@ -55,8 +55,18 @@ export interface DownstreamResponse {
   writeHead(status: number, headers: string[]): void;
   /** False when the connection's buffer is full: wait for 'drain'. */
   write(chunk: Buffer): boolean;
-  end(chunk?: Buffer): void;
+  /**
+   * Ends the response; `trailers` (when the upstream sent some) go out as HTTP/2 trailers, or as an
+   * HTTP/1.1 chunked trailer section when the client asked for them (TE: trailers).
+   */
+  end(chunk?: Buffer, trailers?: Record<string, string | string[]>): void;
   once(event: 'drain', listener: () => void): unknown;
   /** Cuts the connection (a response that cannot be completed). */
   destroy(): void;
+  /**
+   * HTTP/1.1 only: sends `101 Switching Protocols` with these headers and hands the connection over
+   * (the socket, and bytes the client already sent after the request head). Undefined when the codec
+   * cannot switch (HTTP/2, a response already started).
+   */
+  upgrade?(headers: string[]): { socket: Socket; head: Buffer } | undefined;
 }

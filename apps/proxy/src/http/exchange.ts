@@ -2,15 +2,19 @@
 // selection, the fault filter, local replies (direct response, redirect,
 // errors), and the router - host selection, upstream attempts through the
 // host's undici pool with streaming both ways, per-try and route timeouts,
-// retries. This is the hot path: one Exchange object and one Attempt object
-// per request, no closures, no regexes built, nothing logged unless enabled.
+// retries; gRPC (local replies as trailers-only responses, grpc-timeout,
+// retries on grpc-status, trailers passed through) and HTTP/1.1 upgrades
+// (WebSocket: upgrade.ts). The same for HTTP/1.1 and HTTP/2 clients: the codec
+// is behind DownstreamRequest / DownstreamResponse. This is the hot path: one
+// Exchange object and one Attempt object per request, no closures, no regexes
+// built, nothing logged unless enabled.
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { H1Controller, H1Handler } from '../upstream/h1-pool.ts';
+import type { H1Controller } from '../upstream/h1-pool.ts';
 import type { DownstreamEvents, DownstreamRequest, DownstreamResponse } from './downstream.ts';
 import { getHeader, removeHeader, setHeader, type HeaderContext, type HeaderMutation } from '../config/header-mutation.ts';
 import type { RequestHead } from '../config/matchers.ts';
-import { stripPort, type ForwardAction, type Route, type RouteTable, type VirtualHost, type WeightedTarget } from '../config/route-table.ts';
+import { RetryPolicy, stripPort, type ForwardAction, type Route, type RouteTable, type VirtualHost, type WeightedTarget } from '../config/route-table.ts';
 import type { FaultConfig } from '../config/fault-config.ts';
 import type { Cluster } from '../upstream/cluster.ts';
 import type { Host } from '../upstream/host.ts';
@@ -20,7 +24,9 @@ import type { HcmConfig } from '../config/hcm-config.ts';
 import type { HttpStats } from '../stats.ts';
 import type { AccessLogSink } from './access-log.ts';
 import { decideFault, faultEnded, faultStarted } from './fault.ts';
-import { FAULT_ABORT, FLAGS, NO_HEALTHY_UPSTREAM, STREAM_TIMEOUT, UPSTREAM_TIMEOUT, upstreamResetBody } from './local-reply.ts';
+import { encodeGrpcMessage, FAULT_ABORT, FLAGS, httpToGrpcStatus, isGrpcContentType, NO_HEALTHY_UPSTREAM, parseGrpcTimeout, STREAM_TIMEOUT, UPSTREAM_TIMEOUT, upstreamResetBody } from './local-reply.ts';
+import { dispatchUpgrade, Tunnel, type UpgradeHandler } from './upgrade.ts';
+import { originalDestinationOf } from '../listener/original-destination.ts';
 import { ReplayableBody } from './replayable-body.ts';
 import { sendShadow } from './shadow.ts';
 import { validAuthority } from './h1-server.ts';
@@ -112,7 +118,7 @@ const ACTIVE = 0;
 const ABANDONED = 1;
 
 /** One upstream try: the undici dispatch handler. Callbacks of an abandoned attempt are ignored. */
-class Attempt implements H1Handler {
+class Attempt implements UpgradeHandler {
   state = ACTIVE;
   controller: H1Controller | undefined = undefined;
   timer: NodeJS.Timeout | undefined = undefined;
@@ -141,8 +147,13 @@ class Attempt implements H1Handler {
     if (this.state === ACTIVE) this.exchange.upstreamData(controller, chunk);
   }
 
-  onResponseEnd(): void {
-    if (this.state === ACTIVE) this.exchange.upstreamEnd(this);
+  onResponseEnd(_controller: H1Controller, trailers?: Record<string, string | string[]>): void {
+    if (this.state === ACTIVE) this.exchange.upstreamEnd(this, trailers);
+  }
+
+  onUpgrade(_controller: H1Controller, headers: Record<string, string | string[]>, socket: Socket, rest: Buffer): void {
+    if (this.state === ACTIVE) this.exchange.upstreamUpgraded(this, headers, socket, rest);
+    else socket.destroy();
   }
 
   onResponseError(_controller: H1Controller, err: Error): void {
@@ -170,6 +181,10 @@ function onPerTryTimeout(attempt: Attempt): void {
 function onRetryTimer(ex: Exchange): void {
   ex.retryTimer = undefined;
   ex.startAttempt();
+}
+
+function onTunnelClosed(ex: Exchange, attempt: Attempt): void {
+  ex.tunnelClosed(attempt);
 }
 
 function onFaultDelay(ex: Exchange): void {
@@ -250,6 +265,14 @@ export class Exchange implements RequestHead, DownstreamEvents {
   originalPath: string | undefined = undefined;
   /** Envoy's internal request (header sanitizing); decided in start(). */
   internal = false;
+  /** A gRPC request (content-type application/grpc*): local replies are gRPC trailers-only responses. */
+  grpc = false;
+  /** The Upgrade value of an upgrade request this route allows (lower case); undefined for ordinary requests. */
+  upgrade: string | undefined = undefined;
+  /** The route's retry policy, or one the request's x-envoy-retry-* headers asked for (internal requests). */
+  retry: RetryPolicy | undefined = undefined;
+  /** An upgraded (101) connection pair. */
+  tunnel: Tunnel | undefined = undefined;
 
   constructor(ctx: ExchangeContext, cfg: ActiveHttpConfig, req: DownstreamRequest, res: DownstreamResponse) {
     this.ctx = ctx;
@@ -295,6 +318,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
       this.path = url;
       this.authority = (this.headers.host as string | undefined) ?? (this.method === 'CONNECT' ? url : '');
     }
+    const ct = this.headers['content-type'];
+    if (typeof ct === 'string' && ct.charCodeAt(0) === 97 /* a */ && isGrpcContentType(ct)) this.grpc = true;
     if (hcm.stripAnyHostPort) this.authority = stripPort(this.authority);
     else if (hcm.stripMatchingHostPort) {
       const local = this.req.socket.localPort;
@@ -314,7 +339,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     if (normalizationEnabled(pn)) {
       const normalized = normalizePath(this.path, pn);
       if (typeof normalized !== 'string') {
-        if (normalized === PATH_REJECTED || (this.headers['content-type'] as string | undefined)?.startsWith('application/grpc')) {
+        if (normalized === PATH_REJECTED || this.grpc) {
           cfg.stats.rqFailedPathNormalization++;
           this.localReply(400, undefined, FLAGS.NONE, false);
           return;
@@ -337,6 +362,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     }
     this.virtualHost = vh;
     this.route = route;
+    if (this.headers.upgrade !== undefined && !this.checkUpgrade(route)) return;
     if (vh!.requireTls && this.scheme !== 'https') {
       this.redirectTo(`https://${stripPort(this.authority)}${this.path}`, 301);
       return;
@@ -359,6 +385,28 @@ export class Exchange implements RequestHead, DownstreamEvents {
       }
     }
     this.runAction();
+  }
+
+  /**
+   * An HTTP/1.1 upgrade request (Upgrade, and Connection naming it): allowed when the route's
+   * upgrade_configs enable its type, or they say nothing of it and the connection manager's do;
+   * otherwise 403, as Envoy answers. `Upgrade: h2c` is not an upgrade here: Envoy strips it and
+   * serves the request as HTTP/1.1. False when the request was answered.
+   */
+  checkUpgrade(route: Route): boolean {
+    const value = this.headers.upgrade;
+    const connection = this.headers.connection;
+    if (typeof value !== 'string' || typeof connection !== 'string' || !/(^|,)\s*upgrade\s*(,|$)/i.test(connection)) return true;
+    const type = value.trim().toLowerCase();
+    if (type === 'h2c') return true;
+    const action = route.action;
+    const fromRoute = action.kind === 'route' ? action.upgrades.get(type) : undefined;
+    if (fromRoute ?? this.cfg.hcm.upgrades.has(type)) {
+      if (action.kind === 'route') this.upgrade = value.trim();
+      return true;
+    }
+    this.localReply(403, undefined, FLAGS.NONE, false);
+    return false;
   }
 
   /**
@@ -399,7 +447,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
   faultAbortReply(fault: FaultConfig | undefined): void {
     this.cfg.stats.faultAborts++;
     if (fault?.abortGrpcStatus !== undefined) {
-      this.sendLocal(200, undefined, FLAGS.FAULT_INJECTED, ['content-type', 'application/grpc', 'grpc-status', String(fault.abortGrpcStatus), 'grpc-message', FAULT_ABORT], true);
+      this.sendLocal(200, undefined, FLAGS.FAULT_INJECTED, ['content-type', 'application/grpc', 'grpc-status', String(fault.abortGrpcStatus), 'grpc-message', encodeGrpcMessage(FAULT_ABORT)], true);
       return;
     }
     this.localReply(this.faultAbort, FAULT_ABORT, FLAGS.FAULT_INJECTED, true);
@@ -451,6 +499,11 @@ export class Exchange implements RequestHead, DownstreamEvents {
       return;
     }
     cstats.rqActive++;
+    const h = this.headers;
+    this.retry =
+      this.internal && (h['x-envoy-retry-on'] !== undefined || h['x-envoy-retry-grpc-on'] !== undefined || h['x-envoy-max-retries'] !== undefined)
+        ? RetryPolicy.fromHeaders(action.retry, h['x-envoy-retry-on'], h['x-envoy-retry-grpc-on'], h['x-envoy-max-retries'])
+        : action.retry;
     this.buildUpstreamRequest(action);
 
     const stream = this.req.body();
@@ -458,10 +511,29 @@ export class Exchange implements RequestHead, DownstreamEvents {
     // exchange through downstreamReset); the pool owns what the iterator or a ReplayableBody reader
     // throws (its pump catches it and fails the attempt). An iterator that does not destroy the stream
     // on return keeps the downstream connection alive for the error reply.
-    if (stream !== null) this.body = action.retry !== undefined || action.mirrors.length > 0 ? new ReplayableBody(stream, REPLAY_LIMIT) : stream.iterator({ destroyOnReturn: false });
-    if (action.timeoutMs > 0) this.routeTimer = setTimeout(onRouteTimeout, action.timeoutMs, this);
+    if (stream !== null) this.body = this.retry !== undefined || action.mirrors.length > 0 ? new ReplayableBody(stream, REPLAY_LIMIT) : stream.iterator({ destroyOnReturn: false });
+    let timeoutMs = action.timeoutMs;
+    if (action.grpcTimeoutHeaderMaxMs !== undefined && this.grpc) timeoutMs = this.grpcTimeout(action, timeoutMs);
+    if (timeoutMs > 0) this.routeTimer = setTimeout(onRouteTimeout, timeoutMs, this);
     if (action.mirrors.length > 0) this.mirror(action);
     this.startAttempt();
+  }
+
+  /**
+   * The route timeout of a gRPC request on a route with grpc_timeout_header_max: the grpc-timeout
+   * header (capped by the max unless it is 0, less the offset when larger than it), or the route's
+   * own timeout when the header is absent or malformed.
+   */
+  grpcTimeout(action: ForwardAction, routeTimeoutMs: number): number {
+    const header = this.headers['grpc-timeout'];
+    const ms = typeof header === 'string' ? parseGrpcTimeout(header) : undefined;
+    if (ms === undefined) return routeTimeoutMs;
+    let t = ms;
+    const max = action.grpcTimeoutHeaderMaxMs!;
+    if (max > 0 && (t === 0 || t > max)) t = max;
+    const offset = action.grpcTimeoutHeaderOffsetMs;
+    if (offset > 0 && t > offset) t -= offset;
+    return t;
   }
 
   mirror(action: ForwardAction): void {
@@ -499,6 +571,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
       if (typeof v === 'string') out.push(name, v);
       else if (v !== undefined) for (let i = 0; i < v.length; i++) out.push(name, v[i]);
     }
+    if (this.upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', this.upgrade);
     if (this.internal) out.push('x-envoy-internal', 'true');
     else if (hcm.useRemoteAddress) out.push('x-envoy-external-address', ipOf(this.req.socket.remoteAddress));
     if (authority !== this.authority && action.appendXForwardedHost) out.push('x-forwarded-host', this.authority);
@@ -603,15 +676,20 @@ export class Exchange implements RequestHead, DownstreamEvents {
     const action = this.action!;
     let host: Host | undefined;
     if (cluster.spec.type === 'ORIGINAL_DST') {
-      // The destination header when configured and present; else the authority: an explicit proxy
-      // has no captured original destination, but the request says where it was going.
+      // The destination header when configured and present; else, as Envoy, the downstream
+      // connection's original destination (restored by the original_dst listener filter); else the
+      // authority: an explicit proxy has no captured destination, but the request says where it was going.
       const header = cluster.spec.originalDstHeader;
       const fromHeader = header === undefined ? undefined : this.headers[header];
-      const v = typeof fromHeader === 'string' && fromHeader !== '' ? fromHeader : this.authority;
-      const dest = typeof v === 'string' ? (v.includes(':') && !v.endsWith(']') ? v : `${v}:80`) : undefined;
-      host = dest === undefined ? undefined : cluster.originalDestination(dest);
+      const restored = typeof fromHeader === 'string' && fromHeader !== '' ? undefined : originalDestinationOf(this.req.socket);
+      if (restored !== undefined) host = cluster.pick(undefined, undefined, 1, restored);
+      else {
+        const v = typeof fromHeader === 'string' && fromHeader !== '' ? fromHeader : this.authority;
+        const dest = typeof v === 'string' ? (v.includes(':') && !v.endsWith(']') ? v : `${v}:80`) : undefined;
+        host = dest === undefined ? undefined : cluster.originalDestination(dest);
+      }
     } else {
-      const retry = action.retry;
+      const retry = this.retry;
       host = cluster.pick(
         action.hashPolicies.length ? this.hashKey() : undefined,
         retry !== undefined && retry.avoidPreviousHosts ? this.tried : undefined,
@@ -631,9 +709,13 @@ export class Exchange implements RequestHead, DownstreamEvents {
     if (action.autoHostRewrite && action.hostRewriteLiteral === undefined) setHeader(headers, 'host', host.hostname ?? host.address);
     const attempt = new Attempt(this, host);
     this.attempt = attempt;
-    const retry = action.retry;
+    const retry = this.retry;
     if (retry !== undefined && retry.perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, retry.perTryTimeoutMs, attempt);
     const body = this.body;
+    if (this.upgrade !== undefined) {
+      dispatchUpgrade(host, cluster.spec.connectTimeoutMs, this.method, this.upstreamPath, headers, attempt);
+      return;
+    }
     try {
       host.pool.dispatch(
         {
@@ -659,7 +741,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
       attempt.timer = undefined;
     }
     const cluster = this.cluster!;
-    const retry = this.action!.retry;
+    const retry = this.retry;
+    // grpc-status in the response headers: a trailers-only response, the only gRPC failure Envoy retries.
     if (retry !== undefined && this.attempts <= retry.numRetries && retry.retriableStatus(status, headers['grpc-status'] as string | undefined)) {
       if (this.scheduleRetry(attempt, status)) return;
     }
@@ -719,10 +802,65 @@ export class Exchange implements RequestHead, DownstreamEvents {
     }
   }
 
-  upstreamEnd(attempt: Attempt): void {
+  upstreamEnd(attempt: Attempt, trailers: Record<string, string | string[]> | undefined): void {
     attempt.state = ABANDONED;
     this.releaseHost(attempt.host);
-    this.res.end();
+    let hasTrailers = false;
+    if (trailers !== undefined) for (const _ in trailers) {
+      hasTrailers = true;
+      break;
+    }
+    this.res.end(undefined, hasTrailers ? trailers : undefined);
+    this.finish();
+  }
+
+  /** The upstream switched protocols: answer 101 downstream and pipe the two connections together. */
+  upstreamUpgraded(attempt: Attempt, headers: Record<string, string | string[]>, upstream: Socket, rest: Buffer): void {
+    if (attempt.timer !== undefined) {
+      clearTimeout(attempt.timer);
+      attempt.timer = undefined;
+    }
+    // The route timeout bounds the wait for the answer; the tunnel has the stream idle timeout.
+    if (this.routeTimer !== undefined) {
+      clearTimeout(this.routeTimer);
+      this.routeTimer = undefined;
+    }
+    this.cluster!.recordOutcome(attempt.host, 101);
+    this.status = 101;
+    this.upstreamServiceTime = Math.round(performance.now() - attempt.startedAt);
+    const out: string[] = [];
+    for (const name in headers) {
+      if (SKIP_RESPONSE[name] === 1) continue;
+      const v = headers[name];
+      if (typeof v === 'string') out.push(name, v);
+      else for (let i = 0; i < v.length; i++) out.push(name, v[i]);
+    }
+    const upgradeTo = headers.upgrade;
+    out.push('connection', 'upgrade', 'upgrade', typeof upgradeTo === 'string' ? upgradeTo : this.upgrade!);
+    const hcm = this.cfg.hcm;
+    if (hcm.serverHeader !== 'PASS_THROUGH' && headers.server === undefined) out.push('server', hcm.serverName);
+    const ctx = this.needsHeaderContext() ? this.headerContext() : undefined;
+    this.route?.responseMutation?.apply(out, ctx);
+    this.virtualHost?.responseMutation?.apply(out, ctx);
+    const taken = this.res.upgrade?.(out);
+    if (taken === undefined) {
+      upstream.destroy();
+      attempt.abandon(new Error('downstream cannot switch protocols'));
+      this.flags = FLAGS.DOWNSTREAM_CONNECTION_TERMINATION;
+      this.res.destroy();
+      this.finish();
+      return;
+    }
+    this.tunnel = new Tunnel(taken.socket, taken.head, upstream, rest, hcm.streamIdleTimeoutMs, onTunnelClosed.bind(null, this, attempt));
+  }
+
+  tunnelClosed(attempt: Attempt): void {
+    const bytes = this.tunnel!.bytes;
+    this.bytesSent = bytes.sent;
+    if (attempt.state === ACTIVE) {
+      attempt.state = ABANDONED;
+      this.releaseHost(attempt.host);
+    }
     this.finish();
   }
 
@@ -759,7 +897,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
       this.finish();
       return;
     }
-    const retry = this.action!.retry;
+    const retry = this.retry;
     if (retry !== undefined && this.attempts <= retry.numRetries && retry.retriableFailure(localOrigin) && this.scheduleRetry(attempt, 0, localOrigin)) return;
     cluster.recordOutcome(attempt.host, 0, localOrigin);
     const retried = this.attempts > 1;
@@ -797,7 +935,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     cluster.stats.rqRetry++;
     if (!this.retryCounted) cluster.retriesActive++;
     this.retryCounted = true;
-    const delay = this.action!.retry!.backoffMs(this.attempts, this.ctx.random);
+    const delay = this.retry!.backoffMs(this.attempts, this.ctx.random);
     this.retryTimer = setTimeout(onRetryTimer, delay, this);
     return true;
   }
@@ -825,6 +963,10 @@ export class Exchange implements RequestHead, DownstreamEvents {
 
   downstreamClosed(): void {
     if (this.done) return;
+    if (this.tunnel !== undefined) {
+      this.tunnel.close();
+      return;
+    }
     this.attempt?.abandon(new Error('downstream closed'));
     this.flags = FLAGS.DOWNSTREAM_CONNECTION_TERMINATION;
     if (!this.res.headersSent) this.status = 0;
@@ -868,6 +1010,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
 
   sendLocal(status: number, body: Buffer | undefined, flags: string, extra: string[] | undefined, mutations: boolean): void {
     if (this.done) return;
+    if (this.grpc && getHeader(extra ?? [], 'grpc-status') === undefined) return this.sendGrpcLocal(status, body, flags, extra, mutations);
     const out = extra === undefined ? [] : extra.slice();
     out.push('content-length', String(body?.length ?? 0));
     if (this.cfg.hcm.serverHeader !== 'PASS_THROUGH') out.push('server', this.cfg.hcm.serverName);
@@ -879,6 +1022,30 @@ export class Exchange implements RequestHead, DownstreamEvents {
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(status, out);
       res.end(body);
+    }
+    this.finish();
+  }
+
+  /**
+   * A local reply to a gRPC client, as Envoy sends it: a trailers-only response (HTTP 200, one
+   * HEADERS frame) with grpc-status mapped from the HTTP status and the body text as grpc-message.
+   * The access log and stats still see the HTTP status.
+   */
+  sendGrpcLocal(status: number, body: Buffer | undefined, flags: string, extra: string[] | undefined, mutations: boolean): void {
+    const out: string[] = [];
+    if (extra !== undefined) for (let i = 0; i < extra.length; i += 2) if (extra[i] !== 'content-type') out.push(extra[i], extra[i + 1]);
+    out.push('content-type', 'application/grpc', 'grpc-status', String(httpToGrpcStatus(status)));
+    if (body !== undefined && body.length > 0 && this.method !== 'HEAD') out.push('grpc-message', encodeGrpcMessage(body.toString()));
+    out.push('content-length', '0');
+    if (this.cfg.hcm.serverHeader !== 'PASS_THROUGH') out.push('server', this.cfg.hcm.serverName);
+    this.finishResponseHeaders(out, mutations);
+    this.status = status;
+    this.flags = flags;
+    this.bytesSent = 0;
+    const res = this.res;
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(200, out);
+      res.end();
     }
     this.finish();
   }

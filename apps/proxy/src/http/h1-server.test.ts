@@ -274,7 +274,7 @@ describe('HTTP/1.1 server codec: bounds, timeouts, ownership', () => {
     const got = new Promise<void>((resolve) => {
       const prev = server.handler;
       server.handler = (r, res) => {
-        req = r;
+        req = r as H1Request;
         r.body(); // made, never read, no 'error' listener of the handler's own
         server.handler = prev;
         resolve();

@@ -21,11 +21,21 @@
 // Pipelined requests are answered in order: the next request is parsed only
 // once the current response is complete (and its bytes have left the
 // process, when the client does not read).
+//
+// HTTP/2 (h2c with prior knowledge) shares the listener: with codec_type AUTO
+// a new connection's first bytes are compared with the HTTP/2 preface (once
+// per connection, never per request) and a match hands the socket to the
+// HTTP/2 codec (h2-server.ts); HTTP2 hands every connection over at once.
+// Listeners may read the first bytes themselves and unshift them before
+// emitting 'connection' on `net`: both codecs start from those bytes.
+// An accepted Upgrade (101) detaches the connection from this codec
+// (H1Response.upgrade) for the exchange to pipe.
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { DownstreamEvents, DownstreamRequest, DownstreamResponse } from './downstream.ts';
+import { H2_DEFAULTS, H2_PREFACE, H2Codec, type Http2Settings } from './h2-server.ts';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -108,7 +118,14 @@ export const H1_DEFAULTS = {
   closeGraceMs: 1_000,
 } as const;
 
+/** The HCM's codec_type: AUTO tells HTTP/1.1 from HTTP/2 by the connection preface (h2c, prior knowledge). */
+export type CodecType = 'AUTO' | 'HTTP1' | 'HTTP2';
+
 export interface H1ServerOptions {
+  /** Which protocols connections may speak (default AUTO). */
+  codecType?: CodecType;
+  /** HTTP/2 settings (the HCM's http2_protocol_options, compiled). */
+  http2?: Http2Settings;
   /** Largest request head (request line + headers); more is 431. */
   maxHeaderBytes?: number;
   /** Most header lines in a request head (and in trailers); more is 431. */
@@ -163,7 +180,11 @@ export function newCodecStats(): CodecStats {
   return { cxOverflow: 0, cxProtocolError: 0, cxIdleTimeout: 0, rqHeaderTimeout: 0, rqIdleTimeout: 0, rqRxReset: 0, flowControlPausedReading: 0, handlerErrors: 0 };
 }
 
-export type RequestHandler = (req: H1Request, res: H1Response) => void;
+/**
+ * Gets every request, HTTP/1.x (H1Request, H1Response) or HTTP/2 (H2Request, H2Response). Declared
+ * as a method so a handler written for one codec's concrete types (the codec's own tests) still fits.
+ */
+export type RequestHandler = { handle(req: DownstreamRequest, res: DownstreamResponse): void }['handle'];
 
 /**
  * The codec owns body stream errors: it destroys the stream itself (malformed
@@ -342,7 +363,7 @@ export class H1Response implements DownstreamResponse {
     return socket.write(chunk);
   }
 
-  end(chunk?: Buffer): void {
+  end(chunk?: Buffer, trailers?: Record<string, string | string[]>): void {
     if (this.finished) return;
     if (!this.headersSent) this.writeHead(200, chunk ? ['content-length', String(chunk.length)] : ['content-length', '0']);
     const socket = this.#conn.socket;
@@ -351,7 +372,11 @@ export class H1Response implements DownstreamResponse {
       socket.write(this.#head, 'latin1');
       this.#head = null;
     }
-    if (this.#chunked && !this.#noBody) socket.write('0\r\n\r\n', 'latin1');
+    if (this.#chunked && !this.#noBody) {
+      // Trailers only to a client that said it takes them (RFC 9110 §6.5.1); values come from a codec that validated them.
+      if (trailers !== undefined && acceptsTrailers(this.#req.headers.te)) socket.write('0\r\n' + trailerSection(trailers) + '\r\n', 'latin1');
+      else socket.write('0\r\n\r\n', 'latin1');
+    }
     this.finished = true;
     this.#conn.responseDone(this.#close);
   }
@@ -365,6 +390,33 @@ export class H1Response implements DownstreamResponse {
     this.finished = true;
     this.#conn.socket.destroy();
   }
+
+  upgrade(headers: string[]): { socket: Socket; head: Buffer } | undefined {
+    if (this.headersSent || this.finished || this.#conn.socket.destroyed) return undefined;
+    this.headersSent = this.finished = true;
+    let head = 'HTTP/1.1 101 Switching Protocols\r\n';
+    for (let i = 0; i < headers.length; i += 2) head += headers[i] + ': ' + headers[i + 1] + '\r\n';
+    const rest = this.#conn.detach();
+    const socket = this.#conn.socket;
+    socket.write(head + '\r\n', 'latin1');
+    return { socket, head: rest };
+  }
+}
+
+function acceptsTrailers(te: string | string[] | undefined): boolean {
+  return typeof te === 'string' && /(^|,)\s*trailers\s*(;|,|$)/i.test(te);
+}
+
+function trailerSection(trailers: Record<string, string | string[]>): string {
+  let out = '';
+  for (const name in trailers) {
+    const v = trailers[name];
+    if (name.charCodeAt(0) === 58 || !TOKEN.test(name)) continue;
+    if (typeof v === 'string') {
+      if (!BAD_VALUE.test(v)) out += name + ': ' + v + '\r\n';
+    } else for (const one of v) if (!BAD_VALUE.test(one)) out += name + ': ' + one + '\r\n';
+  }
+  return out;
 }
 
 const S_HEAD = 0;
@@ -460,7 +512,7 @@ function checkFieldLine(hl: string): void {
   if (BAD_VALUE.test(hl.slice(colon + 1))) throw new ParseError(400, 'bad header value');
 }
 
-export class H1Connection {
+export class H1Connection implements ServerConnection {
   readonly socket: Socket;
   readonly server: H1Server;
   keepAlive = true;
@@ -507,10 +559,18 @@ export class H1Connection {
   idleSince: number;
   readonly uncorkSocket: () => void;
   readonly #onWritable: () => void;
+  readonly #dataListener: (chunk: Buffer) => void;
+  /** Handed over by a 101 or to HTTP/2: nothing of this codec applies any more. */
+  #upgraded = false;
+  /** AUTO codec: the first bytes are still to be told apart from the HTTP/2 preface. */
+  #sniff: boolean;
+  /** A prefix of the preface, held until the rest of it (or a byte that differs) arrives. */
+  #sniffed: Buffer | null = null;
 
-  constructor(socket: Socket, server: H1Server) {
+  constructor(socket: Socket, server: H1Server, sniff = false) {
     this.socket = socket;
     this.server = server;
+    this.#sniff = sniff;
     this.idleSince = this.activeAt = server.clock;
     this.uncorkSocket = () => {
       this.corked = false;
@@ -521,14 +581,62 @@ export class H1Connection {
       this.#waitingOutput = false;
       if (this.#state === S_HEAD && !this.responding) this.#nextRequest();
     };
-    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    this.#dataListener = (chunk: Buffer) => this.#onData(chunk);
+    socket.on('data', this.#dataListener);
     // Socket errors (ECONNRESET, EPIPE) end in 'close', which cleans up; nothing else to do with them.
     socket.on('error', () => {});
     socket.on('close', () => this.#onClose());
   }
 
+  /**
+   * A 101 took the connection over (Upgrade): the codec stops reading it and forgets it; the bytes
+   * it held after the request head are returned for the new protocol.
+   */
+  detach(): Buffer {
+    const held: Buffer[] = [];
+    if (this.#buf !== null) held.push(this.#buf);
+    for (const c of this.#queue) held.push(c);
+    this.#state = S_CLOSED;
+    this.#upgraded = true;
+    this.#buf = null;
+    this.#acc = null;
+    this.#queue = [];
+    this.#queued = 0;
+    this.responding = false;
+    this.#req = null;
+    this.#res = null;
+    this.socket.off('data', this.#dataListener);
+    this.server.connections.delete(this);
+    return held.length === 1 ? held[0] : Buffer.concat(held);
+  }
+
   get idle(): boolean {
     return !this.responding && this.#state === S_HEAD && this.#buf === null && this.#queued === 0;
+  }
+
+  /**
+   * AUTO: the HTTP/2 preface (h2c with prior knowledge) hands the connection to the HTTP/2 codec;
+   * anything else is HTTP/1.x - decided on the first byte in practice, once per connection.
+   * Returns the bytes to parse as HTTP/1.x, or null when there is nothing (yet) to parse.
+   */
+  #sniffFirst(chunk: Buffer): Buffer | null {
+    const buf = this.#sniffed === null ? chunk : Buffer.concat([this.#sniffed, chunk]);
+    const n = buf.length < 24 ? buf.length : 24;
+    if (buf[0] !== 0x50 /* P */ || buf.compare(H2_PREFACE, 0, n, 0, n) !== 0) {
+      this.#sniff = false;
+      this.#sniffed = null;
+      return buf;
+    }
+    if (n < 24) {
+      this.#sniffed = buf;
+      if (this.#headStart === 0) this.#headStart = this.server.clock;
+      return null;
+    }
+    this.#sniff = false;
+    this.#sniffed = null;
+    this.detach();
+    this.server.serveH2(this.socket, buf);
+    return null;
   }
 
   /** Bytes this connection holds for parsing (tests and stats). */
@@ -536,7 +644,13 @@ export class H1Connection {
     return (this.#buf?.length ?? 0) + this.#queued + (this.#req?.pendingBytes ?? 0);
   }
 
-  #onData(chunk: Buffer): void {
+  #onData(data: Buffer): void {
+    let chunk = data;
+    if (this.#sniff) {
+      const first = this.#sniffFirst(chunk);
+      if (first === null) return;
+      chunk = first;
+    }
     const state = this.#state;
     if (state === S_CLOSED) return; // an answered error: whatever else comes is dropped, never held
     if (this.#buf === null && this.#queued === 0) this.#buf = chunk;
@@ -606,6 +720,7 @@ export class H1Connection {
   }
 
   #onClose(): void {
+    if (this.#upgraded) return;
     const wasClosed = this.#state === S_CLOSED;
     this.#state = S_CLOSED;
     this.#buf = null;
@@ -1074,10 +1189,23 @@ export class H1Connection {
   }
 }
 
-/** The HTTP/1.1 listener: a net.Server whose connections speak through H1Connection. */
+/** What the server keeps of each connection, whichever protocol it speaks. */
+export interface ServerConnection {
+  readonly socket: Socket;
+  /** No request in progress: may be closed at once (drain). */
+  readonly idle: boolean;
+  /** Responses from now on close the connection (HTTP/1.1) or a GOAWAY went out (HTTP/2). */
+  draining: boolean;
+  /** Bytes held for parsing (tests and stats). */
+  readonly bufferedBytes: number;
+  /** The server's periodic sweep (timeouts). */
+  sweep(now: number, slack: number): void;
+}
+
+/** The HTTP/1.1 listener: a net.Server whose connections speak through H1Connection (or, HTTP/2, through H2Codec). */
 export class H1Server extends EventEmitter {
   readonly net: net.Server;
-  readonly connections = new Set<H1Connection>();
+  readonly connections = new Set<ServerConnection>();
   handler: RequestHandler;
   maxHeaderBytes: number;
   maxHeadersCount: number;
@@ -1092,6 +1220,10 @@ export class H1Server extends EventEmitter {
   defaultHostForHttp10: string;
   stats: CodecStats;
   onHandlerError: ((err: unknown) => void) | undefined;
+  codecType: CodecType = 'AUTO';
+  http2: Http2Settings = H2_DEFAULTS;
+  /** The HTTP/2 codec, made when the first HTTP/2 connection arrives. */
+  h2: H2Codec | undefined = undefined;
   /** A coarse clock (ms), advanced by the sweep: activity stamps cost no Date.now() per packet. */
   clock = Date.now();
   /** The sweep period; timeouts fire between their value and value + 2 periods. */
@@ -1115,17 +1247,45 @@ export class H1Server extends EventEmitter {
     this.defaultHostForHttp10 = '';
     this.stats = newCodecStats();
     this.onHandlerError = undefined;
-    this.net = net.createServer({ noDelay: true }, (socket) => {
-      this.clock = Date.now();
-      const conn = new H1Connection(socket, this);
-      conn.draining = this.#draining;
-      this.connections.add(conn);
-      this.#startSweep();
-    });
+    this.net = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
     // Over maxConnections Node closes the new socket on accept (as Envoy's connection limit does): count it.
     this.net.on('drop', () => this.stats.cxOverflow++);
     this.net.on('close', () => this.#stopSweep());
     this.configure(options);
+  }
+
+  /**
+   * A connection from the listener (its first bytes possibly unshifted back onto the socket by a
+   * listener filter). AUTO looks at the first bytes once per connection - never per request - to
+   * tell the HTTP/2 preface from an HTTP/1.x request.
+   */
+  #accept(socket: Socket): void {
+    this.clock = Date.now();
+    if (this.codecType === 'HTTP2') {
+      this.serveH2(socket, null);
+      return;
+    }
+    // HTTP/1.x, or AUTO: the connection looks at its first bytes before parsing them (H1Connection.#sniff).
+    const conn = new H1Connection(socket, this, this.codecType === 'AUTO');
+    conn.draining = this.#draining;
+    this.connections.add(conn);
+    this.#startSweep();
+    // A listener that read the first bytes may have paused the socket before unshifting them.
+    if (socket.isPaused()) socket.resume();
+  }
+
+  /** Serves `socket` as HTTP/2; `first` holds bytes already read off it (the preface). */
+  serveH2(socket: Socket, first: Buffer | null): void {
+    if (first !== null) {
+      socket.pause();
+      socket.unshift(first);
+    }
+    this.h2 ??= new H2Codec(this);
+    this.h2.accept(socket);
+  }
+
+  get draining(): boolean {
+    return this.#draining;
   }
 
   /** Applies options (a listener update); the sweep period follows the shortest timeout. */
@@ -1144,6 +1304,9 @@ export class H1Server extends EventEmitter {
     if (o.stats !== undefined) this.stats = o.stats;
     if (o.onHandlerError !== undefined) this.onHandlerError = o.onHandlerError;
     if (o.maxConnections !== undefined) this.net.maxConnections = o.maxConnections > 0 ? o.maxConnections : Infinity;
+    if (o.codecType !== undefined) this.codecType = o.codecType;
+    if (o.http2 !== undefined) this.http2 = o.http2;
+    this.h2?.reconfigure();
     let shortest = 1_000;
     for (const t of [this.keepAliveTimeoutMs, this.requestHeadersTimeoutMs, this.headTimeoutMs, this.streamIdleTimeoutMs, this.closeGraceMs]) {
       if (t > 0) shortest = Math.min(shortest, t / 4);

@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { freePort, waitFor } from '@mesh/testing';
 import { edsCluster, endpoints, httpListener, request, routeConfig, startTestProxy, startUpstream, vhost, type TestProxy, type Upstream } from '../test-fixtures.ts';
+import { exchange, hcm, staticCluster, startHarness, startRecorder, tcpProxy, type Harness, type Recorder } from './listener-test-harness.ts';
 
 function resources(opts: { listeners: Array<{ name: string; port: number }>; cluster: string; ports: Record<string, number> }) {
   return {
@@ -147,5 +148,63 @@ describe('listener bind failures', () => {
     await new Promise<void>((res) => blocker.close(() => res()));
     await waitFor('the listener to bind after the port freed', () => proxy.proxy.readiness().ready, { timeoutMs: 8_000 });
     assert.equal((await request(port)).json().upstream, 'up');
+  });
+});
+
+describe('filter chains across LDS updates (a listener with listener filters)', () => {
+  let h: Harness;
+  let v1: Upstream;
+  let v2: Upstream;
+  let echo: Recorder;
+
+  const resources = (opts: { cluster: string; withHttp: boolean; extraChain: boolean }) => ({
+    listeners: [
+      {
+        name: 'inbound',
+        address: { socketAddress: { address: '127.0.0.1', portValue: 0 } },
+        listenerFilters: [{ name: 'envoy.filters.listener.http_inspector' }],
+        filterChains: [
+          ...(opts.withHttp ? [{ name: 'http', filterChainMatch: { applicationProtocols: ['http/1.1'] }, filters: [hcm('inbound_http', 'routes')] }] : []),
+          ...(opts.extraChain ? [{ name: 'h2c', filterChainMatch: { applicationProtocols: ['h2c'] }, filters: [tcpProxy('h2c', 'echo')] }] : []),
+        ],
+        defaultFilterChain: { filters: [tcpProxy('echo', 'echo')] },
+      },
+    ],
+    routes: [routeConfig('routes', [vhost('all', ['*'], [{ match: { prefix: '/' }, route: { cluster: opts.cluster } }])])],
+    clusters: [edsCluster('v1'), edsCluster('v2'), staticCluster('echo', echo.port)],
+    endpoints: [endpoints('v1', [v1.port]), endpoints('v2', [v2.port])],
+  });
+
+  before(async () => {
+    v1 = await startUpstream('v1');
+    v2 = await startUpstream('v2');
+    echo = await startRecorder({ echo: true });
+    h = startHarness();
+    await h.apply(resources({ cluster: 'v1', withHttp: true, extraChain: false }));
+  });
+
+  after(async () => {
+    await h.close();
+    await Promise.all([v1.close(), v2.close(), echo.close()]);
+  });
+
+  it('a chain that stays keeps its connections through an update; a removed chain drains them', async () => {
+    const port = h.port('inbound');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    assert.equal((await request(port, { agent })).json().upstream, 'v1');
+    const opened = h.stats.httpPrefix('inbound_http').cxTotal;
+
+    await h.apply(resources({ cluster: 'v2', withHttp: true, extraChain: true }));
+    assert.equal(h.port('inbound'), port, 'the same socket');
+    assert.equal((await request(port, { agent })).json().upstream, 'v2', 'the new routes apply on the kept connection');
+    assert.equal(h.stats.httpPrefix('inbound_http').cxTotal, opened, 'the keep-alive connection was reused, not reopened');
+
+    const socket = [...h.listeners.listeners.get('inbound')!.connections][0];
+    await h.apply(resources({ cluster: 'v2', withHttp: false, extraChain: true }));
+    await waitFor('the idle connection of the removed HTTP chain to close', () => socket.destroyed);
+    agent.destroy();
+    // Without the HTTP chain, HTTP bytes take the default chain (the echo).
+    const r = await exchange(port, 'GET / HTTP/1.1\r\n\r\n', { until: (g) => g.length >= 18 });
+    assert.equal(r.got.toString(), 'GET / HTTP/1.1\r\n\r\n');
   });
 });

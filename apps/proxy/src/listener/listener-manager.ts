@@ -1,19 +1,49 @@
-// Listeners from LDS: one server per listener address. An update that keeps
-// a listener's address swaps its configuration in place (connections stay
-// up; requests already in flight finish on the config they started with). A
-// listener whose address or kind changed, or that disappeared, stops
-// accepting and drains: its responses carry `connection: close`, idle
-// connections close, and whatever is left after the drain time is cut.
+// Listeners from LDS: one server per bound listener address, and the
+// bind_to_port: false listeners kept (never bound) as hand-off targets of a
+// use_original_dst listener, as Envoy keeps them.
+//
+// Per connection, as Envoy does: the original_dst listener filter restores the
+// destination (SO_ORIGINAL_DST); a use_original_dst listener hands the
+// connection to the listener of that destination (exact ip:port, else
+// 0.0.0.0:port / [::]:port), which runs its own listener filters; the
+// inspectors (tls_inspector, http_inspector) read the first bytes within
+// listener_filters_timeout; the filter chain is picked by FilterChainMatch
+// (filter-chain-match.ts), else the default chain, else the connection is
+// closed and counted in listener.<prefix>.no_filter_chain_match. Each HTTP
+// chain has its own HCM config and H1Server (the inspected bytes are
+// unshifted and the socket handed to it by `net.emit('connection')`); each TCP
+// chain its TcpProxy.
+//
+// An update that keeps a listener's address swaps its configuration in place:
+// a chain whose match and kind stay keeps its server and connections
+// (requests already in flight finish on the config they started with); a
+// chain that disappeared drains. A listener whose address changed, or that
+// disappeared, stops accepting and drains: its responses carry
+// `connection: close`, idle connections close, and whatever is left after the
+// drain time is cut.
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from '@mesh/telemetry';
-import type { ListenerSpec } from '../config/listener-config.ts';
+import type { FilterChainSpec, ListenerSpec } from '../config/listener-config.ts';
 import { RouteTable } from '../config/route-table.ts';
 import { accessLogSink, type AccessLogSink } from '../http/access-log.ts';
 import { Exchange, onDownstreamSocketClose, type ActiveHttpConfig, type ExchangeContext } from '../http/exchange.ts';
+import { codecOptions } from '../config/hcm-config.ts';
 import { H1Server } from '../http/h1-server.ts';
 import type { ClusterManager } from '../upstream/cluster-manager.ts';
 import type { StatsStore } from '../stats.ts';
-import { TcpProxy } from './tcp-proxy.ts';
+import { selectChain, type ConnectionFacts } from './filter-chain-match.ts';
+import { inspect, type Inspected } from './listener-filters.ts';
+import {
+  destinationOf,
+  kernelOriginalDestination,
+  normalizeIp,
+  originalDestinationAvailability,
+  originalDestinationOf,
+  setOriginalDestination,
+  type Destination,
+  type OriginalDestinationResolver,
+} from './original-destination.ts';
+import { TcpProxy, TcpStats } from './tcp-proxy.ts';
 
 export interface ListenerDeps {
   clusters: ClusterManager;
@@ -24,8 +54,16 @@ export interface ListenerDeps {
   forceAccessLog: boolean;
   /** How long a removed listener's connections may take to finish. */
   drainTimeoutMs: number;
-  /** Connections an HTTP listener accepts at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS_PER_LISTENER; 0: no limit). */
+  /** Connections a listener accepts at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS_PER_LISTENER; 0: no limit). */
   maxConnectionsPerListener?: number;
+  /**
+   * How the original_dst listener filter reads a connection's original
+   * destination (tests inject one). Default: SO_ORIGINAL_DST through
+   * @mesh/original-dst, whose availability is checked per listener.
+   */
+  originalDestination?: OriginalDestinationResolver;
+  /** Whether the default resolver can work here (tests inject a failure); @mesh/original-dst's answer by default. */
+  originalDestinationAvailability?: () => { ok: true } | { ok: false; reason: string };
 }
 
 /**
@@ -37,109 +75,421 @@ export interface ListenerDeps {
  */
 export const DEFAULT_MAX_CONNECTIONS_PER_LISTENER = 65_536;
 
+/** Envoy's listener.<prefix>.* counters. */
+export class ListenerStats {
+  downstreamCxTotal = 0;
+  downstreamCxActive = 0;
+  downstreamCxOverflow = 0;
+  /** Connections still in the listener filters. */
+  downstreamPreCxActive = 0;
+  /** Listener filters that did not finish within listener_filters_timeout. */
+  downstreamPreCxTimeout = 0;
+  noFilterChainMatch = 0;
+  /** The matching chain terminates TLS, which this proxy does not do: closed. */
+  unservedFilterChain = 0;
+  /** tls_inspector: a ClientHello over 64 KiB: closed. */
+  clientHelloTooLarge = 0;
+  /** Connections handed to another listener by use_original_dst. */
+  handedOff = 0;
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  lines(): string[] {
+    const p = `listener.${this.prefix}.`;
+    return [
+      `${p}downstream_cx_total: ${this.downstreamCxTotal}`,
+      `${p}downstream_cx_active: ${this.downstreamCxActive}`,
+      `${p}downstream_cx_overflow: ${this.downstreamCxOverflow}`,
+      `${p}downstream_pre_cx_active: ${this.downstreamPreCxActive}`,
+      `${p}downstream_pre_cx_timeout: ${this.downstreamPreCxTimeout}`,
+      `${p}no_filter_chain_match: ${this.noFilterChainMatch}`,
+      `${p}unserved_filter_chain: ${this.unservedFilterChain}`,
+      `${p}tls_inspector.client_hello_too_large: ${this.clientHelloTooLarge}`,
+      `${p}original_dst_handoff: ${this.handedOff}`,
+    ];
+  }
+}
+
 const kListener = Symbol('listener');
 type ListenerSocket = Socket & { [kListener]?: ActiveListener };
 
 function onSocketClose(this: ListenerSocket): void {
-  onDownstreamSocketClose.call(this);
   const l = this[kListener];
   if (l === undefined) return;
+  this[kListener] = undefined;
   l.connections.delete(this);
-  if (l.active !== undefined) l.active.stats.cxActive--;
+  l.listenerStats.downstreamCxActive--;
   if (l.connections.size === 0) l.onEmpty?.();
 }
 
+function ignoreError(): void {}
+
 const EMPTY_ROUTES = new RouteTable({ name: '' });
 
-export class ActiveListener implements ExchangeContext {
+/** Which chain runtime serves a chain: kept across updates while its match and kind stay. */
+function chainIdentity(c: FilterChainSpec, isDefault: boolean): string {
+  return `${isDefault ? 'default' : 'chain'}|${c.kind}|${JSON.stringify(c.match)}`;
+}
+
+/** One served filter chain at run time: its HTTP server (and HCM config) or TCP proxy. */
+export class ChainRuntime implements ExchangeContext {
   readonly listenerName: string;
   readonly clusters: ClusterManager;
   readonly random: () => number;
-  draining = false;
-  spec: ListenerSpec;
+  spec: FilterChainSpec;
   active: ActiveHttpConfig | undefined = undefined;
-  tcp: TcpProxy | undefined = undefined;
-  readonly server: net.Server;
   readonly h1: H1Server | undefined;
-  readonly connections = new Set<Socket>();
-  state: 'binding' | 'bound' | 'failed' | 'closed' = 'binding';
-  error: string | undefined = undefined;
-  boundPort = 0;
-  onEmpty: (() => void) | undefined = undefined;
-  #retryTimer: NodeJS.Timeout | undefined;
-  #retries = 0;
+  readonly tcp: TcpProxy | undefined;
+  #draining = false;
+  readonly #listener: ActiveListener;
+  readonly #deps: ListenerDeps;
 
-  private readonly deps: ListenerDeps;
-
-  constructor(spec: ListenerSpec, routes: RouteTable | undefined, deps: ListenerDeps) {
-    this.deps = deps;
-    this.listenerName = spec.name;
+  constructor(listener: ActiveListener, spec: FilterChainSpec, routes: Map<string, RouteTable>, deps: ListenerDeps, tcpStats: (prefix: string) => TcpStats) {
+    this.#listener = listener;
+    this.#deps = deps;
+    this.listenerName = listener.listenerName;
     this.clusters = deps.clusters;
     this.random = deps.random;
     this.spec = spec;
     if (spec.kind === 'tcp') {
-      this.tcp = new TcpProxy(spec.tcp!, deps.clusters, deps.log, deps.random);
-      this.server = net.createServer({ noDelay: true }, (socket) => this.tcp!.handle(socket));
+      this.tcp = new TcpProxy(spec.tcp!, deps.clusters, deps.log, deps.random, tcpStats(spec.tcp!.statPrefix));
       this.h1 = undefined;
     } else {
+      this.tcp = undefined;
       this.h1 = new H1Server((req, res) => new Exchange(this, this.active!, req, res).start(), {
         maxConnections: deps.maxConnectionsPerListener ?? DEFAULT_MAX_CONNECTIONS_PER_LISTENER,
-        bufferLimitBytes: spec.perConnectionBufferLimitBytes,
-        onHandlerError: (err) => deps.log.error('request handler failed; answered 500', { listener: spec.name, err }),
+        bufferLimitBytes: listener.spec.perConnectionBufferLimitBytes,
+        onHandlerError: (err) => deps.log.error('request handler failed; answered 500', { listener: listener.listenerName, chain: spec.name, err }),
       });
-      this.server = this.h1.net;
     }
-    this.update(spec, routes);
-    this.server.on('connection', (socket: ListenerSocket) => {
-      socket[kListener] = this;
-      this.connections.add(socket);
-      if (this.active !== undefined) {
-        this.active.stats.cxTotal++;
-        this.active.stats.cxActive++;
-      }
-      socket.on('close', onSocketClose);
-    });
+    this.update(spec, routes, tcpStats);
   }
 
-  /** Swaps the configuration in place (same address and kind). */
-  update(spec: ListenerSpec, routes: RouteTable | undefined): void {
+  get draining(): boolean {
+    return this.#draining || this.#listener.draining;
+  }
+
+  /** Swaps the chain's configuration in place (same match and kind). */
+  update(spec: FilterChainSpec, routes: Map<string, RouteTable>, tcpStats: (prefix: string) => TcpStats): void {
     this.spec = spec;
-    if (spec.kind === 'http') {
-      const hcm = spec.hcm!;
-      const logs = hcm.accessLogs.map((a) => a.path);
-      if (this.deps.forceAccessLog && !logs.includes('/dev/stdout')) logs.push('/dev/stdout');
-      const stats = this.deps.stats.httpPrefix(hcm.statPrefix);
-      const previous = this.active;
-      this.active = {
-        hcm,
-        routes: hcm.inlineRoutes ?? routes ?? EMPTY_ROUTES,
-        stats,
-        accessLog: logs.length ? (accessLogSink(logs) as AccessLogSink) : undefined,
-      };
-      // Open connections are now counted under the new stat prefix.
-      if (previous !== undefined && previous.stats !== stats) {
-        previous.stats.cxActive -= this.connections.size;
-        stats.cxActive += this.connections.size;
-      }
-      this.h1!.configure({
-        bufferLimitBytes: spec.perConnectionBufferLimitBytes,
-        keepAliveTimeoutMs: Math.min(hcm.idleTimeoutMs || 300_000, 300_000),
-        maxRequestsPerConnection: hcm.maxRequestsPerConnection,
-        maxHeaderBytes: hcm.maxRequestHeadersBytes,
-        maxHeadersCount: hcm.maxHeadersCount,
-        streamIdleTimeoutMs: hcm.streamIdleTimeoutMs,
-        requestHeadersTimeoutMs: hcm.requestHeadersTimeoutMs,
-        acceptHttp10: hcm.acceptHttp10,
-        defaultHostForHttp10: hcm.defaultHostForHttp10,
-        stats,
-      });
-    } else if (spec.kind === 'tcp') {
+    if (spec.kind === 'tcp') {
       this.tcp!.spec = spec.tcp!;
+      this.tcp!.stats = tcpStats(spec.tcp!.statPrefix);
+      return;
     }
+    const hcm = spec.hcm!;
+    const deps = this.#deps;
+    const table = hcm.rdsName !== undefined ? routes.get(hcm.rdsName) : undefined;
+    if (hcm.rdsName !== undefined && table === undefined) {
+      deps.log.warn('listener references a route configuration that is not known; it answers 404', { listener: this.listenerName, chain: spec.name, routeConfig: hcm.rdsName });
+    }
+    const logs = hcm.accessLogs.map((a) => a.path);
+    if (deps.forceAccessLog && !logs.includes('/dev/stdout')) logs.push('/dev/stdout');
+    const stats = deps.stats.httpPrefix(hcm.statPrefix);
+    const previous = this.active;
+    this.active = {
+      hcm,
+      routes: hcm.inlineRoutes ?? table ?? EMPTY_ROUTES,
+      stats,
+      accessLog: logs.length ? (accessLogSink(logs) as AccessLogSink) : undefined,
+    };
+    const open = this.h1!.connections.size;
+    // Open connections are now counted under the new stat prefix.
+    if (previous !== undefined && previous.stats !== stats) {
+      previous.stats.cxActive -= open;
+      stats.cxActive += open;
+    }
+    this.h1!.configure({ ...codecOptions(hcm), bufferLimitBytes: this.#listener.spec.perConnectionBufferLimitBytes, stats });
+  }
+
+  /** Counts a connection this chain serves (HTTP stats are per HCM stat prefix). */
+  countHttp(socket: Socket): void {
+    const stats = this.active!.stats;
+    stats.cxTotal++;
+    stats.cxActive++;
+    socket.once('close', () => {
+      const now = this.active?.stats ?? stats;
+      now.cxActive--;
+    });
+    socket.on('close', onDownstreamSocketClose);
+  }
+
+  /** Takes a connection whose first bytes (`bytes`) were read by the listener filters. */
+  serve(socket: Socket, bytes: Buffer): void {
+    if (bytes.length > 0) socket.unshift(bytes);
+    if (this.tcp !== undefined) {
+      this.tcp.handle(socket);
+      return;
+    }
+    this.countHttp(socket);
+    // The contract with the HTTP server: unshifted bytes, then its 'connection' entry.
+    this.h1!.net.emit('connection', socket);
+  }
+
+  /** Stops taking requests: responses carry `connection: close`, idle connections close. */
+  drain(): void {
+    this.#draining = true;
+    this.h1?.drain();
+  }
+
+  closeIdle(): void {
+    this.h1?.closeIdleConnections();
+  }
+
+  /** Open connections on this chain. */
+  get size(): number {
+    return this.h1 ? this.h1.connections.size : this.tcp!.size;
+  }
+
+  destroy(): void {
+    this.tcp?.close();
+    if (this.h1) for (const c of this.h1.connections) c.socket.destroy();
+  }
+}
+
+export class ActiveListener {
+  readonly listenerName: string;
+  draining = false;
+  spec: ListenerSpec;
+  /**
+   * 'direct': one plain HTTP chain, no listener filters: its H1Server's own
+   * net.Server is the listener (the hot path). 'dispatch': a net.Server that
+   * runs listener filters and picks a chain per connection.
+   */
+  readonly mode: 'direct' | 'dispatch';
+  readonly server: net.Server | undefined;
+  readonly connections = new Set<Socket>();
+  /** 'virtual': bind_to_port false, a hand-off target only. */
+  state: 'binding' | 'bound' | 'virtual' | 'failed' | 'closed' = 'binding';
+  error: string | undefined = undefined;
+  boundPort = 0;
+  onEmpty: (() => void) | undefined = undefined;
+  listenerStats: ListenerStats;
+  #chains = new Map<string, ChainRuntime>();
+  #retryTimer: NodeJS.Timeout | undefined;
+  #retries = 0;
+  readonly #manager: ListenerManager;
+  readonly #deps: ListenerDeps;
+  readonly #resolver: OriginalDestinationResolver | undefined;
+
+  constructor(spec: ListenerSpec, routes: Map<string, RouteTable>, deps: ListenerDeps, manager: ListenerManager) {
+    this.#deps = deps;
+    this.#manager = manager;
+    this.listenerName = spec.name;
+    this.spec = spec;
+    this.mode = listenerMode(spec);
+    this.listenerStats = manager.listenerStatsFor(spec.statPrefix);
+    const needsOriginalDst = spec.useOriginalDst || spec.listenerFilters.originalDst;
+    if (needsOriginalDst && deps.originalDestination === undefined) {
+      const available = (deps.originalDestinationAvailability ?? originalDestinationAvailability)();
+      if (!available.ok) {
+        // Never serve a captured connection as if it were addressed to the proxy: refuse the listener, loudly.
+        this.state = 'failed';
+        this.error = `the original_dst listener filter cannot read original destinations: ${available.reason}`;
+        deps.log.error('listener needs original destinations and cannot read them; not serving it', { listener: spec.name, reason: available.reason });
+      }
+    }
+    this.#resolver = needsOriginalDst ? (deps.originalDestination ?? kernelOriginalDestination) : undefined;
+    this.update(spec, routes);
+    if (this.mode === 'direct') {
+      const only = [...this.#chains.values()][0];
+      this.server = only.h1!.net;
+      this.server.on('connection', (socket: ListenerSocket) => {
+        // A connection handed over by a use_original_dst listener was tracked and counted by takeOver().
+        if (socket[kListener] !== undefined) return;
+        this.#track(socket);
+        only.countHttp(socket);
+      });
+    } else if (spec.bindToPort) {
+      this.server = net.createServer({ noDelay: true }, (socket) => this.#accept(socket));
+      this.server.maxConnections = (deps.maxConnectionsPerListener ?? DEFAULT_MAX_CONNECTIONS_PER_LISTENER) || Infinity;
+      this.server.on('drop', () => this.listenerStats.downstreamCxOverflow++);
+    } else {
+      this.server = undefined;
+      if (this.state !== 'failed') this.state = 'virtual';
+    }
+  }
+
+  /** The first HTTP chain's server (tests, admin). */
+  get h1(): H1Server | undefined {
+    for (const c of this.#chains.values()) if (c.h1) return c.h1;
+    return undefined;
+  }
+
+  /** The first HTTP chain's active config. */
+  get active(): ActiveHttpConfig | undefined {
+    for (const c of this.#chains.values()) if (c.active) return c.active;
+    return undefined;
+  }
+
+  get chains(): ReadonlyMap<string, ChainRuntime> {
+    return this.#chains;
+  }
+
+  /** Swaps the configuration in place (same address and mode). */
+  update(spec: ListenerSpec, routes: Map<string, RouteTable>): void {
+    this.spec = spec;
+    this.listenerStats = this.#manager.listenerStatsFor(spec.statPrefix);
+    const tcpStats = (p: string) => this.#manager.tcpStatsFor(p);
+    const next = new Map<string, ChainRuntime>();
+    const served = [...spec.chains.map((c) => [c, false] as const), ...(spec.defaultChain ? [[spec.defaultChain, true] as const] : [])];
+    for (const [chain, isDefault] of served) {
+      if (chain.unserved !== undefined) continue;
+      const id = chainIdentity(chain, isDefault);
+      if (next.has(id)) continue;
+      const existing = this.#chains.get(id);
+      if (existing !== undefined) {
+        existing.update(chain, routes, tcpStats);
+        next.set(id, existing);
+      } else next.set(id, new ChainRuntime(this, chain, routes, this.#deps, tcpStats));
+    }
+    for (const [id, old] of this.#chains) {
+      if (next.get(id) !== old) this.#manager.drainChain(old);
+    }
+    this.#chains = next;
+  }
+
+  #track(socket: ListenerSocket): void {
+    socket[kListener] = this;
+    this.connections.add(socket);
+    this.listenerStats.downstreamCxTotal++;
+    this.listenerStats.downstreamCxActive++;
+    socket.on('close', onSocketClose);
+  }
+
+  /** Moves a connection to this listener (use_original_dst hand-off). */
+  #adopt(socket: ListenerSocket): void {
+    const from = socket[kListener];
+    if (from !== undefined) {
+      from.connections.delete(socket);
+      from.listenerStats.downstreamCxActive--;
+      if (from.connections.size === 0) from.onEmpty?.();
+    }
+    socket.off('close', onSocketClose);
+    this.#track(socket);
+  }
+
+  /** A connection accepted by this listener's socket. */
+  #accept(socket: ListenerSocket): void {
+    this.#track(socket);
+    socket.on('error', ignoreError);
+    if (this.state === 'failed' || this.draining) {
+      socket.destroy();
+      return;
+    }
+    this.#restoreDestination(socket);
+    const restored = originalDestinationOf(socket);
+    if (this.spec.useOriginalDst && restored !== undefined) {
+      const target = this.#manager.handoffTarget(restored, this);
+      if (target !== undefined) {
+        this.listenerStats.handedOff++;
+        target.takeOver(socket);
+        return;
+      }
+    }
+    this.#filterAndServe(socket);
+  }
+
+  /** A connection handed over by a use_original_dst listener: it runs this listener's filters and chains. */
+  takeOver(socket: ListenerSocket): void {
+    this.#adopt(socket);
+    if (this.state === 'failed' || this.draining) {
+      socket.destroy();
+      return;
+    }
+    if (originalDestinationOf(socket) === undefined) this.#restoreDestination(socket);
+    this.#filterAndServe(socket);
+  }
+
+  #restoreDestination(socket: Socket): void {
+    if (this.#resolver === undefined) return;
+    // filter_disabled turns off the explicit filter; use_original_dst always reads the destination (Envoy adds the filter for it).
+    const disabled = this.spec.listenerFilters.disabled.originalDst;
+    if (!this.spec.useOriginalDst && disabled !== undefined && disabled(socket.localPort ?? this.spec.port)) return;
+    let d: Destination | undefined;
+    try {
+      d = this.#resolver(socket);
+    } catch (err) {
+      this.#deps.log.warn('original_dst: reading the original destination failed; using the local address', { listener: this.listenerName, err });
+    }
+    if (d !== undefined) setOriginalDestination(socket, d);
+  }
+
+  #filterAndServe(socket: Socket): void {
+    const spec = this.spec;
+    const f = spec.listenerFilters;
+    const port = destinationOf(socket)?.port ?? spec.port;
+    const stats = this.listenerStats;
+    stats.downstreamPreCxActive++;
+    inspect(
+      socket,
+      {
+        tls: f.tlsInspector && !(f.disabled.tlsInspector?.(port) ?? false),
+        http: f.httpInspector && !(f.disabled.httpInspector?.(port) ?? false),
+        timeoutMs: spec.listenerFiltersTimeoutMs,
+        continueOnTimeout: spec.continueOnListenerFiltersTimeout,
+      },
+      (outcome) => {
+        stats.downstreamPreCxActive--;
+        if (!outcome.ok) {
+          if (outcome.why === 'timeout') stats.downstreamPreCxTimeout++;
+          else if (outcome.why === 'client_hello_too_large') stats.clientHelloTooLarge++;
+          socket.destroy();
+          return;
+        }
+        if (outcome.timedOut) stats.downstreamPreCxTimeout++;
+        if (socket.destroyed) return;
+        this.#serve(socket, outcome.inspected);
+      },
+    );
+  }
+
+  #serve(socket: Socket, inspected: Inspected): void {
+    // A config swap while the listener filters ran: the chain is picked from the config in effect now.
+    const spec = this.spec;
+    const dst = destinationOf(socket);
+    const source = normalizeIp(socket.remoteAddress ?? '');
+    const facts: ConnectionFacts = {
+      destinationIp: dst?.address ?? '',
+      destinationPort: dst?.port ?? 0,
+      sourceIp: source,
+      sourcePort: socket.remotePort ?? 0,
+      directSourceIp: source,
+      serverName: inspected.serverName,
+      transportProtocol: inspected.transportProtocol,
+      applicationProtocols: inspected.applicationProtocols,
+    };
+    const matched = selectChain(spec.chains, facts);
+    const isDefault = matched === undefined;
+    const chain = matched ?? spec.defaultChain;
+    if (chain === undefined) {
+      this.listenerStats.noFilterChainMatch++;
+      this.#deps.log.debug('no filter chain matches the connection; closed', { listener: this.listenerName, ...facts });
+      socket.destroy();
+      return;
+    }
+    if (chain.unserved !== undefined) {
+      this.listenerStats.unservedFilterChain++;
+      this.#deps.log.debug('the matching filter chain is not served; closed', { listener: this.listenerName, why: chain.unserved });
+      socket.destroy();
+      return;
+    }
+    const runtime = this.#chains.get(chainIdentity(chain, isDefault));
+    if (runtime === undefined) {
+      socket.destroy();
+      return;
+    }
+    socket.off('error', ignoreError);
+    runtime.serve(socket, inspected.bytes);
   }
 
   /** Binds; on failure (port in use) retries with back-off while the listener is wanted. */
   bind(): Promise<void> {
+    const server = this.server;
+    if (server === undefined || this.state === 'failed' || this.state === 'virtual') return Promise.resolve();
     return new Promise((resolve) => {
       const attempt = () => {
         if (this.state === 'closed') return resolve();
@@ -147,19 +497,19 @@ export class ActiveListener implements ExchangeContext {
           this.state = 'failed';
           this.error = err.message;
           if (this.#retries++ === 0) {
-            this.deps.log.error('listener failed to bind; retrying', { listener: this.listenerName, address: `${this.spec.address}:${this.spec.port}`, err });
+            this.#deps.log.error('listener failed to bind; retrying', { listener: this.listenerName, address: `${this.spec.address}:${this.spec.port}`, err });
           }
           resolve();
           this.#retryTimer = setTimeout(attempt, Math.min(5_000, 250 * 2 ** Math.min(this.#retries, 5)));
           this.#retryTimer.unref();
         };
-        this.server.once('error', onError);
-        this.server.listen({ host: this.spec.address, port: this.spec.port, exclusive: true }, () => {
-          this.server.off('error', onError);
+        server.once('error', onError);
+        server.listen({ host: this.spec.address, port: this.spec.port, exclusive: true }, () => {
+          server.off('error', onError);
           this.state = 'bound';
           this.error = undefined;
-          this.boundPort = (this.server.address() as AddressInfo).port;
-          this.deps.log.info('listener bound', { listener: this.listenerName, address: `${this.spec.address}:${this.boundPort}`, kind: this.spec.kind });
+          this.boundPort = (server.address() as AddressInfo).port;
+          this.#deps.log.info('listener bound', { listener: this.listenerName, address: `${this.spec.address}:${this.boundPort}`, kind: this.spec.kind });
           resolve();
         });
       };
@@ -174,14 +524,16 @@ export class ActiveListener implements ExchangeContext {
     this.state = 'closed';
     this.draining = true;
     clearTimeout(this.#retryTimer);
-    if (wasBound) this.server.close();
-    const h1 = this.h1;
-    h1?.drain();
+    if (wasBound) this.server!.close();
+    const chains = [...this.#chains.values()];
+    for (const c of chains) c.drain();
     if (this.connections.size > 0) {
       await new Promise<void>((resolve) => {
         const deadline = setTimeout(done, timeoutMs);
         // Keep-alive connections that finish their last response become idle: close them as they do.
-        const sweep = setInterval(() => h1?.closeIdleConnections(), 100);
+        const sweep = setInterval(() => {
+          for (const c of chains) c.closeIdle();
+        }, 100);
         this.onEmpty = done;
         function done() {
           clearTimeout(deadline);
@@ -191,18 +543,70 @@ export class ActiveListener implements ExchangeContext {
       });
       for (const s of this.connections) s.destroy();
     }
-    this.tcp?.close();
+    for (const c of chains) c.destroy();
   }
+}
+
+function listenerMode(spec: ListenerSpec): 'direct' | 'dispatch' {
+  const all = spec.defaultChain ? [...spec.chains, spec.defaultChain] : spec.chains;
+  const f = spec.listenerFilters;
+  const plain =
+    spec.bindToPort &&
+    !spec.useOriginalDst &&
+    !f.originalDst &&
+    !f.tlsInspector &&
+    !f.httpInspector &&
+    all.length === 1 &&
+    all[0].kind === 'http' &&
+    all[0].unserved === undefined &&
+    isEmptyMatch(all[0]);
+  return plain ? 'direct' : 'dispatch';
+}
+
+function isEmptyMatch(c: FilterChainSpec): boolean {
+  const m = c.match;
+  return (
+    m.destinationPort === undefined &&
+    m.prefixRanges.length === 0 &&
+    m.serverNames.length === 0 &&
+    m.transportProtocol === '' &&
+    m.applicationProtocols.length === 0 &&
+    m.directSourcePrefixRanges.length === 0 &&
+    m.sourceType === 'ANY' &&
+    m.sourcePrefixRanges.length === 0 &&
+    m.sourcePorts.length === 0
+  );
 }
 
 export class ListenerManager {
   readonly listeners = new Map<string, ActiveListener>();
   readonly #draining = new Set<Promise<void>>();
+  /** ip:port → listener, for use_original_dst hand-off. */
+  #byAddress = new Map<string, ActiveListener>();
+  readonly #listenerStats = new Map<string, ListenerStats>();
+  readonly #tcpStats = new Map<string, TcpStats>();
 
   private readonly deps: ListenerDeps;
 
   constructor(deps: ListenerDeps) {
     this.deps = deps;
+  }
+
+  listenerStatsFor(prefix: string): ListenerStats {
+    let s = this.#listenerStats.get(prefix);
+    if (s === undefined) this.#listenerStats.set(prefix, (s = new ListenerStats(prefix)));
+    return s;
+  }
+
+  tcpStatsFor(prefix: string): TcpStats {
+    let s = this.#tcpStats.get(prefix);
+    if (s === undefined) this.#tcpStats.set(prefix, (s = new TcpStats(prefix)));
+    return s;
+  }
+
+  /** Envoy /stats lines for listeners (listener.<prefix>.*) and TCP proxies (tcp.<prefix>.*). */
+  statLines(): string[] {
+    return [...[...this.#listenerStats.values()].flatMap((s) => s.lines()), ...[...this.#tcpStats.values()].flatMap((s) => s.lines())];
   }
 
   /** Applies LDS; resolves once every new listener has tried to bind. */
@@ -211,7 +615,7 @@ export class ListenerManager {
     const binds: Promise<void>[] = [];
     for (const [name, old] of this.listeners) {
       const spec = specs.get(name);
-      if (spec === undefined || !sameSocket(old.spec, spec) || !spec.bindToPort || spec.kind === 'none') {
+      if (spec === undefined || spec.kind === 'none' || !sameSocket(old, spec)) {
         this.listeners.delete(name);
         log.info(spec === undefined ? 'listener removed; draining' : 'listener address changed; draining the old one', { listener: name });
         this.#drain(old);
@@ -219,24 +623,37 @@ export class ListenerManager {
     }
     for (const [name, spec] of specs) {
       for (const why of spec.skipped) log.debug('filter chain not served', { listener: name, why });
-      const table = spec.hcm?.rdsName !== undefined ? routes.get(spec.hcm.rdsName) : undefined;
-      if (spec.hcm?.rdsName !== undefined && table === undefined) log.warn('listener references a route configuration that is not known; it answers 404', { listener: name, routeConfig: spec.hcm.rdsName });
       const existing = this.listeners.get(name);
       if (existing !== undefined) {
-        existing.update(spec, table);
+        existing.update(spec, routes);
         if (existing.state === 'failed') binds.push(Promise.resolve());
         continue;
       }
-      if (!spec.bindToPort) continue;
       if (spec.kind === 'none') {
-        log.warn('listener has no filter chain this proxy can serve; not bound', { listener: name, skipped: spec.skipped });
+        if (spec.bindToPort) log.warn('listener has no filter chain this proxy can serve; not bound', { listener: name, skipped: spec.skipped });
         continue;
       }
-      const l = new ActiveListener(spec, table, this.deps);
+      const l = new ActiveListener(spec, routes, this.deps, this);
       this.listeners.set(name, l);
       binds.push(l.bind());
     }
+    const byAddress = new Map<string, ActiveListener>();
+    for (const l of this.listeners.values()) byAddress.set(addressKey(l.spec.address, l.spec.port), l);
+    this.#byAddress = byAddress;
     await Promise.all(binds);
+  }
+
+  /**
+   * The listener a use_original_dst listener hands a connection to: the one
+   * bound (or not) to exactly the original destination, else the wildcard
+   * listener of its port; never the accepting listener itself.
+   */
+  handoffTarget(dst: Destination, from: ActiveListener): ActiveListener | undefined {
+    const exact = this.#byAddress.get(addressKey(dst.address, dst.port));
+    if (exact !== undefined && exact !== from) return exact;
+    if (exact === from) return undefined;
+    const wildcard = this.#byAddress.get(addressKey(net.isIPv6(dst.address) ? '::' : '0.0.0.0', dst.port));
+    return wildcard !== undefined && wildcard !== from ? wildcard : undefined;
   }
 
   #drain(l: ActiveListener): void {
@@ -244,9 +661,30 @@ export class ListenerManager {
     this.#draining.add(p);
   }
 
-  /** Listeners that should be bound but are not (with why), for readiness. */
+  /** A filter chain removed by an update: its connections finish (bounded by the drain time). */
+  drainChain(c: ChainRuntime): void {
+    c.drain();
+    if (c.size === 0) {
+      c.destroy();
+      return;
+    }
+    const p = new Promise<void>((resolve) => {
+      const started = Date.now();
+      const sweep = setInterval(() => {
+        c.closeIdle();
+        if (c.size === 0 || Date.now() - started >= this.deps.drainTimeoutMs) {
+          clearInterval(sweep);
+          c.destroy();
+          resolve();
+        }
+      }, 100);
+    }).finally(() => this.#draining.delete(p));
+    this.#draining.add(p);
+  }
+
+  /** Listeners that should serve but do not (with why), for readiness. */
   unbound(): string[] {
-    return [...this.listeners.values()].filter((l) => l.state !== 'bound').map((l) => `${l.listenerName}: ${l.error ?? l.state}`);
+    return [...this.listeners.values()].filter((l) => l.state !== 'bound' && l.state !== 'virtual').map((l) => `${l.listenerName}: ${l.error ?? l.state}`);
   }
 
   boundCount(): number {
@@ -257,10 +695,23 @@ export class ListenerManager {
   async drainAll(timeoutMs: number): Promise<void> {
     const all = [...this.listeners.values()];
     this.listeners.clear();
+    this.#byAddress = new Map();
     await Promise.all([...all.map((l) => l.drain(timeoutMs)), ...this.#draining]);
   }
 }
 
-function sameSocket(a: ListenerSpec, b: ListenerSpec): boolean {
-  return a.address === b.address && a.port === b.port && a.kind === b.kind && a.bindToPort === b.bindToPort;
+function addressKey(address: string, port: number): string {
+  const a = normalizeIp(address);
+  return a.includes(':') ? `[${a}]:${port}` : `${a}:${port}`;
+}
+
+function sameSocket(old: ActiveListener, b: ListenerSpec): boolean {
+  const a = old.spec;
+  if (a.address !== b.address || a.port !== b.port || a.bindToPort !== b.bindToPort || old.mode !== listenerMode(b)) return false;
+  // A direct listener's socket is its one chain's server: another chain needs another socket.
+  return old.mode === 'dispatch' || directIdentity(a) === directIdentity(b);
+}
+
+function directIdentity(spec: ListenerSpec): string {
+  return spec.defaultChain ? chainIdentity(spec.defaultChain, true) : chainIdentity(spec.chains[0], false);
 }

@@ -5,7 +5,8 @@
 import { createLoadBalancer, type LoadBalancer } from './load-balancer.ts';
 import { Host, hostKey, type PoolSecrets } from './host.ts';
 import { OutlierDetector, type LocalOriginFailure } from './outlier-detector.ts';
-import type { ClusterSpec, EndpointSpec } from '../config/cluster-config.ts';
+import { isIP } from 'node:net';
+import { MAX_ORIGINAL_DST_HOSTS, type ClusterSpec, type EndpointSpec } from '../config/cluster-config.ts';
 import type { ClusterStats } from '../stats.ts';
 import type { Logger } from '@mesh/telemetry';
 
@@ -148,9 +149,14 @@ export class Cluster {
 
   /**
    * Picks a host. `avoid` lists hosts already tried (retry host predicate);
-   * up to `attempts` picks are made to find one outside it.
+   * up to `attempts` picks are made to find one outside it. An ORIGINAL_DST
+   * cluster (lb_policy CLUSTER_PROVIDED) balances nothing: its host is the
+   * downstream connection's original destination (`originalDst`, restored by
+   * the original_dst listener filter, or taken from the configured header),
+   * made on first use; without one there is no host, as in Envoy.
    */
-  pick(hash: number | undefined, avoid?: Host[], attempts = 1): Host | undefined {
+  pick(hash: number | undefined, avoid?: Host[], attempts = 1, originalDst?: { address: string; port: number }): Host | undefined {
+    if (this.spec.type === 'ORIGINAL_DST') return originalDst === undefined ? undefined : this.#originalDstHost(originalDst.address, originalDst.port);
     let host = this.#lb.pick(hash);
     if (avoid !== undefined && host !== undefined) {
       for (let i = 1; i < attempts && avoid.includes(host!); i++) host = this.#lb.pick(hash);
@@ -158,20 +164,53 @@ export class Cluster {
     return host;
   }
 
-  /** ORIGINAL_DST: the host for a destination "ip:port", created on first use. */
+  /**
+   * ORIGINAL_DST by an explicit-proxy authority "host:port" (a name is resolved
+   * per connection), created on first use. Envoy takes only IP literals here;
+   * `pick(..., originalDst)` is the Envoy path.
+   */
   originalDestination(dest: string): Host | undefined {
-    let host = this.#originalDst.get(dest);
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(dest);
+    const address = m ? m[1] : dest;
+    const port = m ? Number(m[2]) : 80;
+    if (!address) return undefined;
+    return this.#originalDstHost(address, port);
+  }
+
+  #originalDstHost(address: string, port: number): Host | undefined {
+    if (!(Number.isInteger(port) && port > 0 && port < 65536)) return undefined;
+    const key = hostKey(address, port);
+    let host = this.#originalDst.get(key);
     if (host === undefined) {
-      const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(dest);
-      const address = m ? m[1] : dest;
-      const port = m ? Number(m[2]) : 80;
-      if (!address || !(port > 0 && port < 65536)) return undefined;
+      if (this.#originalDst.size >= MAX_ORIGINAL_DST_HOSTS) {
+        this.#sweep(Date.now());
+        if (this.#originalDst.size >= MAX_ORIGINAL_DST_HOSTS) {
+          this.stats.rqPendingOverflow++;
+          return undefined;
+        }
+      }
       host = new Host({ host: address, port, weight: 1, health: 'HEALTHY', priority: 0, hostname: undefined, locality: '' }, this.spec, this.stats, this.#deps.secrets);
-      this.#originalDst.set(dest, host);
+      this.#originalDst.set(key, host);
       this.#dynamic.add(host);
     }
     host.lastUsed = Date.now();
     return host;
+  }
+
+  /** Removes ORIGINAL_DST hosts with nothing in flight that were not used for a cleanup interval. */
+  #sweep(now: number): void {
+    const cutoff = now - this.spec.cleanupIntervalMs;
+    for (const [k, h] of this.#originalDst) {
+      if (h.active === 0 && h.lastUsed <= cutoff) {
+        this.#originalDst.delete(k);
+        void h.close();
+      }
+    }
+  }
+
+  /** How many ORIGINAL_DST hosts exist now. */
+  get originalDstHostCount(): number {
+    return this.#originalDst.size;
   }
 
   /**
@@ -193,15 +232,7 @@ export class Cluster {
 
   #startTimers(): void {
     if (this.spec.type === 'ORIGINAL_DST') {
-      this.#sweepTimer = setInterval(() => {
-        const cutoff = Date.now() - this.spec.cleanupIntervalMs;
-        for (const [k, h] of this.#originalDst) {
-          if (h.active === 0 && h.lastUsed < cutoff) {
-            this.#originalDst.delete(k);
-            void h.close();
-          }
-        }
-      }, this.spec.cleanupIntervalMs);
+      this.#sweepTimer = setInterval(() => this.#sweep(Date.now()), this.spec.cleanupIntervalMs);
       this.#sweepTimer.unref();
     }
   }
@@ -231,4 +262,14 @@ export class Cluster {
     this.#outlier?.stop();
     await Promise.all(this.allHosts().map((h) => h.destroy()));
   }
+}
+
+/** "10.0.0.1:80" or "[::1]:80" (an IP literal and a port, as x-envoy-original-dst-host carries them); undefined otherwise. */
+export function parseHostPort(v: string): { address: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(v);
+  if (m === null) return undefined;
+  const address = m[1] ?? m[2];
+  const port = Number(m[3]);
+  if (!isIP(address) || (m[1] !== undefined && isIP(address) !== 6) || !(port > 0 && port < 65536)) return undefined;
+  return { address, port };
 }

@@ -71,6 +71,8 @@ export interface H1PoolOptions {
   maxResponseHeadBytes?: number;
   /** 1xx responses consumed before the final response (default 10). */
   maxInformationalResponses?: number;
+  /** Source address of upstream connections (the cluster's upstream_bind_config; Istio's inbound clusters bind 127.0.0.6). */
+  localAddress?: string;
 }
 
 function codeError(message: string, code: string): Error {
@@ -121,6 +123,8 @@ export interface H1ResponseSink {
   onParsedData(chunk: Buffer): void;
   /** The response is complete; `extra` when more bytes followed it in the same read. */
   onParsedEnd(extra: boolean): void;
+  /** After a 101 to a request that asked to upgrade (expect(_, true)): the bytes that followed the head. */
+  onParsedUpgrade?(rest: Buffer): void;
 }
 
 export const P_IDLE = 0;
@@ -132,6 +136,8 @@ export const P_CHUNK_CR = 5;
 export const P_CHUNK_LF = 6;
 export const P_TRAILERS = 7;
 export const P_UNTIL_CLOSE = 8;
+/** A 101 was accepted: the connection speaks another protocol now. */
+export const P_UPGRADED = 9;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
@@ -158,9 +164,13 @@ export class H1ResponseParser {
   readonly sink: H1ResponseSink;
   readonly limits: H1ResponseLimits;
   state = P_IDLE;
+  /** The last response's trailer section (null: none). */
+  trailers: Record<string, string | string[]> | null = null;
   /** After a final head: whether the connection may carry another request. */
   keepAlive = true;
   #headRequest = false;
+  /** The request asked to switch protocols: a 101 ends HTTP/1.1 on the connection. */
+  #upgrade = false;
   #remaining = 0;
   #informational = 0;
   /** Bumped by expect() and stop(): a callback that changed the parser ends the current execute(). */
@@ -177,11 +187,13 @@ export class H1ResponseParser {
   }
 
   /** Waits for the response to a new request (a HEAD response has no body). */
-  expect(headRequest: boolean): void {
+  expect(headRequest: boolean, upgrade = false): void {
     this.#epoch++;
     this.state = P_HEAD;
     this.keepAlive = true;
     this.#headRequest = headRequest;
+    this.#upgrade = upgrade;
+    this.trailers = null;
     this.#informational = 0;
     this.#remaining = 0;
     this.#accLen = 0;
@@ -216,6 +228,10 @@ export class H1ResponseParser {
           if (this.#epoch !== epoch) return;
           if (state === P_IDLE) {
             this.sink.onParsedEnd(pos < len);
+            return;
+          }
+          if (state === P_UPGRADED) {
+            this.sink.onParsedUpgrade?.(pos === 0 ? buf : buf.subarray(pos));
             return;
           }
           break;
@@ -422,7 +438,15 @@ export class H1ResponseParser {
     }
     if (status < 200) {
       // The pool never asks to switch protocols: a 101 cannot be skipped like other 1xx.
-      if (status === 101) throw protocolError('http1.unexpected_101');
+      if (status === 101) {
+        if (!this.#upgrade) throw protocolError('http1.unexpected_101');
+        this.state = P_UPGRADED;
+        this.keepAlive = false;
+        this.#status = status;
+        this.#statusText = eol > 13 ? text.slice(13, eol) : '';
+        this.#headers = headers;
+        return true;
+      }
       if (chunked || length > 0) throw protocolError('http1.body_not_allowed');
       if (++this.#informational > this.limits.maxInformational) throw protocolError('http1.too_many_informational');
       return false;
@@ -445,10 +469,11 @@ export class H1ResponseParser {
     return true;
   }
 
-  /** A trailer section's field lines (validated like header lines, then dropped). */
+  /** A trailer section's field lines, validated like header lines; kept (lower-case names) for the client. */
   #trailers(text: string): void {
     const n = text.length;
     const maxCount = this.limits.maxHeadersCount;
+    const out: Record<string, string | string[]> = Object.create(null);
     let count = 0;
     let pos = 0;
     while (pos < n) {
@@ -458,9 +483,17 @@ export class H1ResponseParser {
       let i = pos;
       while (i < end && TCHAR[text.charCodeAt(i)] === 1) i++;
       if (i === pos || i === end || text.charCodeAt(i) !== 58) throw protocolError('http1.invalid_trailer');
+      const colon = i;
       for (i++; i < end; i++) if (FIELD[text.charCodeAt(i)] !== 1) throw protocolError('http1.invalid_trailer');
+      const name = text.slice(pos, colon).toLowerCase();
+      const value = text.slice(colon + 1, end).trim();
+      const prev = out[name];
+      if (prev === undefined) out[name] = value;
+      else if (typeof prev === 'string') out[name] = [prev, value];
+      else prev.push(value);
       pos = end + 2;
     }
+    this.trailers = out;
   }
 
   /**
@@ -579,7 +612,8 @@ class Connection implements H1ResponseSink {
   constructor(pool: H1Pool) {
     this.pool = pool;
     this.parser = new H1ResponseParser(this, pool.limits);
-    const socket = net.connect({ host: pool.host, port: pool.port, noDelay: true });
+    const local = pool.options.localAddress;
+    const socket = net.connect({ host: pool.host, port: pool.port, noDelay: true, ...(local !== undefined ? { localAddress: local } : {}) });
     this.socket = socket;
     socket.setTimeout(pool.options.connectTimeoutMs);
     socket.once('connect', () => {
@@ -690,7 +724,7 @@ class Connection implements H1ResponseSink {
     // Bytes after the end of the response belong to no request: never reuse the connection then.
     const reusable = !extra && this.parser.keepAlive && (ex.opts.body === null || ex.bodySent) && !this.closed && (max === 0 || this.requests < max);
     if (!reusable) this.destroy();
-    ex.handler.onResponseEnd(ex, NO_TRAILERS);
+    ex.handler.onResponseEnd(ex, this.parser.trailers ?? NO_TRAILERS);
     if (reusable) this.pool.release(this);
   }
 

@@ -2,7 +2,7 @@
 // passive outlier-detection state, and its undici connection pool (made on
 // first use; closed gracefully when the endpoint leaves the cluster, so
 // requests already sent to it finish).
-import type { PeerCertificate } from 'node:tls';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
 import { H1Pool, type H1DispatchOptions, type H1Handler } from './h1-pool.ts';
 import { healthyStatus, type ClusterSpec, type EndpointSpec } from '../config/cluster-config.ts';
@@ -82,32 +82,14 @@ export class Host {
         connectTimeoutMs: spec.connectTimeoutMs,
         keepAliveTimeoutMs: Math.min(4_000, spec.idleTimeoutMs),
         maxRequestsPerConnection: spec.maxRequestsPerConnection,
+        localAddress: spec.sourceAddress,
       });
       h1.on('connect', () => this.stats.cxTotal++);
       this.#pool = h1;
       return h1;
     }
     const origin = `${tls ? 'https' : 'http'}://${this.key}`;
-    const connect: Record<string, unknown> = { timeout: spec.connectTimeoutMs, noDelay: true };
-    if (tls) {
-      const ca = tls.ca ?? (tls.caSecret ? this.secrets?.secret(tls.caSecret)?.ca : undefined);
-      const certSecret = tls.certSecret ? this.secrets?.secret(tls.certSecret) : undefined;
-      Object.assign(connect, {
-        servername: tls.sni ?? this.hostname ?? (isIp(this.address) ? undefined : this.address),
-        ca,
-        cert: tls.cert ?? certSecret?.cert,
-        key: tls.key ?? certSecret?.key,
-        rejectUnauthorized: !tls.insecureSkipVerify,
-        ALPNProtocols: tls.alpn.length ? tls.alpn : undefined,
-      });
-      if (tls.subjectAltNames.length > 0 && !tls.insecureSkipVerify) {
-        const wanted = tls.subjectAltNames;
-        connect.checkServerIdentity = (_host: string, cert: PeerCertificate) => {
-          const names = (cert.subjectaltname ?? '').split(', ').map((n) => n.slice(n.indexOf(':') + 1));
-          return wanted.some((w) => names.includes(w)) ? undefined : new Error(`upstream certificate SANs [${names.join(', ')}] match none of ${wanted.join(', ')}`);
-        };
-      }
-    }
+    const connect: Record<string, unknown> = { timeout: spec.connectTimeoutMs, noDelay: true, ...this.tlsOptions() };
     const pool = new Pool(origin, {
       connections: spec.maxConnections,
       pipelining: spec.http2 ? 100 : 1,
@@ -121,11 +103,37 @@ export class Host {
       allowH2: spec.http2,
       useH2c: spec.http2 && !tls,
       strictContentLength: false,
+      // undici takes the source address as a client option; one in `connect` would be overwritten.
+      ...(spec.sourceAddress !== undefined ? { localAddress: spec.sourceAddress } : {}),
     } as Pool.Options);
     pool.on('connect', () => this.stats.cxTotal++);
     // undici's dispatch handler contract is the one H1Pool implements.
     this.#pool = pool as unknown as UpstreamPool;
     return this.#pool;
+  }
+
+  /** The cluster's upstream TLS settings as tls.connect options (undefined: plaintext). Also used for upgraded (WebSocket) connections. */
+  tlsOptions(): ConnectionOptions | undefined {
+    const tls = this.spec.tls;
+    if (!tls) return undefined;
+    const ca = tls.ca ?? (tls.caSecret ? this.secrets?.secret(tls.caSecret)?.ca : undefined);
+    const certSecret = tls.certSecret ? this.secrets?.secret(tls.certSecret) : undefined;
+    const connect: ConnectionOptions = {
+      servername: tls.sni ?? this.hostname ?? (isIp(this.address) ? undefined : this.address),
+      ca,
+      cert: tls.cert ?? certSecret?.cert,
+      key: tls.key ?? certSecret?.key,
+      rejectUnauthorized: !tls.insecureSkipVerify,
+      ALPNProtocols: tls.alpn.length ? tls.alpn : undefined,
+    };
+    if (tls.subjectAltNames.length > 0 && !tls.insecureSkipVerify) {
+      const wanted = tls.subjectAltNames;
+      connect.checkServerIdentity = (_host: string, cert: PeerCertificate) => {
+        const names = (cert.subjectaltname ?? '').split(', ').map((n) => n.slice(n.indexOf(':') + 1));
+        return wanted.some((w) => names.includes(w)) ? undefined : new Error(`upstream certificate SANs [${names.join(', ')}] match none of ${wanted.join(', ')}`);
+      };
+    }
+    return connect;
   }
 
   /** Stops new requests; in-flight ones finish, then connections close. */

@@ -25,8 +25,15 @@ export function validateSidecar(spec: N.SidecarSpec, rep: Reporter, _ctx: Valida
       }
     }
     checkBind(l.bind, r.at('bind'));
-    if (l.defaultEndpoint !== undefined && !/^(127\.0\.0\.1|0\.0\.0\.0|\[::1?\]|\[::\]):\d+$|^unix:\/\/.+/.test(l.defaultEndpoint)) {
-      r.at('defaultEndpoint').error(`defaultEndpoint "${l.defaultEndpoint}" must be 127.0.0.1:PORT, 0.0.0.0:PORT or unix:///path`);
+    if (l.bind?.startsWith('unix://')) r.at('bind').error(`bind "${l.bind}" must be an IP address: unix domain sockets are not allowed for ingress listeners`);
+    if (l.defaultEndpoint !== undefined) {
+      const m = /^(127\.0\.0\.1|0\.0\.0\.0|\[::1?\]|\[::\]):(\d+)$/.exec(l.defaultEndpoint);
+      if (!m && !/^unix:\/\/.+/.test(l.defaultEndpoint)) {
+        r.at('defaultEndpoint').error(`defaultEndpoint "${l.defaultEndpoint}" must be 127.0.0.1:PORT, 0.0.0.0:PORT or unix:///path`);
+      } else if (m) {
+        const problem = checkPort(Number(m[2]));
+        if (problem) r.at('defaultEndpoint').error(`defaultEndpoint "${l.defaultEndpoint}": ${problem}`);
+      }
     }
     if (l.tls) {
       const mode = l.tls.mode ?? 'PASSTHROUGH';
