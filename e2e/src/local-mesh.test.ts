@@ -1,16 +1,18 @@
 // The local mesh as real processes (nats-server, galley, pilot, citadel,
-// injector, gateway, sidecar, two sample workloads), checked through real
-// HTTP traffic: Istio YAML -> galley -> NATS -> pilot -> xDS -> proxy -> app.
+// injector, gateway, two sample workloads each behind a sidecar configured by
+// its Sidecar resource, and the sleep client's sidecar), checked through real
+// HTTP traffic: Istio YAML -> galley -> NATS -> pilot -> xDS -> proxy -> sidecar -> app.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, startProcess, waitFor } from '@mesh/testing';
 import { expandArgs, kubeInject, resolveEnv } from './injected-sidecar.ts';
-import { startMeshFixture, type MeshFixture } from './mesh-fixture.ts';
+import { sidecarStats, startMeshFixture, type MeshFixture } from './mesh-fixture.ts';
 
 async function tally(fx: MeshFixture, n: number, headers: Record<string, string> = {}, concurrency = 8) {
   const counts: Record<string, number> = {};
@@ -42,42 +44,100 @@ describe('local mesh end to end', { timeout: 240_000 }, () => {
     assert.deepEqual(Object.keys(counts).sort(), ['v1', 'v2'], `unexpected answers: ${JSON.stringify(counts)}`);
     const v1Share = (counts.v1 / 1000) * 100;
     assert.ok(Math.abs(v1Share - 80) <= 5, `v1 got ${v1Share}% (want 80 ± 5): ${JSON.stringify(counts)}`);
+    // Every answer came in through the version's sidecar (its Sidecar's ingress listener), not straight to the app.
+    for (const version of ['v1', 'v2'] as const) {
+      const inbound = (await sidecarStats(fx, `hello-${version}`)).filter(([name]) => /^cluster\.inbound\|.*\.upstream_rq_total$/.test(name));
+      const total = inbound.reduce((sum, [, value]) => sum + value, 0);
+      assert.ok(total >= counts[version], `hello-${version}'s sidecar forwarded ${total} requests to the app, fewer than the ${counts[version]} answered: ${JSON.stringify(inbound)}`);
+    }
   });
 
   it('sends every request with x-canary: true to v2', async () => {
     assert.deepEqual(await tally(fx, 100, { 'x-canary': 'true' }), { v2: 100 });
   });
 
-  it('routes through the client sidecar as an explicit HTTP proxy', async () => {
+  it("routes through the client sidecar's egress listener (Host header or absolute-form proxy request) into v2's sidecar", async () => {
     const res = await request(`http://127.0.0.1:${fx.mesh.ports.sidecarOutbound}/`, {
       method: 'GET',
       headers: { host: 'hello.default.svc.cluster.local', 'x-canary': 'true' },
     });
     assert.equal(res.statusCode, 200);
     assert.equal(JSON.parse(await res.body.text()).version, 'v2');
+    // As `curl -x http://127.0.0.1:<port> http://hello.default.svc.cluster.local/`: the request line carries the URL.
+    const proxied = await new Promise<{ statusCode: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: fx.mesh.ports.sidecarOutbound, path: 'http://hello.default.svc.cluster.local/via-proxy', headers: { host: 'hello.default.svc.cluster.local', 'x-canary': 'true' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(proxied.statusCode, 200);
+    const body = JSON.parse(proxied.body);
+    assert.equal(body.version, 'v2');
+    assert.equal(body.path, '/via-proxy');
+    // No workload relies on pilot's compatibility-mode explicit proxy: each sidecar is configured by its Sidecar.
+    for (const name of ['sleep', 'hello-v1', 'hello-v2']) {
+      const id = `sidecar~127.0.0.1~${name}.default~default.svc.cluster.local`;
+      const config = (await (await fetch(`http://127.0.0.1:${fx.mesh.ports.pilotMonitoring}/debug/configz?proxy=${encodeURIComponent(id)}`)).json()) as { sidecar?: string; mode?: string };
+      assert.deepEqual([config.sidecar, config.mode], [`default/${name}`, 'sidecar resource (no capture)'], name);
+    }
+    // Both went out through sleep's egress listener and in through hello-v2's ingress listener.
+    const sleep = await sidecarStats(fx, 'sleep');
+    assert.ok(sleep.some(([name, value]) => /^cluster\.outbound\|80\|v2\|hello\.default\.svc\.cluster\.local\.upstream_rq_total$/.test(name) && value >= 2), 'sleep sidecar sent to hello v2');
+    const v2 = await sidecarStats(fx, 'hello-v2');
+    assert.ok(v2.some(([name, value]) => /^cluster\.inbound\|.*\.upstream_rq_total$/.test(name) && value >= 2), `hello-v2's sidecar received them: ${JSON.stringify(v2.filter(([n]) => n.includes('inbound')))}`);
   });
 
-  it("runs a pod's injected sidecar (the injector's command line and env) against pilot", async () => {
+  it("runs a pod's injected sidecar (the injector's command line and env) against pilot, configured by its Sidecar resource", async () => {
     const meshConfig = path.join(fx.configDir, '..', `mesh-${process.pid}.yaml`);
     writeFileSync(meshConfig, `defaultConfig:\n  discoveryAddress: 127.0.0.1:${fx.mesh.ports.pilotXds}\n`);
-    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: sleep, namespace: default, labels: { app: sleep } }\nspec:\n  containers: [{ name: sleep, image: curl }]\n';
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: { name: curl, namespace: default, labels: { app: curl, version: v1 } }\nspec:\n  containers: [{ name: curl, image: curl }]\n';
     const { sidecar } = kubeInject(pod, meshConfig);
-    const env = resolveEnv(sidecar, { 'metadata.name': 'sleep-1', 'metadata.namespace': 'default', 'status.podIP': '127.0.0.1', 'status.hostIP': '127.0.0.1', 'spec.serviceAccountName': 'sleep', 'spec.nodeName': 'node-1' });
+    const env = resolveEnv(sidecar, { 'metadata.name': 'curl-1', 'metadata.namespace': 'default', 'status.podIP': '127.0.0.1', 'status.hostIP': '127.0.0.1', 'spec.serviceAccountName': 'curl', 'spec.nodeName': 'node-1' });
     const args = expandArgs(sidecar.args, env);
     assert.equal(args[0], 'sidecar');
-    const [outbound, admin, status, stats] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [egress, admin, status, stats, agent] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+    // Without capture, the pod's workload gets a Sidecar as a VM does: an egress listener its application calls through.
+    writeFileSync(
+      path.join(fx.configDir, 'curl.yaml'),
+      `apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: curl, namespace: default }
+spec:
+  workloadSelector: { labels: { app: curl } }
+  egress:
+  - port: { number: ${egress}, protocol: HTTP, name: http-egress }
+    bind: 127.0.0.1
+    captureMode: NONE
+    hosts: ["./*"]
+`,
+    );
+    const configz = async (query = '') => (await (await fetch(`http://127.0.0.1:${fx.mesh.ports.pilotMonitoring}/debug/configz${query}`)).json()) as any;
+    await waitFor('pilot to hold the Sidecar curl', async () => (await configz()).resources.some((r: any) => r.kind === 'Sidecar' && r.name === 'curl'), { timeoutMs: 10_000 });
+    // The kubelet's downward API volume (istio-podinfo), where pilot-agent reads the pod's labels.
+    const podInfo = mkdtempSync(path.join(tmpdir(), 'podinfo-'));
+    writeFileSync(path.join(podInfo, 'labels'), 'app="curl"\nversion="v1"\n');
     const proxy = startProcess('injected-sidecar', 'apps/proxy/src/main.ts', args, {
-      env: { ...env, OUTBOUND_PORT: String(outbound), ADMIN_PORT: String(admin), STATUS_PORT: String(status), STATS_PORT: String(stats), STATUS_HOST: '127.0.0.1', INTERCEPTION_MODE: 'NONE' },
+      env: { ...env, POD_INFO_DIR: podInfo, ADMIN_PORT: String(admin), STATUS_PORT: String(status), STATS_PORT: String(stats), AGENT_STATUS_PORT: String(agent), STATUS_HOST: '127.0.0.1', INTERCEPTION_MODE: 'NONE' },
     });
     try {
       await waitFor('the injected sidecar to be ready', async () => (await fetch(`http://127.0.0.1:${status}/healthz/ready`)).status === 200, { timeoutMs: 20_000, intervalMs: 100 });
-      const res = await request(`http://127.0.0.1:${outbound}/`, { headers: { host: 'hello.default.svc.cluster.local', 'x-canary': 'true' } });
+      const res = await request(`http://127.0.0.1:${egress}/`, { headers: { host: 'hello.default.svc.cluster.local', 'x-canary': 'true' } });
       assert.equal(res.statusCode, 200);
       assert.equal(JSON.parse(await res.body.text()).version, 'v2');
+      const id = 'sidecar~127.0.0.1~curl-1.default~default.svc.cluster.local';
       const syncz = (await (await fetch(`http://127.0.0.1:${fx.mesh.ports.pilotMonitoring}/debug/syncz`)).json()) as unknown;
-      assert.match(JSON.stringify(syncz), /sidecar~127\.0\.0\.1~sleep-1\.default~default\.svc\.cluster\.local/, 'pilot knows the pod by its Istio node id');
+      assert.match(JSON.stringify(syncz), /sidecar~127\.0\.0\.1~curl-1\.default~default\.svc\.cluster\.local/, 'pilot knows the pod by its Istio node id');
+      const config = await configz(`?proxy=${encodeURIComponent(id)}`);
+      assert.equal(config.sidecar, 'default/curl', 'the Sidecar resource selects the pod by its labels');
+      assert.equal(config.mode, 'sidecar resource (no capture)');
     } finally {
       await proxy.stop();
+      rmSync(podInfo, { recursive: true, force: true });
+      rmSync(meshConfig, { force: true });
     }
   });
 

@@ -1,4 +1,20 @@
-export { startLocalMesh, freeMeshPorts, type LocalMesh, type LocalMeshOptions, type MeshPorts } from './mesh.ts';
+export { startLocalMesh, freeMeshPorts, type LocalMesh, type LocalMeshOptions, type MeshPorts, type WorkloadSpec, type SidecarPorts, type RunningWorkload } from './mesh.ts';
+export {
+  startBookinfoMesh,
+  freeBookinfoPorts,
+  bookinfoLocalYaml,
+  bookinfoWorkloadSpecs,
+  writeBookinfoConfig,
+  BOOKINFO_WORKLOADS,
+  BOOKINFO_NETWORKING_DIR,
+  BOOKINFO_START_FILES,
+  BOOKINFO_LOCAL_FILE,
+  DEFAULT_BOOKINFO_PORTS,
+  type BookinfoMesh,
+  type BookinfoMeshOptions,
+  type BookinfoPorts,
+  type WorkloadPorts,
+} from './bookinfo.ts';
 export { startSampleApp, type SampleApp } from './sample-app.ts';
 export { LogFormatter } from './log-format.ts';
 export { PortAllocator, portIsFree } from './ports.ts';

@@ -1,17 +1,61 @@
 // The local mesh: NATS, galley, pilot, citadel, injector, an ingress gateway
-// and (with the sample) two versions of a service plus a client sidecar, each
-// a separate process on 127.0.0.1, started in dependency order and each waited
+// and (with an example) workloads, each behind its own sidecar, every one a
+// separate process on 127.0.0.1, started in dependency order and each waited
 // for until it says it is ready.
+//
+// A workload's sidecar runs without traffic capture (INTERCEPTION_MODE NONE)
+// and gets from pilot the listeners of the Sidecar resource that selects it
+// (by app + version labels): an ingress listener that the workload's
+// WorkloadEntry points at and that forwards to the application, and an egress
+// listener the application uses as its HTTP proxy. See docs/pilot-sidecars.md.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startNats, startProcess, waitFor, WORKSPACE_ROOT, type ManagedProcess, type NatsServer, type LogLine } from '@mesh/testing';
 import { PortAllocator } from './ports.ts';
 
+/** One workload of an example: an optional application process and the sidecar in front of it. */
+export interface WorkloadSpec {
+  /** The workload's name (`reviews-v2`): the application's process name, the sidecar's is `<name>-sidecar`. */
+  name: string;
+  namespace?: string;
+  /** The labels the Sidecar resource and the WorkloadEntry select on (app, version). */
+  labels: Record<string, string>;
+  /** The application, if the workload has one (a client like `sleep` has none). */
+  app?: {
+    script: string;
+    args: string[];
+    env?: Record<string, string>;
+    /** Where it listens (the Sidecar's ingress `defaultEndpoint`): must be exactly this port. */
+    port: number;
+    /** Readiness path on that port (`/health`, `/healthz`). */
+    healthPath: string;
+  };
+  /** The ports of the Sidecar resource's ingress and egress listeners (they are in the YAML, so exact). */
+  listenerPorts: number[];
+  /** Name of the Sidecar resource that selects this workload (default: the workload's name). */
+  sidecarResource?: string;
+}
+
+/** The side ports of a workload's sidecar (not in any YAML: the next free port is taken when one is busy). */
+export interface SidecarPorts {
+  admin: number;
+  status: number;
+  stats: number;
+  agent: number;
+}
+
+export interface RunningWorkload {
+  spec: WorkloadSpec;
+  sidecar: SidecarPorts;
+}
+
 export interface LocalMeshOptions {
   /** Directory of Istio YAML that galley watches. */
   configDir: string;
-  /** Start the sample workloads (hello v1/v2) and a client sidecar. */
+  /** Start the hello example's workloads (hello v1/v2, each behind a sidecar) and the `sleep` client sidecar. */
   sample: boolean;
+  /** More workloads to start, each behind its own sidecar (the Bookinfo example). */
+  workloads?: WorkloadSpec[];
   /** Use this NATS instead of starting nats-server. */
   natsUrl?: string;
   /** Where persistent local state lives (citadel's root of trust). */
@@ -26,6 +70,10 @@ export interface LocalMeshOptions {
   logLevel?: string;
   /** Prefer these ports (tests pass free ones); Istio's numbers otherwise. */
   ports?: Partial<MeshPorts>;
+  /** Log every request in the sidecars (Envoy-style access log lines). */
+  accessLog?: boolean;
+  /** Called by stop() after every process has stopped (removing a temporary config directory). */
+  cleanup?: () => void;
 }
 
 export interface MeshPorts {
@@ -44,18 +92,28 @@ export interface MeshPorts {
   gatewayAgent: number;
   /** The gateway's HTTP port: the Gateway server's port 80, bound at 8080 in local mode. */
   gatewayHttp: number;
+  /** The `sleep` client sidecar's egress listener (its Sidecar resource's egress port): an HTTP proxy into the mesh. */
   sidecarOutbound: number;
   sidecarAdmin: number;
   sidecarStatus: number;
   sidecarStats: number;
   sidecarAgent: number;
+  /** The hello applications. */
   helloV1: number;
   helloV2: number;
+  /** The hello sidecars' ingress listeners (the WorkloadEntries' ports). */
+  helloV1Ingress: number;
+  helloV2Ingress: number;
+  /** The hello sidecars' egress listeners (HTTP proxies for the applications). */
+  helloV1Egress: number;
+  helloV2Egress: number;
 }
 
 export interface LocalMesh {
   readonly ports: MeshPorts;
   readonly processes: ReadonlyMap<string, ManagedProcess>;
+  /** Every workload started, by name, with its sidecar's ports. */
+  readonly workloads: ReadonlyMap<string, RunningWorkload>;
   readonly natsUrl: string;
   stop(): Promise<void>;
 }
@@ -81,7 +139,14 @@ const DEFAULT_PORTS: MeshPorts = {
   sidecarAgent: 15120,
   helloV1: 9081,
   helloV2: 9082,
+  helloV1Ingress: 15081,
+  helloV2Ingress: 15082,
+  helloV1Egress: 15181,
+  helloV2Egress: 15182,
 };
+
+/** Where the side ports of the n-th workload sidecar start (admin, status, stats, agent: +0..+3). */
+const SIDECAR_PORT_BASE = 15400;
 
 /** A free port for every role, for tests and benchmarks that must not collide with a mesh already running. */
 export async function freeMeshPorts(): Promise<MeshPorts> {
@@ -100,25 +165,65 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
+/** The hello example's workloads: two versions of the sample app and the `sleep` client, each behind a sidecar. */
+function helloWorkloads(ports: MeshPorts): WorkloadSpec[] {
+  const hello = (version: 'v1' | 'v2'): WorkloadSpec => {
+    const v = version === 'v1' ? { app: ports.helloV1, ingress: ports.helloV1Ingress, egress: ports.helloV1Egress } : { app: ports.helloV2, ingress: ports.helloV2Ingress, egress: ports.helloV2Egress };
+    return {
+      name: `hello-${version}`,
+      labels: { app: 'hello', version },
+      app: { script: 'tools/local-mesh/src/sample-app.ts', args: ['--service', 'hello', '--version', version, '--port', String(v.app)], port: v.app, healthPath: '/healthz' },
+      listenerPorts: [v.ingress, v.egress],
+    };
+  };
+  return [hello('v1'), hello('v2'), { name: 'sleep', labels: { app: 'sleep' }, listenerPorts: [ports.sidecarOutbound] }];
+}
+
 export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMesh> {
   const progress = options.onProgress ?? (() => {});
   const alloc = new PortAllocator();
   const want = { ...DEFAULT_PORTS, ...options.ports };
   const ports = {} as MeshPorts;
-  // Ports other processes are configured with (Gateway and WorkloadEntry ports in the YAML) must be exact.
-  const exact: Array<keyof MeshPorts> = options.sample ? ['gatewayHttp', 'helloV1', 'helloV2'] : ['gatewayHttp'];
+  // Ports other processes are configured with (Gateway, WorkloadEntry and Sidecar ports in the YAML) must be exact.
+  const helloKeys: Array<keyof MeshPorts> = ['helloV1', 'helloV2', 'helloV1Ingress', 'helloV2Ingress', 'helloV1Egress', 'helloV2Egress', 'sidecarOutbound'];
+  const exact: Array<keyof MeshPorts> = options.sample ? ['gatewayHttp', ...helloKeys] : ['gatewayHttp'];
+  for (const key of exact) ports[key] = await alloc.require(want[key], key);
+  const extra = options.workloads ?? [];
+  for (const w of extra) {
+    for (const port of [...(w.app ? [w.app.port] : []), ...w.listenerPorts]) await alloc.require(port, `${w.name}'s ${w.app?.port === port ? 'application' : 'sidecar listener'}`);
+  }
   for (const key of Object.keys(want) as Array<keyof MeshPorts>) {
-    if (key === 'nats' && options.natsUrl) continue;
-    ports[key] = exact.includes(key) ? await alloc.require(want[key], key) : await alloc.take(want[key]);
+    if ((key === 'nats' && options.natsUrl) || exact.includes(key)) continue;
+    // Without the sample its ports are unused; keep them out of the way of the workloads' ports.
+    if (!options.sample && helloKeys.includes(key)) continue;
+    ports[key] = await alloc.take(want[key]);
+  }
+  const specs = [...(options.sample ? helloWorkloads(ports) : []), ...extra];
+  const workloads = new Map<string, RunningWorkload>();
+  for (const [i, spec] of specs.entries()) {
+    const sidecar: SidecarPorts =
+      spec.name === 'sleep' && options.sample
+        ? { admin: ports.sidecarAdmin, status: ports.sidecarStatus, stats: ports.sidecarStats, agent: ports.sidecarAgent }
+        : {
+            admin: await alloc.take(SIDECAR_PORT_BASE + 10 * i),
+            status: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 1),
+            stats: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 2),
+            agent: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 3),
+          };
+    workloads.set(spec.name, { spec, sidecar });
   }
 
   const processes = new Map<string, ManagedProcess>();
   let nats: NatsServer | undefined;
   const stop = async () => {
-    // Data plane first, control plane next, NATS last: the reverse of start.
-    const order = ['gateway', 'sidecar', 'hello-v1', 'hello-v2', 'injector', 'pilot', 'galley', 'citadel'];
-    for (const name of order) await processes.get(name)?.stop();
+    // Data plane first (gateway, sidecars, applications), control plane next, NATS last: the reverse of start.
+    const stopAll = (names: string[]) => Promise.all(names.map((n) => processes.get(n)?.stop()));
+    await processes.get('gateway')?.stop();
+    await stopAll([...workloads.keys()].map((n) => `${n}-sidecar`));
+    await stopAll([...workloads.keys()]);
+    for (const name of ['injector', 'pilot', 'galley', 'citadel']) await processes.get(name)?.stop();
     await nats?.stop();
+    options.cleanup?.();
   };
 
   try {
@@ -147,6 +252,10 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         }),
       ]);
     };
+    const readyWithProgress = async (name: string, url: string) => {
+      await ready(name, url);
+      progress(`${name} is ready (${url})`);
+    };
 
     const citadelDir = path.join(options.stateDir, 'citadel');
     mkdirSync(citadelDir, { recursive: true });
@@ -156,21 +265,35 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     launch('galley', script('galley'), ['--config-dir', options.configDir, '--monitoring-port', String(ports.galleyMonitoring)]);
     launch('pilot', script('pilot'), ['--xds-port', String(ports.pilotXds), '--monitoring-port', String(ports.pilotMonitoring)]);
     launch('injector', script('injector'), ['--port', String(ports.injectorWebhook), '--monitoring-port', String(ports.injectorMonitoring)]);
-    if (options.sample) {
-      launch('hello-v1', 'tools/local-mesh/src/sample-app.ts', ['--service', 'hello', '--version', 'v1', '--port', String(ports.helloV1)]);
-      launch('hello-v2', 'tools/local-mesh/src/sample-app.ts', ['--service', 'hello', '--version', 'v2', '--port', String(ports.helloV2)]);
-    }
+    const apps = [...workloads.values()].filter((w) => w.spec.app);
+    if (apps.length > 0) progress(`starting the applications: ${apps.map((w) => w.spec.name).join(', ')}`);
+    for (const { spec } of apps) launch(spec.name, spec.app!.script, spec.app!.args, spec.app!.env);
     await Promise.all([
       ready('citadel', `http://127.0.0.1:${ports.citadelMonitoring}/ready`),
       ready('galley', `http://127.0.0.1:${ports.galleyMonitoring}/ready`),
       ready('pilot', `http://127.0.0.1:${ports.pilotMonitoring}/ready`),
       ready('injector', `http://127.0.0.1:${ports.injectorMonitoring}/ready`),
-      ...(options.sample
-        ? [ready('hello-v1', `http://127.0.0.1:${ports.helloV1}/healthz`), ready('hello-v2', `http://127.0.0.1:${ports.helloV2}/healthz`)]
-        : []),
+      ...apps.map(({ spec }) => readyWithProgress(spec.name, `http://127.0.0.1:${spec.app!.port}${spec.app!.healthPath}`)),
     ]);
 
-    progress('starting the data plane: ingress gateway' + (options.sample ? ' and a client sidecar' : ''));
+    if (workloads.size > 0) {
+      // A sidecar that connects before pilot has its Sidecar resource would get the compatibility-mode listener
+      // for a moment; wait until pilot holds every workload's Sidecar.
+      const names = [...workloads.values()].map((w) => w.spec.sidecarResource ?? w.spec.name);
+      progress(`waiting for pilot to hold the Sidecar resources (${names.join(', ')})`);
+      await waitFor(
+        `pilot to hold the Sidecar resources ${names.join(', ')} (are they in ${options.configDir}?)`,
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${ports.pilotMonitoring}/debug/configz`, { signal: AbortSignal.timeout(2000) });
+          const body = (await res.json()) as { resources?: Array<{ kind: string; name: string }> };
+          const have = new Set((body.resources ?? []).filter((r) => r.kind === 'Sidecar').map((r) => r.name));
+          return names.every((n) => have.has(n));
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+    }
+
+    progress('starting the data plane: the ingress gateway' + (workloads.size > 0 ? ` and the sidecars of ${[...workloads.keys()].join(', ')}` : ''));
     const pilot = `127.0.0.1:${ports.pilotXds}`;
     launch('gateway', script('proxy'), [
       '--mode', 'gateway',
@@ -182,24 +305,26 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       '--stats-port', String(ports.gatewayStats),
       '--agent-port', String(ports.gatewayAgent),
     ]);
-    if (options.sample) {
-      launch('sidecar', script('proxy'), [
+    for (const { spec, sidecar } of workloads.values()) {
+      const ns = spec.namespace ?? 'default';
+      launch(`${spec.name}-sidecar`, script('proxy'), [
         '--mode', 'sidecar',
         '--pilot', pilot,
-        '--node-id', 'sidecar~127.0.0.1~sleep.default~default.svc.cluster.local',
-        '--labels', 'app=sleep',
-        '--outbound-port', String(ports.sidecarOutbound),
-        '--admin-port', String(ports.sidecarAdmin),
-        '--status-port', String(ports.sidecarStatus),
-        '--stats-port', String(ports.sidecarStats),
-        '--agent-port', String(ports.sidecarAgent),
+        '--node-id', `sidecar~127.0.0.1~${spec.name}.${ns}~${ns}.svc.cluster.local`,
+        '--labels', Object.entries(spec.labels).map(([k, v]) => `${k}=${v}`).join(','),
+        '--interception-mode', 'NONE',
+        '--admin-port', String(sidecar.admin),
+        '--status-port', String(sidecar.status),
+        '--stats-port', String(sidecar.stats),
+        '--agent-port', String(sidecar.agent),
+        ...(options.accessLog ? ['--access-log'] : []),
       ]);
     }
     await Promise.all([
-      ready('gateway', `http://127.0.0.1:${ports.gatewayStatus}/healthz/ready`),
-      ...(options.sample ? [ready('sidecar', `http://127.0.0.1:${ports.sidecarStatus}/healthz/ready`)] : []),
+      readyWithProgress('gateway', `http://127.0.0.1:${ports.gatewayStatus}/healthz/ready`),
+      ...[...workloads.values()].map(({ spec, sidecar }) => readyWithProgress(`${spec.name}-sidecar`, `http://127.0.0.1:${sidecar.status}/healthz/ready`)),
     ]);
-    return { ports, processes, natsUrl, stop };
+    return { ports, processes, workloads, natsUrl, stop };
   } catch (err) {
     await stop();
     throw err;
