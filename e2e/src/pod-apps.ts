@@ -1,6 +1,6 @@
 // The workloads of the pod-network test, run inside pod namespaces.
 //
-//   node pod-apps.ts serve <name>      HTTP/1.1 on 9080, h2c on 9081, gRPC on 9090, TCP echo on 9000;
+//   node pod-apps.ts serve <name>      HTTP/1.1 on 9080, h2c on 9081, gRPC on 9090 and 9092, TCP echo on 9000;
 //                                      prints {"ready":true} once all listen
 //   node pod-apps.ts call <kind> <host> <port> [path]
 //                                      one call (kind: http1 | h2c | grpc | tcp), prints one JSON line
@@ -44,7 +44,7 @@ async function serve(name: string): Promise<void> {
     new Promise<void>((r) => h1.listen(9080, '0.0.0.0', r)),
     new Promise<void>((r) => h2.listen(9081, '0.0.0.0', r)),
     new Promise<void>((r) => tcp.listen(9000, '0.0.0.0', r)),
-    new Promise<void>((resolve, reject) => rpc.bindAsync('0.0.0.0:9090', grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()))),
+    ...[9090, 9092].map((port) => new Promise<void>((resolve, reject) => rpc.bindAsync(`0.0.0.0:${port}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())))),
   ]);
   console.log(JSON.stringify({ ready: true }));
   process.once('SIGTERM', () => process.exit(0));

@@ -38,6 +38,7 @@ spec:
     - { number: 9081, name: http2, protocol: HTTP2 }
     - { number: 9090, name: grpc, protocol: GRPC }
     - { number: 9000, name: tcp, protocol: TCP }
+    - { number: 9092, name: app }
   workloadSelector: { labels: { app: server } }
 ---
 apiVersion: networking.istio.io/v1
@@ -175,6 +176,12 @@ describe('sidecars in network-namespace pods (transparent capture, issue #8)', (
     const res = await call('grpc', VIP, 9090);
     assert.deepEqual(res, { code: 0, body: 'server:hello' });
     assert.match(await stats(server), /cluster\.inbound\|9090\|\|\.upstream_rq_total: [1-9]/);
+  });
+
+  it('gRPC on a port whose name says nothing: sniffed, and HTTP/2 end to end (use_downstream_protocol_config)', async () => {
+    const res = await call('grpc', VIP, 9092);
+    assert.deepEqual(res, { code: 0, body: 'server:hello' });
+    assert.match(await stats(server), /cluster\.inbound\|9092\|\|\.upstream_rq_total: [1-9]/);
   });
 
   it('raw TCP on a tcp port', async () => {

@@ -1,4 +1,4 @@
-// `npm run bench [-- proxy|memory|citadel|injector] [--seconds N] [--connections N]`:
+// `npm run bench [-- proxy|sidecars|memory|citadel|injector] [--seconds N] [--connections N]`:
 // runs the benchmarks side by side and prints Markdown tables ready for
 // docs/benchmarks.md, with the machine and date they were taken on.
 // `memory` (issue #7): a sidecar with a 1,000-service config through a soak of
@@ -9,6 +9,12 @@
 // give it several times for one sidecar run each, '' for none),
 // `--snapshot-dir DIR` (heap snapshots of the sidecar, idle and at the end),
 // `--no-build`.
+// `sidecars` (issue #8): client sidecar + server sidecar vs direct, wrk
+// throughput with both sidecars on one core and the added latency at a fixed
+// rate (open loop); `--seconds` per measurement (default 10), `--connections`
+// (wrk, default 32), `--rate N` (default 1000), `--rounds N` (latency: direct
+// then sidecars, N times; default 3), `--node-options '...'` (the sidecars';
+// default: the proxy image's), `--no-build`.
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +22,7 @@ import path from 'node:path';
 import { WORKSPACE_ROOT } from '@mesh/testing';
 import { benchProxy, formatProxyRows } from './proxy.ts';
 import { benchMemory, formatMemoryRows, formatMemorySamples } from './memory.ts';
+import { benchSidecars, formatSidecarsLatency, formatSidecarsNotes, formatSidecarsThroughput } from './sidecars.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -36,7 +43,7 @@ for (let i = 0; i < argv.length; i++) {
 const want = (name: string) => which.length === 0 || which.includes(name);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-const tools = new Set([...(want('proxy') ? ['wrk', 'nginx', 'taskset'] : []), ...(want('citadel') || want('injector') ? ['taskset'] : [])]);
+const tools = new Set([...(want('proxy') || want('sidecars') ? ['wrk', 'nginx', 'taskset'] : []), ...(want('citadel') || want('injector') ? ['taskset'] : [])]);
 for (const tool of tools) {
   if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`], { stdio: 'ignore' }).status !== 0) {
     log(`${tool} is missing: apt-get install wrk nginx-light util-linux`);
@@ -53,6 +60,20 @@ if (want('proxy')) {
   const rows = await benchProxy({ seconds, connections, log });
   console.log(`## HTTP/1.1 proxy: wrk -t1 -c${connections} -d${seconds}s, small responses; proxy under test pinned to core 0, wrk and upstream on core 1\n`);
   console.log(formatProxyRows(rows) + '\n');
+}
+
+if (want('sidecars')) {
+  const seconds = opt('seconds', 10);
+  const connections = opt('connections', 32);
+  const rate = opt('rate', 1000);
+  const rounds = opt('rounds', 3);
+  const r = await benchSidecars({ seconds, connections, rate, rounds, nodeOptions: optString('node-options'), noBuild: argv.includes('--no-build'), log });
+  console.log(`## Two sidecars (client egress → server ingress, plaintext HTTP/1.1) vs direct\n`);
+  console.log(`### Throughput: wrk -t1 -c${connections} -d${seconds}s; two sidecars on one core (both pinned to core 0), wrk, upstream and control plane on core 1\n`);
+  console.log(formatSidecarsThroughput(r) + '\n');
+  console.log(`### Latency at a fixed ${rate.toLocaleString('en')} req/s: open loop (tools/bench/open-loop.ts), ${seconds} s after a 2 s warm-up, measured from each request's scheduled send time; ${rounds} rounds of direct then sidecars\n`);
+  console.log(formatSidecarsLatency(r) + '\n');
+  console.log(formatSidecarsNotes(r) + '\n');
 }
 
 if (want('memory')) {

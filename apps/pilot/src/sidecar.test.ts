@@ -161,7 +161,8 @@ describe('sidecars with traffic capture (INTERCEPTION_MODE REDIRECT)', () => {
     assert.equal(sniffed.filterChains[0].filters[0].typedConfig.rds.routeConfigName, '8000');
     assert.equal(tcpCluster(sniffed.defaultFilterChain.filters[0]), 'outbound|8000||echo.default.svc.cluster.local');
     assert.ok(w.routes.get('8000').virtualHosts.some((v: any) => v.name === 'echo.default.svc.cluster.local:8000'));
-    assert.equal(w.clusters.get('outbound|8000||echo.default.svc.cluster.local').typedExtensionProtocolOptions, undefined, 'HTTP/1.1 upstream');
+    // As Istio: a sniffed port keeps the client's protocol upstream (HTTP/1.1 stays HTTP/1.1, h2c stays HTTP/2).
+    assert.deepEqual(w.clusters.get('outbound|8000||echo.default.svc.cluster.local').typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].useDownstreamProtocolConfig, { httpProtocolOptions: {}, http2ProtocolOptions: {} });
 
     // TCP with a VIP: <VIP>_<port>; without: 0.0.0.0_<port>.
     const mysql = w.listeners.get('240.0.0.10_3306');
@@ -243,6 +244,8 @@ spec:
     );
     const vi = wire(p2, capturedSidecar('10.2.0.1', { app: 'web' }, 'shop')).listeners.get('virtualInbound');
     assert.deepEqual(vi.listenerFilters.map((f: any) => f.name), ['envoy.filters.listener.original_dst', 'envoy.filters.listener.http_inspector']);
+    // Only connections to the sniffed port wait for the inspector (a server-first TCP port elsewhere must not).
+    assert.deepEqual(vi.listenerFilters[1].filterDisabled, { notMatch: { destinationPortRange: { start: 8080, end: 8081 } } });
     assert.deepEqual(vi.filterChains.map((c: any) => c.filterChainMatch), [
       { destinationPort: { value: 15006 } },
       { applicationProtocols: ['http/1.1', 'h2c'], destinationPort: { value: 8080 } },

@@ -308,6 +308,13 @@ describe('DestinationRule translation', () => {
     assert.deepEqual(opts.explicitHttpConfig, { httpProtocolOptions: {} });
   });
 
+  it("maps useClientProtocol to Envoy's use_downstream_protocol_config (HTTP/1.1 stays HTTP/1.1, HTTP/2 stays HTTP/2)", () => {
+    const cl = normalize(TYPE_URLS.cluster, clusters({ trafficPolicy: { connectionPool: { http: { useClientProtocol: true } } } }).get(`outbound|80||${HELLO}`)) as any;
+    const opts = cl.typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+    assert.deepEqual(opts.useDownstreamProtocolConfig, { httpProtocolOptions: {}, http2ProtocolOptions: {} });
+    assert.equal(opts.explicitHttpConfig, undefined);
+  });
+
   it('maps outlierDetection with only the configured detectors enforced, as Envoy spells them (consecutive_5xx)', () => {
     const cl = wire(clusters({ trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50, minHealthPercent: 20 } } }).get(`outbound|80||${HELLO}`));
     assert.deepEqual(cl.outlierDetection, {

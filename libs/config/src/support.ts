@@ -184,7 +184,7 @@ const connectionPool = fields({
     maxRetries: OK,
     idleTimeout: OK,
     h2UpgradePolicy: OK,
-    useClientProtocol: no("useClientProtocol is not implemented: the upstream protocol follows the service port's protocol"),
+    useClientProtocol: OK,
     maxConcurrentStreams: no('maxConcurrentStreams is not implemented: HTTP/2 streams per connection are not limited by it'),
   }),
 });

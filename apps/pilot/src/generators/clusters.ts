@@ -46,17 +46,26 @@ function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: 
   }
   if (!proxyless) {
     const h2 = isHttp2Protocol(port.protocol) || policy.upgradeToHttp2;
-    // A sniffed (AUTO) port's upstream speaks HTTP/1.1 (Envoy's default) unless a DestinationRule upgrades it.
-    if (h2 || policy.commonHttpProtocolOptions) {
+    // As Istio: a sniffed (AUTO) port, or a DestinationRule's useClientProtocol, keeps the client's protocol
+    // upstream (h2c stays HTTP/2: gRPC on an unnamed port works); an explicit HTTP/2 port or UPGRADE wins.
+    const downstream = !h2 && (port.protocol === 'AUTO' || policy.useClientProtocol === true);
+    if (h2 || downstream || policy.commonHttpProtocolOptions) {
       cluster.typedExtensionProtocolOptions = {
         [FILTER_NAMES.httpProtocolOptions]: typedConfig('httpProtocolOptions', {
           ...(policy.commonHttpProtocolOptions ? { commonHttpProtocolOptions: policy.commonHttpProtocolOptions } : {}),
-          explicitHttpConfig: h2 ? { http2ProtocolOptions: {} } : { httpProtocolOptions: {} },
+          ...(downstream ? { useDownstreamProtocolConfig: DOWNSTREAM_PROTOCOL } : { explicitHttpConfig: h2 ? { http2ProtocolOptions: {} } : { httpProtocolOptions: {} } }),
         }),
       };
     }
   }
   return cluster;
+}
+
+const DOWNSTREAM_PROTOCOL = { httpProtocolOptions: {}, http2ProtocolOptions: {} };
+
+/** The upstream protocol of a sniffed port's inbound cluster: whatever the client spoke (HTTP/1.1 or h2c). */
+export function downstreamProtocolOptions(): Cluster['typedExtensionProtocolOptions'] {
+  return { [FILTER_NAMES.httpProtocolOptions]: typedConfig('httpProtocolOptions', { useDownstreamProtocolConfig: DOWNSTREAM_PROTOCOL }) };
 }
 
 /** HTTP/2 to the upstream (gRPC and HTTP2 ports), as Istio's clusters for such ports say explicitly. */

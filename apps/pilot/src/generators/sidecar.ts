@@ -31,7 +31,7 @@ import type { ProxyScope } from '../model/scope.ts';
 import { instancePort, isHttp2Protocol, isHttpProtocol, isTcpProtocol, isTlsProtocol, labelsMatch, serviceVips, type Service, type ServicePort } from '../model/services.ts';
 import type { EgressListenerModel, IngressListenerModel } from '../model/sidecars.ts';
 import { MESH_GATEWAY, clusterName, translateTcpRoute } from '../model/virtual-services.ts';
-import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_BIND, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, http2Options } from './clusters.ts';
+import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_BIND, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, downstreamProtocolOptions, http2Options } from './clusters.ts';
 import { address, hcm, hcmFilter, tcpProxy } from './listeners.ts';
 import { dedupeDomains, explicitProxyRoute, fallbackVirtualHost, meshRoutes, serviceDomains, type GenerationLog } from './routes.ts';
 
@@ -336,6 +336,24 @@ interface InboundPort {
   bind?: string;
 }
 
+/** An inbound cluster's upstream protocol: HTTP/2 for HTTP2/gRPC ports, the client's for sniffed ones. */
+function protocolOptions(protocol: string): Pick<Cluster, 'typedExtensionProtocolOptions'> {
+  if (isHttp2Protocol(protocol)) return { typedExtensionProtocolOptions: http2Options() };
+  return protocol === 'AUTO' ? { typedExtensionProtocolOptions: downstreamProtocolOptions() } : {};
+}
+
+/**
+ * virtualInbound's http_inspector, as Istio limits it: only connections to a
+ * sniffed port wait for it (filter_disabled for every other destination port),
+ * so a server-first or byte-at-a-time TCP protocol on a declared port is never
+ * held back by the inspector waiting for a request line.
+ */
+function inboundHttpInspector(sniffedPorts: number[]): ListenerFilter[] {
+  if (sniffedPorts.length === 0) return [];
+  const ranges = [...new Set(sniffedPorts)].sort((a, b) => a - b).map((p) => ({ destinationPortRange: { start: p, end: p + 1 } }));
+  return [{ ...HTTP_INSPECTOR, filterDisabled: { notMatch: ranges.length === 1 ? ranges[0] : { orMatch: { rules: ranges } } } }];
+}
+
 function inboundClusterName(port: number): string {
   return `inbound|${port}||`;
 }
@@ -353,7 +371,7 @@ function originalDstInboundCluster(port: number, protocol: string): Cluster {
     lbPolicy: 'CLUSTER_PROVIDED',
     connectTimeout: { seconds: 10 },
     upstreamBindConfig: { sourceAddress: { address: INBOUND_PASSTHROUGH_BIND, portValue: 0 } },
-    ...(isHttp2Protocol(protocol) ? { typedExtensionProtocolOptions: http2Options() } : {}),
+    ...protocolOptions(protocol),
   };
 }
 
@@ -371,7 +389,7 @@ function ingressCluster(proxy: Proxy, il: IngressListenerModel): Cluster {
     type: 'STATIC',
     connectTimeout: { seconds: 10 },
     loadAssignment: { clusterName: name, endpoints: [{ lbEndpoints: [{ endpoint: { address: endpointAddress } }] }] },
-    ...(isHttp2Protocol(il.port.protocol) ? { typedExtensionProtocolOptions: http2Options() } : {}),
+    ...protocolOptions(il.port.protocol),
   };
 }
 
@@ -503,7 +521,7 @@ export function sidecarInbound(push: PushContext, scope: ProxyScope, proxy: Prox
     name: VIRTUAL_INBOUND,
     address: address(WILDCARD, proxy.inboundPort),
     trafficDirection: 'INBOUND',
-    listenerFilters: [ORIGINAL_DST, ...(ports.some((p) => portClass(p.protocol) === 'auto') ? [HTTP_INSPECTOR] : [])],
+    listenerFilters: [ORIGINAL_DST, ...inboundHttpInspector(ports.filter((p) => portClass(p.protocol) === 'auto').map((p) => p.port))],
     filterChains: chains,
   };
   push.attribute(vi, [...ports.map((p) => p.origin), MESH_CONFIG_ORIGIN]);

@@ -142,6 +142,8 @@ export interface ClusterPolicy {
   /** Upstream HTTP options (max requests per connection, idle timeout), merged with the protocol choice by the cluster builder. */
   commonHttpProtocolOptions?: HttpProtocolOptions;
   upgradeToHttp2?: boolean;
+  /** connectionPool.http.useClientProtocol: the upstream speaks whatever protocol the client spoke. */
+  useClientProtocol?: boolean;
   /** Which Istio field each Envoy Cluster field came from (`outlierDetection` → `spec.trafficPolicy.outlierDetection`), for error messages. */
   fields: Partial<Record<keyof Cluster, string>>;
 }
@@ -245,6 +247,7 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
       if (perConn || idle) out.commonHttpProtocolOptions = { ...(perConn ? { maxRequestsPerConnection: { value: perConn } } : {}), ...(idle ? { idleTimeout: idle } : {}) };
       const upgrade = asString(http.h2UpgradePolicy, `${f}.http.h2UpgradePolicy`);
       if (upgrade === 'UPGRADE') out.upgradeToHttp2 = true;
+      if (http.useClientProtocol === true) out.useClientProtocol = true;
     }
   }
   out.cluster.circuitBreakers = { thresholds: [proxyless ? { maxRequests: thresholds.maxRequests } : thresholds] };

@@ -16,6 +16,7 @@ import type {
   EdsClusterConfig__Output,
   Endpoint__Output,
   ExplicitHttpConfig__Output,
+  UseDownstreamHttpConfig__Output,
   Http1ProtocolOptions__Output,
   Http2ProtocolOptions__Output,
   HttpProtocolOptions__Output,
@@ -113,6 +114,11 @@ export interface ClusterSpec {
   readonly idleTimeoutMs: number;
   readonly maxRequestsPerConnection: number;
   readonly http2: boolean;
+  /**
+   * use_downstream_protocol_config with http2_protocol_options: requests that came in over HTTP/2 go upstream
+   * over HTTP/2, the rest over HTTP/1.1 (Istio sets it for sniffed ports and DestinationRule useClientProtocol).
+   */
+  readonly downstreamHttp2: boolean;
   readonly outlier: OutlierSpec | undefined;
   readonly tls: UpstreamTlsSpec | undefined;
   /** ORIGINAL_DST: take the destination from this request header instead of the authority. */
@@ -254,7 +260,10 @@ const UPSTREAM_HTTP1 = fieldTable<Http1ProtocolOptions__Output>('envoy.config.co
 const UPSTREAM_HTTP2 = fieldTable<Http2ProtocolOptions__Output>('envoy.config.core.v3.Http2ProtocolOptions', { implemented: [] });
 
 const UPSTREAM_HTTP_PROTOCOL_OPTIONS = fieldTable<UpstreamHttpProtocolOptions__Output>('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
-  implemented: ['commonHttpProtocolOptions', 'explicitHttpConfig'],
+  implemented: ['commonHttpProtocolOptions', 'explicitHttpConfig', 'useDownstreamProtocolConfig'],
+});
+const USE_DOWNSTREAM_HTTP_CONFIG = fieldTable<UseDownstreamHttpConfig__Output>('envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig', {
+  implemented: ['httpProtocolOptions', 'http2ProtocolOptions'],
 });
 const EXPLICIT_HTTP_CONFIG = fieldTable<ExplicitHttpConfig__Output>('envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig', {
   implemented: ['httpProtocolOptions', 'http2ProtocolOptions'],
@@ -308,12 +317,14 @@ const HTTP_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions' as
 
 interface ProtocolOptions {
   http2: boolean;
+  downstreamHttp2: boolean;
   idleTimeoutMs: number;
   maxRequests: number;
 }
 
 function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOptions {
   let http2 = false;
+  let downstreamHttp2 = false;
   if (cluster.http2ProtocolOptions) {
     checkFields(cluster.http2ProtocolOptions, UPSTREAM_HTTP2, `${path}.http2ProtocolOptions`);
     http2 = true;
@@ -336,13 +347,23 @@ function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOption
     if (common?.idleTimeout) idleTimeoutMs = durationMs(common.idleTimeout, `${p}.commonHttpProtocolOptions.idleTimeout`, idleTimeoutMs);
     maxRequests = wrapped(common?.maxRequestsPerConnection, maxRequests);
     const explicit = opts.explicitHttpConfig;
-    if (!explicit) invalid(p, 'explicitHttpConfig is required (autoConfig and useDownstreamProtocolConfig are not supported)');
+    const downstream = opts.useDownstreamProtocolConfig;
+    if (downstream) {
+      // HTTP/1.1 requests always go upstream as HTTP/1.1 (http_protocol_options or not); HTTP/2 ones only when allowed.
+      checkFields(downstream, USE_DOWNSTREAM_HTTP_CONFIG, `${p}.useDownstreamProtocolConfig`);
+      checkFields(downstream.httpProtocolOptions, UPSTREAM_HTTP1, `${p}.useDownstreamProtocolConfig.httpProtocolOptions`);
+      checkFields(downstream.http2ProtocolOptions, UPSTREAM_HTTP2, `${p}.useDownstreamProtocolConfig.http2ProtocolOptions`);
+      downstreamHttp2 = downstream.http2ProtocolOptions !== undefined;
+      http2 = false;
+      continue;
+    }
+    if (!explicit) invalid(p, 'explicitHttpConfig or useDownstreamProtocolConfig is required (autoConfig is not supported)');
     checkFields(explicit, EXPLICIT_HTTP_CONFIG, `${p}.explicitHttpConfig`);
     checkFields(explicit.httpProtocolOptions, UPSTREAM_HTTP1, `${p}.explicitHttpConfig.httpProtocolOptions`);
     checkFields(explicit.http2ProtocolOptions, UPSTREAM_HTTP2, `${p}.explicitHttpConfig.http2ProtocolOptions`);
     http2 = explicit.http2ProtocolOptions !== undefined;
   }
-  return { http2, idleTimeoutMs, maxRequests };
+  return { http2, downstreamHttp2, idleTimeoutMs, maxRequests };
 }
 
 function upstreamTls(ts: TransportSocket__Output | undefined, path: string): UpstreamTlsSpec | undefined {
@@ -530,6 +551,7 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
     idleTimeoutMs: proto.idleTimeoutMs,
     maxRequestsPerConnection: proto.maxRequests,
     http2: proto.http2,
+    downstreamHttp2: proto.downstreamHttp2,
     outlier,
     tls,
     originalDstHeader: type === 'ORIGINAL_DST' && odc?.useHttpHeader ? (odc.httpHeaderName || 'x-envoy-original-dst-host').toLowerCase() : undefined,
@@ -538,7 +560,7 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
     inlineEndpoints: endpoints,
     unimplemented,
   } satisfies Omit<ClusterSpec, 'poolKey'>;
-  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.tls, spec.sourceAddress]);
+  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.downstreamHttp2, spec.tls, spec.sourceAddress]);
   return { ...spec, poolKey };
 }
 

@@ -717,7 +717,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
       return;
     }
     try {
-      host.pool.dispatch(
+      host.poolFor(this.req.httpVersion === '2').dispatch(
         {
           path: this.upstreamPath,
           method: this.method,

@@ -42,6 +42,8 @@ export class Host {
   /** Last time a request picked this host (ORIGINAL_DST hosts are swept when idle). */
   lastUsed = 0;
   #pool: UpstreamPool | undefined;
+  /** use_downstream_protocol_config: the HTTP/2 pool for requests that came in over HTTP/2. */
+  #h2Pool: UpstreamPool | undefined;
   #closed = false;
 
   private readonly spec: ClusterSpec;
@@ -74,8 +76,7 @@ export class Host {
   get pool(): UpstreamPool {
     if (this.#pool !== undefined) return this.#pool;
     const spec = this.spec;
-    const tls = spec.tls;
-    if (!tls && !spec.http2) {
+    if (!spec.tls && !spec.http2) {
       // Plaintext HTTP/1.1, the mesh's common case: the lean pool on the hot path.
       const h1 = new H1Pool(this.address, this.port, {
         connections: spec.maxConnections,
@@ -88,11 +89,28 @@ export class Host {
       this.#pool = h1;
       return h1;
     }
+    this.#pool = this.#undiciPool(spec.http2);
+    return this.#pool;
+  }
+
+  /**
+   * The pool for one request: with use_downstream_protocol_config allowing
+   * HTTP/2, a request that came in over HTTP/2 goes upstream over HTTP/2 (its
+   * own pool), any other over the cluster's usual one.
+   */
+  poolFor(downstreamHttp2: boolean): UpstreamPool {
+    if (downstreamHttp2 && this.spec.downstreamHttp2 && !this.spec.http2) return (this.#h2Pool ??= this.#undiciPool(true));
+    return this.pool;
+  }
+
+  #undiciPool(http2: boolean): UpstreamPool {
+    const spec = this.spec;
+    const tls = spec.tls;
     const origin = `${tls ? 'https' : 'http'}://${this.key}`;
     const connect: Record<string, unknown> = { timeout: spec.connectTimeoutMs, noDelay: true, ...this.tlsOptions() };
     const pool = new Pool(origin, {
       connections: spec.maxConnections,
-      pipelining: spec.http2 ? 100 : 1,
+      pipelining: http2 ? 100 : 1,
       connect,
       // Route timeouts are the proxy's job; undici's own timers would only cost.
       headersTimeout: 0,
@@ -100,16 +118,15 @@ export class Host {
       keepAliveTimeout: Math.min(4_000, spec.idleTimeoutMs),
       keepAliveMaxTimeout: spec.idleTimeoutMs,
       maxRequestsPerClient: spec.maxRequestsPerConnection || undefined,
-      allowH2: spec.http2,
-      useH2c: spec.http2 && !tls,
+      allowH2: http2,
+      useH2c: http2 && !tls,
       strictContentLength: false,
       // undici takes the source address as a client option; one in `connect` would be overwritten.
       ...(spec.sourceAddress !== undefined ? { localAddress: spec.sourceAddress } : {}),
     } as Pool.Options);
     pool.on('connect', () => this.stats.cxTotal++);
     // undici's dispatch handler contract is the one H1Pool implements.
-    this.#pool = pool as unknown as UpstreamPool;
-    return this.#pool;
+    return pool as unknown as UpstreamPool;
   }
 
   /** The cluster's upstream TLS settings as tls.connect options (undefined: plaintext). Also used for upgraded (WebSocket) connections. */
@@ -139,14 +156,12 @@ export class Host {
   /** Stops new requests; in-flight ones finish, then connections close. */
   async close(): Promise<void> {
     this.#closed = true;
-    const pool = this.#pool;
-    if (pool && !pool.closed && !pool.destroyed) await pool.close().catch(() => {});
+    for (const pool of [this.#pool, this.#h2Pool]) if (pool && !pool.closed && !pool.destroyed) await pool.close().catch(() => {});
   }
 
   async destroy(): Promise<void> {
     this.#closed = true;
-    const pool = this.#pool;
-    if (pool && !pool.destroyed) await pool.destroy().catch(() => {});
+    for (const pool of [this.#pool, this.#h2Pool]) if (pool && !pool.destroyed) await pool.destroy().catch(() => {});
   }
 }
 

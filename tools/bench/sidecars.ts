@@ -1,0 +1,348 @@
+// The two-sidecar benchmark (issue #8): one upstream (nginx, one worker,
+// a 20-byte body, as in proxy.ts) reached (a) directly and (b) the way a
+// meshed client reaches a meshed server without capture:
+//
+//   client → client sidecar (egress listener, an HTTP proxy on 127.0.0.1)
+//          → server sidecar (ingress listener, the WorkloadEntry's port) → upstream
+//
+// Both sidecars are configured the real way (docs/pilot-sidecars.md): galley
+// watches a temp directory holding a ServiceEntry + WorkloadEntry for the
+// server and a Sidecar resource per workload, NATS carries it to pilot, pilot
+// serves them over ADS. Everything runs from the esbuild bundles
+// (apps/*/dist/main.js, started by the local-mesh launcher) and the sidecars
+// get the proxy image's NODE_OPTIONS. Plaintext HTTP/1.1 (mTLS is its own issue).
+//
+// Two measurements per target in one run:
+//  1. throughput: wrk -t1 -c32 closed loop; BOTH sidecars pinned to core 0,
+//     wrk, the upstream and the control plane to core 1; the sidecars' CPU
+//     seconds per 1,000 requests from /proc/PID/stat (the per-core figure);
+//  2. latency at a fixed rate (1,000 req/s): tools/bench/open-loop.ts, pinned
+//     to core 1, latency from each request's scheduled send time; the added
+//     latency is the sidecar path's percentile minus direct's.
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
+import { freePort, waitFor, WORKSPACE_ROOT } from '@mesh/testing';
+import { deployedNodeOptions } from './memory.ts';
+import { startUpstream } from './nginx.ts';
+import type { OpenLoopResult, Percentiles } from './open-loop.ts';
+import { wrk, type WrkResult } from './wrk.ts';
+
+const run = promisify(execFile);
+
+const SIDECAR_CPU = 0;
+const LOAD_CPU = 1;
+const HOST = 'upstream.default.svc.cluster.local';
+const CLIENT = 'client';
+const SERVER = 'upstream-v1';
+
+export interface SidecarsBenchOptions {
+  /** Seconds of each measurement (wrk and the open-loop run). */
+  seconds: number;
+  /** wrk connections. */
+  connections: number;
+  /** Requests per second of the open-loop latency run. */
+  rate: number;
+  /** Latency rounds: direct then sidecars, this many times, alternating (the machine's load moves between them). */
+  rounds: number;
+  /** The sidecars' NODE_OPTIONS (default: what deploy/images/proxy.Dockerfile sets). */
+  nodeOptions?: string;
+  /** Skip rebuilding the bundles (apps/{citadel,galley,pilot,injector,proxy}/dist/main.js). */
+  noBuild?: boolean;
+  log: (msg: string) => void;
+}
+
+export interface SidecarCpu {
+  /** CPU seconds (user + system) each sidecar used during the measurement. */
+  client: number;
+  server: number;
+  /** Requests the two sidecars counted (istio_requests_total: the client's `source` reports, the server's `destination` ones). */
+  clientRequests: number;
+  serverRequests: number;
+}
+
+export interface ThroughputRow extends WrkResult {
+  target: string;
+  requests: number;
+  sidecars?: SidecarCpu;
+}
+
+export interface LatencyRow {
+  target: string;
+  round: number;
+  result: OpenLoopResult;
+  sidecars?: SidecarCpu;
+}
+
+export interface SidecarsBenchResult {
+  nodeOptions: string;
+  seconds: number;
+  connections: number;
+  rate: number;
+  rounds: number;
+  throughput: ThroughputRow[];
+  latency: LatencyRow[];
+  /** /proc/loadavg (1, 5, 15 min) when the run started and when it ended. */
+  loadBefore: string;
+  loadAfter: string;
+}
+
+/** The server registered as Istio registers a VM, and a Sidecar per workload (docs/pilot-sidecars.md). */
+export function sidecarsMeshYaml(ports: { upstream: number; ingress: number; egress: number }): string {
+  return `# written by tools/bench/sidecars.ts
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: { name: upstream, namespace: default }
+spec:
+  hosts: [${HOST}]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports: [{ number: 80, name: http, protocol: HTTP }]
+  workloadSelector: { labels: { app: upstream } }
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: { name: ${SERVER}, namespace: default }
+spec:
+  address: 127.0.0.1
+  ports: { http: ${ports.ingress} } # the server sidecar's ingress listener
+  labels: { app: upstream, version: v1 }
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: ${SERVER}, namespace: default }
+spec:
+  workloadSelector: { labels: { app: upstream, version: v1 } }
+  ingress:
+    - port: { number: ${ports.ingress}, protocol: HTTP, name: http }
+      defaultEndpoint: 127.0.0.1:${ports.upstream} # the application (nginx)
+      captureMode: NONE
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: { name: ${CLIENT}, namespace: default }
+spec:
+  workloadSelector: { labels: { app: client } }
+  egress:
+    - port: { number: ${ports.egress}, protocol: HTTP, name: http-egress }
+      bind: 127.0.0.1
+      captureMode: NONE
+      hosts: ["./*"]
+`;
+}
+
+function build(log: (msg: string) => void): void {
+  // The launcher's fromDist runs every app from its bundle, so all five are built.
+  for (const app of ['citadel', 'galley', 'pilot', 'injector', 'proxy']) {
+    log(`building apps/${app}/dist/main.js`);
+    const res = spawnSync(process.execPath, ['../../tools/build-app.mjs'], { cwd: path.join(WORKSPACE_ROOT, 'apps', app), stdio: ['ignore', 'ignore', 'inherit'] });
+    if (res.status !== 0) throw new Error(`building ${app} failed`);
+  }
+}
+
+/** One GET with node:http (fetch would not let us set Host). */
+function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers, agent: false, timeout: 2_000 }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy(new Error('timeout'));
+      })
+      .on('error', reject);
+  });
+}
+
+function pin(pid: number, cpu: number): void {
+  execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
+}
+
+/** CPU seconds (user + system, every thread) a process has used (/proc/PID/stat, in USER_HZ = 100). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** Sum of a sidecar's istio_requests_total series. */
+async function requestsTotal(statsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${statsPort}/stats/prometheus`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith('istio_requests_total')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+/** The open-loop generator as its own process pinned to the load core, like wrk. */
+async function openLoopPinned(url: string, options: { rate: number; seconds: number; warmupSeconds: number; headers?: Record<string, string> }): Promise<OpenLoopResult> {
+  const args = ['-c', String(LOAD_CPU), process.execPath, path.join(import.meta.dirname, 'open-loop.ts'), '--url', url, '--rate', String(options.rate), '--seconds', String(options.seconds), '--warmup-seconds', String(options.warmupSeconds)];
+  for (const [k, v] of Object.entries(options.headers ?? {})) args.push('--header', `${k}: ${v}`);
+  const { stdout } = await run('taskset', args, { maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });
+  return JSON.parse(stdout) as OpenLoopResult;
+}
+
+export async function benchSidecars(options: SidecarsBenchOptions): Promise<SidecarsBenchResult> {
+  const { seconds, connections, rate, log } = options;
+  const loadBefore = loadavg();
+  if (!options.noBuild) build(log);
+  const nodeOptions = options.nodeOptions ?? deployedNodeOptions();
+  const throughput: ThroughputRow[] = [];
+  const latency: LatencyRow[] = [];
+  const upstreamPort = await freePort();
+  const upstream = await startUpstream(LOAD_CPU, upstreamPort);
+  let mesh: LocalMesh | undefined;
+  const configDir = mkdtempSync(path.join(tmpdir(), 'bench-sidecars-config-'));
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'bench-sidecars-state-'));
+  try {
+    const [ingress, egress] = [await freePort(), await freePort()];
+    writeFileSync(path.join(configDir, 'sidecars.yaml'), sidecarsMeshYaml({ upstream: upstreamPort, ingress, egress }));
+    log(`starting the mesh from the bundles: galley watches ${configDir}; sidecars get NODE_OPTIONS=${JSON.stringify(nodeOptions)}`);
+    // The launcher gives its processes this process's environment: NODE_OPTIONS set for the time it spawns them
+    // reaches the sidecars (and the control plane, which is idle on the other core during the measurements).
+    const savedNodeOptions = process.env.NODE_OPTIONS;
+    process.env.NODE_OPTIONS = nodeOptions;
+    try {
+      mesh = await startLocalMesh({
+        configDir,
+        stateDir,
+        sample: false,
+        fromDist: true,
+        logLevel: 'warn',
+        ports: await freeMeshPorts(),
+        workloads: [
+          { name: SERVER, labels: { app: 'upstream', version: 'v1' }, listenerPorts: [ingress] },
+          { name: CLIENT, labels: { app: 'client' }, listenerPorts: [egress] },
+        ],
+        onProgress: log,
+      });
+    } finally {
+      if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = savedNodeOptions;
+    }
+    const m = mesh;
+    const clientSidecar = m.processes.get(`${CLIENT}-sidecar`)!;
+    const serverSidecar = m.processes.get(`${SERVER}-sidecar`)!;
+    for (const p of m.processes.values()) pin(p.child.pid!, p === clientSidecar || p === serverSidecar ? SIDECAR_CPU : LOAD_CPU);
+    const stats = { client: m.workloads.get(CLIENT)!.sidecar.stats, server: m.workloads.get(SERVER)!.sidecar.stats };
+
+    const direct = { target: 'direct to upstream', url: `http://127.0.0.1:${upstreamPort}/`, headers: undefined as Record<string, string> | undefined };
+    const viaSidecars = { target: 'client sidecar → server sidecar (both on core 0)', url: `http://127.0.0.1:${egress}/`, headers: { Host: HOST } };
+    // Config reaches the sidecars asynchronously: measure only once the route answers 200 through both.
+    await waitFor('a 200 through both sidecars', () => statusOf(viaSidecars.url, viaSidecars.headers).then((s) => s === 200).catch(() => false), { timeoutMs: 30_000, intervalMs: 100 });
+
+    const sidecarCpu = async <T>(measure: () => Promise<T>): Promise<{ value: T; cpu: SidecarCpu }> => {
+      const pids = { client: clientSidecar.child.pid!, server: serverSidecar.child.pid! };
+      const [c0, s0, cr0, sr0] = [cpuSeconds(pids.client), cpuSeconds(pids.server), await requestsTotal(stats.client), await requestsTotal(stats.server)];
+      const value = await measure();
+      const [c1, s1] = [cpuSeconds(pids.client), cpuSeconds(pids.server)];
+      const [cr1, sr1] = [await requestsTotal(stats.client), await requestsTotal(stats.server)];
+      return { value, cpu: { client: c1 - c0, server: s1 - s0, clientRequests: cr1 - cr0, serverRequests: sr1 - sr0 } };
+    };
+
+    // 1. Throughput, closed loop.
+    for (const t of [direct, viaSidecars]) {
+      log(`warming up: ${t.target}`);
+      await wrk(t.url, { cpu: LOAD_CPU, connections, seconds: 2, headers: t.headers });
+      log(`measuring throughput: ${t.target} (wrk -c${connections}, ${seconds} s)`);
+      const measure = () => wrk(t.url, { cpu: LOAD_CPU, connections, seconds, headers: t.headers });
+      const { value: r, cpu } = t === direct ? { value: await measure(), cpu: undefined } : await sidecarCpu(measure);
+      if (r.non2xx > 0 || r.errors > 0) log(`WARNING: ${t.target}: ${r.non2xx} non-2xx, ${r.errors} socket errors; the figures are not clean`);
+      // The requests the sidecars counted in the CPU window; wrk's own count for direct.
+      throughput.push({ target: t.target, ...r, requests: cpu ? cpu.serverRequests : Math.round(r.requestsPerSec * seconds), ...(cpu ? { sidecars: cpu } : {}) });
+    }
+
+    // 2. Latency at a fixed rate, open loop (2 s warm-up in the same generator process), direct and sidecars alternating.
+    for (let round = 1; round <= options.rounds; round++) for (const t of [direct, viaSidecars]) {
+      log(`measuring latency, round ${round}/${options.rounds}: ${t.target} (open loop, ${rate} req/s, ${seconds} s after a 2 s warm-up)`);
+      const measure = () => openLoopPinned(t.url, { rate, seconds, warmupSeconds: 2, headers: t.headers });
+      const { value: r, cpu } = t === direct ? { value: await measure(), cpu: undefined } : await sidecarCpu(measure);
+      if (r.non2xx > 0 || r.errors > 0) log(`WARNING: ${t.target}: ${r.non2xx} non-2xx, ${r.errors} errors; the figures are not clean`);
+      log(`${t.target}: latency p50 ${f2(r.latency.p50)} p99 ${f2(r.latency.p99)} ms; service p50 ${f2(r.service.p50)} p99 ${f2(r.service.p99)} ms; send lag p99 ${f2(r.sendLag.p99)} ms`);
+      latency.push({ target: t.target, round, result: r, ...(cpu ? { sidecars: cpu } : {}) });
+    }
+    for (const [name, p] of [['client sidecar', clientSidecar], ['server sidecar', serverSidecar]] as const) {
+      if (p.child.exitCode !== null) throw new Error(`the ${name} died during the run:\n${p.output()}`);
+    }
+  } finally {
+    await mesh?.stop();
+    await upstream.stop();
+    rmSync(configDir, { recursive: true, force: true });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  return { nodeOptions, seconds, connections, rate, rounds: options.rounds, throughput, latency, loadBefore, loadAfter: loadavg() };
+}
+
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '–');
+const int = (n: number) => Math.round(n).toLocaleString('en');
+const per1000 = (cpu: number, requests: number) => (requests > 0 ? (cpu / requests) * 1000 : NaN);
+
+export function formatSidecarsThroughput(r: SidecarsBenchResult): string {
+  const head =
+    '| target | requests/s | p50 (ms) | p99 (ms) | non-2xx | socket errors | sidecar CPU s per 1,000 requests (client + server) | requests/s per core of sidecar CPU |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|';
+  const rows = r.throughput.map((t) => {
+    const s = t.sidecars;
+    const cpu = s ? `${f3(per1000(s.client + s.server, t.requests))} (${f3(per1000(s.client, t.requests))} + ${f3(per1000(s.server, t.requests))})` : '–';
+    const perCore = s ? int(t.requests / (s.client + s.server)) : '–';
+    return `| ${t.target} | ${int(t.requestsPerSec)} | ${f2(t.p50Ms)} | ${f2(t.p99Ms)} | ${t.non2xx} | ${t.errors} | ${cpu} | ${perCore} |`;
+  });
+  return [head, ...rows].join('\n');
+}
+
+const f3 = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '–');
+
+const PCTS = ['p50', 'p90', 'p99', 'p999', 'max'] as const;
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${f2(v)}`;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Per round: the sidecar path's percentile minus direct's (latency from the schedule, and service time). */
+export function addedLatency(r: SidecarsBenchResult): Array<{ round: number; latency: Record<(typeof PCTS)[number], number>; service: Record<(typeof PCTS)[number], number> }> {
+  const out = [];
+  for (let round = 1; round <= r.rounds; round++) {
+    const direct = r.latency.find((l) => l.round === round && !l.sidecars);
+    const mesh = r.latency.find((l) => l.round === round && l.sidecars);
+    if (!direct || !mesh) continue;
+    const diff = (from: 'latency' | 'service') => Object.fromEntries(PCTS.map((k) => [k, mesh.result[from][k] - direct.result[from][k]])) as Record<(typeof PCTS)[number], number>;
+    out.push({ round, latency: diff('latency'), service: diff('service') });
+  }
+  return out;
+}
+
+export function formatSidecarsLatency(r: SidecarsBenchResult): string {
+  const head =
+    '| round | target | requests (sent / answered) | achieved req/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | non-2xx + errors | service time p50 / p99 (ms) | generator send lag p50 / p99 (ms) | sidecar CPU s per 1,000 requests |\n' +
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
+  const rows: string[] = [];
+  const added = addedLatency(r);
+  for (const { target, round, result: o, sidecars: s } of r.latency) {
+    const cpu = s ? f3(per1000(s.client + s.server, s.serverRequests)) : '–';
+    rows.push(`| ${round} | ${target} | ${int(o.scheduled)} / ${int(o.completed)} | ${int(o.achievedRate)} | ${f2(o.latency.p50)} | ${f2(o.latency.p90)} | ${f2(o.latency.p99)} | ${f2(o.latency.p999)} | ${f2(o.latency.max)} | ${o.non2xx + o.errors} | ${f2(o.service.p50)} / ${f2(o.service.p99)} | ${f2(o.sendLag.p50)} / ${f2(o.sendLag.p99)} | ${cpu} |`);
+    const a = s && added.find((x) => x.round === round);
+    if (a) rows.push(`| ${round} | added by the two sidecars | | | ${PCTS.map((k) => signed(a.latency[k])).join(' | ')} | | ${signed(a.service.p50)} / ${signed(a.service.p99)} | | |`);
+  }
+  if (added.length > 1) {
+    const med = (k: (typeof PCTS)[number], from: 'latency' | 'service' = 'latency') => signed(median(added.map((a) => a[from][k])));
+    rows.push(`| all | **added, median of ${added.length} rounds** | | | **${med('p50')}** | **${med('p90')}** | **${med('p99')}** | ${med('p999')} | ${med('max')} | | ${med('p50', 'service')} / ${med('p99', 'service')} | | |`);
+  }
+  return [head, ...rows].join('\n');
+}
+
+export function formatSidecarsNotes(r: SidecarsBenchResult): string {
+  const counts = [...r.throughput, ...r.latency]
+    .filter((t) => t.sidecars)
+    .map((t) => `${'round' in t ? `latency round ${t.round} (with its 2 s warm-up)` : 'throughput run'}: the client sidecar counted ${int(t.sidecars!.clientRequests)} requests, the server sidecar ${int(t.sidecars!.serverRequests)}`);
+  return [
+    `sidecars: apps/proxy/dist/main.js, NODE_OPTIONS=${JSON.stringify(r.nodeOptions)}, plaintext HTTP/1.1, both pinned to core 0; wrk, the open-loop generator, the nginx upstream and the control plane on core 1`,
+    `load average (1/5/15 min) before: ${r.loadBefore}; after: ${r.loadAfter}`,
+    `requests through the sidecars (their istio_requests_total; the CPU figures are per these): ${counts.join('; ')}`,
+  ].join('\n\n');
+}
