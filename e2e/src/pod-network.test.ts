@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startNats, startProcess, waitFor, type ManagedProcess, type NatsServer } from '@mesh/testing';
+import { freePort, netnsPreflight, startNats, startProcess, waitFor, type ManagedProcess, type NatsServer } from '@mesh/testing';
 import { expandArgs, kubeInject, resolveEnv } from './injected-sidecar.ts';
-import { NODE_GATEWAY_IP, PodNetwork, podNetworkPreflight, type Pod } from './pod-network.ts';
+import { NODE_GATEWAY_IP, PodNetwork, type Pod } from './pod-network.ts';
 
 const exec = promisify(execFile);
 const APPS = path.join(import.meta.dirname, 'pod-apps.ts');
@@ -116,7 +116,7 @@ describe('sidecars in network-namespace pods (transparent capture, issue #8)', (
   }
 
   before(async () => {
-    await podNetworkPreflight();
+    await netnsPreflight('the pod-network test', ['ip', 'iptables-restore']);
     await net.create(['client', 'server']);
     client = net.pod('client');
     server = net.pod('server');

@@ -22,20 +22,6 @@ export interface Pod {
   readonly ip: string;
 }
 
-/** Fails naming what is missing; a test must not skip silently. */
-export async function podNetworkPreflight(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the pod-network test needs root (ip netns, veth, iptables); CI runs it as root');
-  for (const [bin, args, pkg] of [
-    ['ip', ['-V'], 'iproute2'],
-    ['iptables-restore', ['--version'], 'iptables'],
-  ] as const) {
-    try {
-      await exec(bin, [...args]);
-    } catch (err) {
-      throw new Error(`${bin} is missing or broken (${(err as Error).message}); install Debian's ${pkg} package`, { cause: err });
-    }
-  }
-}
 
 export class PodNetwork {
   readonly id = `${process.pid.toString(36).slice(-3)}${randomBytes(2).toString('hex')}`;

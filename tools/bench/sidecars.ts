@@ -29,7 +29,7 @@ import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh'
 import { freePort, waitFor, WORKSPACE_ROOT } from '@mesh/testing';
 import { deployedNodeOptions } from './memory.ts';
 import { startUpstream } from './nginx.ts';
-import type { OpenLoopResult, Percentiles } from './open-loop.ts';
+import type { OpenLoopResult } from './open-loop.ts';
 import { wrk, type WrkResult } from './wrk.ts';
 
 const run = promisify(execFile);
@@ -65,10 +65,19 @@ export interface SidecarCpu {
   serverRequests: number;
 }
 
+/** How busy each core was during a measurement (/proc/stat user + nice + system), as % of the wall time. */
+export interface CoreLoad {
+  core0: number;
+  core1: number;
+  /** Core 0's busy time minus the sidecars' CPU time: other processes on the sidecars' core (0 for direct runs means nothing else ran there). */
+  core0Others: number;
+}
+
 export interface ThroughputRow extends WrkResult {
   target: string;
   requests: number;
   sidecars?: SidecarCpu;
+  cores: CoreLoad;
 }
 
 export interface LatencyRow {
@@ -76,6 +85,7 @@ export interface LatencyRow {
   round: number;
   result: OpenLoopResult;
   sidecars?: SidecarCpu;
+  cores: CoreLoad;
 }
 
 export interface SidecarsBenchResult {
@@ -169,6 +179,16 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Busy ticks (user + nice + system; USER_HZ) per core from /proc/stat. */
+function coreTicks(): number[] {
+  const ticks: number[] = [];
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (\d+) (\d+) (\d+)/.exec(line);
+    if (m) ticks[Number(m[1])] = Number(m[2]) + Number(m[3]) + Number(m[4]);
+  }
+  return ticks;
+}
+
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Sum of a sidecar's istio_requests_total series. */
@@ -236,13 +256,19 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
     // Config reaches the sidecars asynchronously: measure only once the route answers 200 through both.
     await waitFor('a 200 through both sidecars', () => statusOf(viaSidecars.url, viaSidecars.headers).then((s) => s === 200).catch(() => false), { timeoutMs: 30_000, intervalMs: 100 });
 
-    const sidecarCpu = async <T>(measure: () => Promise<T>): Promise<{ value: T; cpu: SidecarCpu }> => {
+    // Runs one measurement and takes the sidecars' CPU, the requests they counted and how busy each core was.
+    const measured = async <T>(withSidecars: boolean, measure: () => Promise<T>): Promise<{ value: T; cpu?: SidecarCpu; cores: CoreLoad }> => {
       const pids = { client: clientSidecar.child.pid!, server: serverSidecar.child.pid! };
-      const [c0, s0, cr0, sr0] = [cpuSeconds(pids.client), cpuSeconds(pids.server), await requestsTotal(stats.client), await requestsTotal(stats.server)];
+      const [cr0, sr0] = withSidecars ? [await requestsTotal(stats.client), await requestsTotal(stats.server)] : [0, 0];
+      const [c0, s0, ticks0, t0] = [cpuSeconds(pids.client), cpuSeconds(pids.server), coreTicks(), performance.now()];
       const value = await measure();
-      const [c1, s1] = [cpuSeconds(pids.client), cpuSeconds(pids.server)];
+      const [c1, s1, ticks1, t1] = [cpuSeconds(pids.client), cpuSeconds(pids.server), coreTicks(), performance.now()];
+      const wall = (t1 - t0) / 1000;
+      const busy = (core: number) => (ticks1[core] - ticks0[core]) / 100;
+      const cores = { core0: (100 * busy(SIDECAR_CPU)) / wall, core1: (100 * busy(LOAD_CPU)) / wall, core0Others: (100 * Math.max(0, busy(SIDECAR_CPU) - (c1 - c0) - (s1 - s0))) / wall };
+      if (!withSidecars) return { value, cores };
       const [cr1, sr1] = [await requestsTotal(stats.client), await requestsTotal(stats.server)];
-      return { value, cpu: { client: c1 - c0, server: s1 - s0, clientRequests: cr1 - cr0, serverRequests: sr1 - sr0 } };
+      return { value, cores, cpu: { client: c1 - c0, server: s1 - s0, clientRequests: cr1 - cr0, serverRequests: sr1 - sr0 } };
     };
 
     // 1. Throughput, closed loop.
@@ -251,20 +277,20 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
       await wrk(t.url, { cpu: LOAD_CPU, connections, seconds: 2, headers: t.headers });
       log(`measuring throughput: ${t.target} (wrk -c${connections}, ${seconds} s)`);
       const measure = () => wrk(t.url, { cpu: LOAD_CPU, connections, seconds, headers: t.headers });
-      const { value: r, cpu } = t === direct ? { value: await measure(), cpu: undefined } : await sidecarCpu(measure);
+      const { value: r, cpu, cores } = await measured(t !== direct, measure);
       if (r.non2xx > 0 || r.errors > 0) log(`WARNING: ${t.target}: ${r.non2xx} non-2xx, ${r.errors} socket errors; the figures are not clean`);
       // The requests the sidecars counted in the CPU window; wrk's own count for direct.
-      throughput.push({ target: t.target, ...r, requests: cpu ? cpu.serverRequests : Math.round(r.requestsPerSec * seconds), ...(cpu ? { sidecars: cpu } : {}) });
+      throughput.push({ target: t.target, ...r, requests: cpu ? cpu.serverRequests : Math.round(r.requestsPerSec * seconds), cores, ...(cpu ? { sidecars: cpu } : {}) });
     }
 
     // 2. Latency at a fixed rate, open loop (2 s warm-up in the same generator process), direct and sidecars alternating.
     for (let round = 1; round <= options.rounds; round++) for (const t of [direct, viaSidecars]) {
       log(`measuring latency, round ${round}/${options.rounds}: ${t.target} (open loop, ${rate} req/s, ${seconds} s after a 2 s warm-up)`);
       const measure = () => openLoopPinned(t.url, { rate, seconds, warmupSeconds: 2, headers: t.headers });
-      const { value: r, cpu } = t === direct ? { value: await measure(), cpu: undefined } : await sidecarCpu(measure);
+      const { value: r, cpu, cores } = await measured(t !== direct, measure);
       if (r.non2xx > 0 || r.errors > 0) log(`WARNING: ${t.target}: ${r.non2xx} non-2xx, ${r.errors} errors; the figures are not clean`);
       log(`${t.target}: latency p50 ${f2(r.latency.p50)} p99 ${f2(r.latency.p99)} ms; service p50 ${f2(r.service.p50)} p99 ${f2(r.service.p99)} ms; send lag p99 ${f2(r.sendLag.p99)} ms`);
-      latency.push({ target: t.target, round, result: r, ...(cpu ? { sidecars: cpu } : {}) });
+      latency.push({ target: t.target, round, result: r, cores, ...(cpu ? { sidecars: cpu } : {}) });
     }
     for (const [name, p] of [['client sidecar', clientSidecar], ['server sidecar', serverSidecar]] as const) {
       if (p.child.exitCode !== null) throw new Error(`the ${name} died during the run:\n${p.output()}`);
@@ -344,5 +370,6 @@ export function formatSidecarsNotes(r: SidecarsBenchResult): string {
     `sidecars: apps/proxy/dist/main.js, NODE_OPTIONS=${JSON.stringify(r.nodeOptions)}, plaintext HTTP/1.1, both pinned to core 0; wrk, the open-loop generator, the nginx upstream and the control plane on core 1`,
     `load average (1/5/15 min) before: ${r.loadBefore}; after: ${r.loadAfter}`,
     `requests through the sidecars (their istio_requests_total; the CPU figures are per these): ${counts.join('; ')}`,
+    `how busy the cores were (/proc/stat user+nice+system, % of wall time; "others on core 0" is core 0's busy time minus the sidecars' CPU: other processes on the sidecars' core): ${[...r.throughput.map((t) => ({ label: `throughput, ${t.target.split(' (')[0]}`, c: t.cores })), ...r.latency.map((t) => ({ label: `latency round ${t.round}, ${t.target.split(' (')[0]}`, c: t.cores }))].map(({ label, c }) => `${label}: core 0 ${c.core0.toFixed(0)}% (others ${c.core0Others.toFixed(0)}%), core 1 ${c.core1.toFixed(0)}%`).join('; ')}`,
   ].join('\n\n');
 }

@@ -4,7 +4,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { NetnsLab, PEER_IP, POD_IP, preflight } from './testing/netns-lab.ts';
+import { netnsPreflight } from '@mesh/testing';
+import { NetnsLab, PEER_IP, POD_IP } from './testing/netns-lab.ts';
 import { normalizeSave } from './render.ts';
 
 const SEED_ARGS = ['-p', '15001', '-z', '15006', '-u', '1337', '-m', 'REDIRECT', '-i', '*', '-x', '', '-b', '*', '-d', '15090,15021,15020'];
@@ -16,7 +17,7 @@ describe('proxy init in a network namespace', () => {
   const lab = new NetnsLab();
 
   before(async () => {
-    await preflight();
+    await netnsPreflight('the network-namespace test', ['ip', 'iptables-restore', 'iptables-save']);
     await lab.create();
     // The pod: the sidecar's two capture listeners, an app port and the excluded health port.
     await lab.listen(lab.pod, 'outbound-capture:15001,inbound-capture:15006,app:8080,health:15021');

@@ -14,6 +14,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { netnsPreflight } from '@mesh/testing';
 
 const exec = promisify(execFile);
 const AGENT = fileURLToPath(new URL('./testing/redirect-agent.ts', import.meta.url));
@@ -22,22 +23,6 @@ const PEER = { v4: '198.18.0.2', v6: '2001:2::2' };
 const SERVICE = { v4: '198.18.0.7', v6: '2001:2::7' };
 
 /** Fails with a message saying exactly what is missing; the test must not silently skip. */
-async function preflight(): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    throw new Error('the network-namespace test needs root (ip netns, iptables); CI runs it as root');
-  }
-  for (const [bin, args, pkg] of [
-    ['ip', ['-V'], 'iproute2'],
-    ['iptables', ['--version'], 'iptables'],
-    ['ip6tables', ['--version'], 'iptables'],
-  ] as const) {
-    try {
-      await exec(bin, [...args]);
-    } catch (err) {
-      throw new Error(`${bin} is missing or broken (${(err as Error).message}); install Debian's ${pkg} package`, { cause: err });
-    }
-  }
-}
 
 type Line = Record<string, unknown>;
 interface Agent {
@@ -173,7 +158,7 @@ describe('originalDestination of connections iptables redirected, in a network n
   const lab = new RedirectLab();
 
   before(async () => {
-    await preflight();
+    await netnsPreflight('the network-namespace test', ['ip', 'iptables', 'ip6tables']);
     await lab.create();
   });
   after(() => lab.destroy());

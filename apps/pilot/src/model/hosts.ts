@@ -35,3 +35,23 @@ export function specificity(host: string): number {
 export function hostsIntersect(a: string, b: string): boolean {
   return hostMatches(a, b) || hostMatches(b, a);
 }
+
+/**
+ * Of `candidates` (oldest first), the one with the host that owns `host`:
+ * an exact host first, then the most specific wildcard; the oldest wins a tie.
+ */
+export function mostSpecificOwner<T extends { hosts: string[] }>(candidates: Iterable<T>, host: string): T | undefined {
+  let best: T | undefined;
+  let bestScore = -1;
+  for (const c of candidates) {
+    for (const h of c.hosts) {
+      if (!hostMatches(h, host)) continue;
+      const score = specificity(h);
+      if (score > bestScore) {
+        best = c;
+        bestScore = score;
+      }
+    }
+  }
+  return best;
+}

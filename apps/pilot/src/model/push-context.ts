@@ -9,7 +9,7 @@ import { MESH_CONFIG_ORIGIN, describeIssue, issueFrom, refOf, type Origin, type 
 import { readServiceEntry, readWorkloadEntry, type Service, type WorkloadEntryModel } from './services.ts';
 import { effectivePolicy, policyToCluster, readDestinationRule, type ClusterPolicy, type DestinationRuleModel } from './destination-rules.ts';
 import { readGateway, type GatewayModel } from './gateways.ts';
-import { hostMatches, specificity } from './hosts.ts';
+import { hostMatches, mostSpecificOwner, specificity } from './hosts.ts';
 import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
 import { readSidecar, sidecarSelects, type OutboundMode, type SidecarModel } from './sidecars.ts';
 import { ProxyScope } from './scope.ts';
@@ -308,20 +308,10 @@ export class PushContext implements RouteLookup {
 
   /** The VirtualService bound to `gateway` that owns `host`: exact host first, then the most specific wildcard, oldest first. */
   virtualServiceFor(host: string, gateway: string): VirtualServiceModel | undefined {
-    let best: VirtualServiceModel | undefined;
-    let bestScore = -1;
-    for (const vs of this.virtualServices) {
-      if (!vs.gateways.includes(gateway)) continue;
-      for (const h of vs.hosts) {
-        if (!hostMatches(h, host)) continue;
-        const score = specificity(h);
-        if (score > bestScore) {
-          best = vs;
-          bestScore = score;
-        }
-      }
-    }
-    return best;
+    return mostSpecificOwner(
+      this.virtualServices.filter((vs) => vs.gateways.includes(gateway)),
+      host,
+    );
   }
 
   /** VirtualServices bound to a gateway (`namespace/name`) and exported to `namespace` (the gateway proxy's), oldest first. */

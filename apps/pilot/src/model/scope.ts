@@ -4,7 +4,7 @@
 // outbound resource (CDS, EDS, RDS, outbound LDS) from a scope, never from the
 // whole push context, so a service outside the scope is in none of them.
 import type { ClusterPolicy, DestinationRuleModel } from './destination-rules.ts';
-import { hostMatches, specificity } from './hosts.ts';
+import { mostSpecificOwner } from './hosts.ts';
 import type { PushContext } from './push-context.ts';
 import type { Service } from './services.ts';
 import { importsService, importsVirtualService, type EgressListenerModel, type OutboundMode, type SidecarModel } from './sidecars.ts';
@@ -56,19 +56,7 @@ export class ProxyScope implements RouteLookup {
 
   /** The mesh VirtualService that owns `host`: exact host first, then the most specific wildcard, oldest first. */
   virtualServiceFor(host: string): VirtualServiceModel | undefined {
-    let best: VirtualServiceModel | undefined;
-    let bestScore = -1;
-    for (const vs of this.meshVirtualServices) {
-      for (const h of vs.hosts) {
-        if (!hostMatches(h, host)) continue;
-        const score = specificity(h);
-        if (score > bestScore) {
-          best = vs;
-          bestScore = score;
-        }
-      }
-    }
-    return best;
+    return mostSpecificOwner(this.meshVirtualServices, host);
   }
 
   // --- RouteLookup ----------------------------------------------------------

@@ -103,6 +103,18 @@ const SKIP_RESPONSE: Record<string, 1> = Object.assign(Object.create(null), {
   server: 1,
 });
 
+/** An upstream response's headers as name/value pairs for the downstream, hop-by-hop and internal ones left out. */
+function responseHeaderPairs(headers: Record<string, string | string[]>): string[] {
+  const out: string[] = [];
+  for (const name in headers) {
+    if (SKIP_RESPONSE[name] === 1) continue;
+    const v = headers[name];
+    if (typeof v === 'string') out.push(name, v);
+    else for (let i = 0; i < v.length; i++) out.push(name, v[i]);
+  }
+  return out;
+}
+
 const kExchanges = Symbol('exchanges');
 type TrackedSocket = Socket & { [kExchanges]?: Set<Exchange> };
 
@@ -753,13 +765,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     this.upstreamServiceTime = Math.round(now - attempt.startedAt);
 
     const hcm = this.cfg.hcm;
-    const out: string[] = [];
-    for (const name in headers) {
-      if (SKIP_RESPONSE[name] === 1) continue;
-      const v = headers[name];
-      if (typeof v === 'string') out.push(name, v);
-      else for (let i = 0; i < v.length; i++) out.push(name, v[i]);
-    }
+    const out = responseHeaderPairs(headers);
     const connection = headers.connection;
     if (typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close') {
       for (const token of connection.split(',')) {
@@ -828,13 +834,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     this.cluster!.recordOutcome(attempt.host, 101);
     this.status = 101;
     this.upstreamServiceTime = Math.round(performance.now() - attempt.startedAt);
-    const out: string[] = [];
-    for (const name in headers) {
-      if (SKIP_RESPONSE[name] === 1) continue;
-      const v = headers[name];
-      if (typeof v === 'string') out.push(name, v);
-      else for (let i = 0; i < v.length; i++) out.push(name, v[i]);
-    }
+    const out = responseHeaderPairs(headers);
     const upgradeTo = headers.upgrade;
     out.push('connection', 'upgrade', 'upgrade', typeof upgradeTo === 'string' ? upgradeTo : this.upgrade!);
     const hcm = this.cfg.hcm;

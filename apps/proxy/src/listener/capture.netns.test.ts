@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { hcm, tcpProxy } from './listener-test-harness.ts';
+import { netnsPreflight } from '@mesh/testing';
 
 const exec = promisify(execFile);
 const AGENT = fileURLToPath(new URL('./testing/capture-agent.ts', import.meta.url));
@@ -23,19 +24,6 @@ const POD = '198.18.0.1';
 const APP = '198.18.0.3';
 const PEER = '198.18.0.2';
 
-async function preflight(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('the capture test needs root (ip netns, iptables); CI runs it as root');
-  for (const [bin, args, pkg] of [
-    ['ip', ['-V'], 'iproute2'],
-    ['iptables', ['--version'], 'iptables'],
-  ] as const) {
-    try {
-      await exec(bin, [...args]);
-    } catch (err) {
-      throw new Error(`${bin} is missing or broken (${(err as Error).message}); install Debian's ${pkg} package`, { cause: err });
-    }
-  }
-}
 
 type Line = Record<string, unknown>;
 
@@ -115,7 +103,7 @@ describe('transparent capture in a network namespace (real iptables REDIRECT and
   };
 
   before(async () => {
-    await preflight();
+    await netnsPreflight('the capture test', ['ip', 'iptables']);
     const ip = (...a: string[]) => exec('ip', a);
     await ip('netns', 'add', pod);
     await ip('netns', 'add', peer);

@@ -15,23 +15,6 @@ export const INIT_CLI = fileURLToPath(new URL('../cli.ts', import.meta.url));
 export const POD_IP = '198.18.0.1';
 export const PEER_IP = '198.18.0.2';
 
-/** Fails with a message saying exactly what is missing; the test must not silently skip. */
-export async function preflight(): Promise<void> {
-  if (process.getuid?.() !== 0) {
-    throw new Error('the network-namespace test needs root (ip netns, iptables); CI runs it as root');
-  }
-  for (const [bin, args, pkg] of [
-    ['ip', ['-V'], 'iproute2'],
-    ['iptables-restore', ['--version'], 'iptables'],
-    ['iptables-save', ['--version'], 'iptables'],
-  ] as const) {
-    try {
-      await exec(bin, [...args]);
-    } catch (err) {
-      throw new Error(`${bin} is missing or broken (${(err as Error).message}); install Debian's ${pkg} package`, { cause: err });
-    }
-  }
-}
 
 export interface AgentProcess {
   child: ChildProcess;
