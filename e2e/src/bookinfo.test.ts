@@ -164,4 +164,10 @@ describe('Bookinfo on the local mesh (npm start -- --example bookinfo)', { timeo
     // jason too: the test-v2 rule is gone.
     assert.ok(!('v2' in (await pages(6, jason))));
   });
+
+  it('virtual-service-reviews-v3.yaml: the shift completes, every page shows red stars (v3)', async () => {
+    apply(['virtual-service-reviews-v3.yaml'], ['virtual-service-reviews-50-v3.yaml']);
+    await waitFor('every page on reviews v3', async () => (await pages(6)).v3 === 6, { timeoutMs: 10_000, intervalMs: 50 });
+    assert.deepEqual(await pages(20), { v3: 20 });
+  });
 });

@@ -65,11 +65,11 @@ export interface SidecarCpu {
   serverRequests: number;
 }
 
-/** How busy each core was during a measurement (/proc/stat user + nice + system), as % of the wall time. */
+/** How busy each core was during a measurement (/proc/stat user + nice + system + irq + softirq + steal), as % of the wall time. */
 export interface CoreLoad {
   core0: number;
   core1: number;
-  /** Core 0's busy time minus the sidecars' CPU time: other processes on the sidecars' core (0 for direct runs means nothing else ran there). */
+  /** Core 0's busy time minus the sidecars' CPU time: other processes on the sidecars' core, and softirq time (loopback TCP). */
   core0Others: number;
 }
 
@@ -179,12 +179,15 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Busy ticks (user + nice + system; USER_HZ) per core from /proc/stat. */
+/**
+ * Busy ticks (USER_HZ) per core from /proc/stat: user + nice + system + irq + softirq + steal. Loopback TCP's
+ * softirq time is counted here but not in a process's utime + stime.
+ */
 function coreTicks(): number[] {
   const ticks: number[] = [];
   for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
-    const m = /^cpu(\d+) (\d+) (\d+) (\d+)/.exec(line);
-    if (m) ticks[Number(m[1])] = Number(m[2]) + Number(m[3]) + Number(m[4]);
+    const m = /^cpu(\d+) (\d+) (\d+) (\d+) \d+ \d+ (\d+) (\d+) (\d+)/.exec(line);
+    if (m) ticks[Number(m[1])] = [2, 3, 4, 5, 6, 7].reduce((sum, i) => sum + Number(m[i]), 0);
   }
   return ticks;
 }
@@ -370,6 +373,6 @@ export function formatSidecarsNotes(r: SidecarsBenchResult): string {
     `sidecars: apps/proxy/dist/main.js, NODE_OPTIONS=${JSON.stringify(r.nodeOptions)}, plaintext HTTP/1.1, both pinned to core 0; wrk, the open-loop generator, the nginx upstream and the control plane on core 1`,
     `load average (1/5/15 min) before: ${r.loadBefore}; after: ${r.loadAfter}`,
     `requests through the sidecars (their istio_requests_total; the CPU figures are per these): ${counts.join('; ')}`,
-    `how busy the cores were (/proc/stat user+nice+system, % of wall time; "others on core 0" is core 0's busy time minus the sidecars' CPU: other processes on the sidecars' core): ${[...r.throughput.map((t) => ({ label: `throughput, ${t.target.split(' (')[0]}`, c: t.cores })), ...r.latency.map((t) => ({ label: `latency round ${t.round}, ${t.target.split(' (')[0]}`, c: t.cores }))].map(({ label, c }) => `${label}: core 0 ${c.core0.toFixed(0)}% (others ${c.core0Others.toFixed(0)}%), core 1 ${c.core1.toFixed(0)}%`).join('; ')}`,
+    `how busy the cores were (/proc/stat user+nice+system+irq+softirq+steal, % of wall time; "others" on core 0 is its busy time minus the sidecars' utime+stime: other processes on the sidecars' core, and softirq time): ${[...r.throughput.map((t) => ({ label: `throughput, ${t.target.split(' (')[0]}`, c: t.cores })), ...r.latency.map((t) => ({ label: `latency round ${t.round}, ${t.target.split(' (')[0]}`, c: t.cores }))].map(({ label, c }) => `${label}: core 0 ${c.core0.toFixed(0)}% (others ${c.core0Others.toFixed(0)}%), core 1 ${c.core1.toFixed(0)}%`).join('; ')}`,
   ].join('\n\n');
 }
