@@ -28,7 +28,7 @@ import { promisify } from 'node:util';
 import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
 import { freePort, waitFor, WORKSPACE_ROOT } from '@mesh/testing';
 import { deployedNodeOptions } from './memory.ts';
-import { startUpstream } from './nginx.ts';
+import { startUpstream, type Nginx } from './nginx.ts';
 import type { OpenLoopResult } from './open-loop.ts';
 import { wrk, type WrkResult } from './wrk.ts';
 
@@ -71,6 +71,8 @@ export interface CoreLoad {
   core1: number;
   /** Core 0's busy time minus the sidecars' CPU time: other processes on the sidecars' core, and softirq time (loopback TCP). */
   core0Others: number;
+  /** The two sidecars' utime + stime (in direct runs: what they cost idle). */
+  sidecars: number;
 }
 
 export interface ThroughputRow extends WrkResult {
@@ -217,12 +219,13 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
   const nodeOptions = options.nodeOptions ?? deployedNodeOptions();
   const throughput: ThroughputRow[] = [];
   const latency: LatencyRow[] = [];
-  const upstreamPort = await freePort();
-  const upstream = await startUpstream(LOAD_CPU, upstreamPort);
   let mesh: LocalMesh | undefined;
+  let upstream: Nginx | undefined;
   const configDir = mkdtempSync(path.join(tmpdir(), 'bench-sidecars-config-'));
   const stateDir = mkdtempSync(path.join(tmpdir(), 'bench-sidecars-state-'));
   try {
+    const upstreamPort = await freePort();
+    upstream = await startUpstream(LOAD_CPU, upstreamPort);
     const [ingress, egress] = [await freePort(), await freePort()];
     writeFileSync(path.join(configDir, 'sidecars.yaml'), sidecarsMeshYaml({ upstream: upstreamPort, ingress, egress }));
     log(`starting the mesh from the bundles: galley watches ${configDir}; sidecars get NODE_OPTIONS=${JSON.stringify(nodeOptions)}`);
@@ -268,7 +271,8 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
       const [c1, s1, ticks1, t1] = [cpuSeconds(pids.client), cpuSeconds(pids.server), coreTicks(), performance.now()];
       const wall = (t1 - t0) / 1000;
       const busy = (core: number) => (ticks1[core] - ticks0[core]) / 100;
-      const cores = { core0: (100 * busy(SIDECAR_CPU)) / wall, core1: (100 * busy(LOAD_CPU)) / wall, core0Others: (100 * Math.max(0, busy(SIDECAR_CPU) - (c1 - c0) - (s1 - s0))) / wall };
+      const sidecars = c1 - c0 + (s1 - s0);
+      const cores = { core0: (100 * busy(SIDECAR_CPU)) / wall, core1: (100 * busy(LOAD_CPU)) / wall, core0Others: (100 * Math.max(0, busy(SIDECAR_CPU) - sidecars)) / wall, sidecars: (100 * sidecars) / wall };
       if (!withSidecars) return { value, cores };
       const [cr1, sr1] = [await requestsTotal(stats.client), await requestsTotal(stats.server)];
       return { value, cores, cpu: { client: c1 - c0, server: s1 - s0, clientRequests: cr1 - cr0, serverRequests: sr1 - sr0 } };
@@ -300,7 +304,7 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
     }
   } finally {
     await mesh?.stop();
-    await upstream.stop();
+    await upstream?.stop();
     rmSync(configDir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
   }
@@ -373,6 +377,6 @@ export function formatSidecarsNotes(r: SidecarsBenchResult): string {
     `sidecars: apps/proxy/dist/main.js, NODE_OPTIONS=${JSON.stringify(r.nodeOptions)}, plaintext HTTP/1.1, both pinned to core 0; wrk, the open-loop generator, the nginx upstream and the control plane on core 1`,
     `load average (1/5/15 min) before: ${r.loadBefore}; after: ${r.loadAfter}`,
     `requests through the sidecars (their istio_requests_total; the CPU figures are per these): ${counts.join('; ')}`,
-    `how busy the cores were (/proc/stat user+nice+system+irq+softirq+steal, % of wall time; "others" on core 0 is its busy time minus the sidecars' utime+stime: other processes on the sidecars' core, and softirq time): ${[...r.throughput.map((t) => ({ label: `throughput, ${t.target.split(' (')[0]}`, c: t.cores })), ...r.latency.map((t) => ({ label: `latency round ${t.round}, ${t.target.split(' (')[0]}`, c: t.cores }))].map(({ label, c }) => `${label}: core 0 ${c.core0.toFixed(0)}% (others ${c.core0Others.toFixed(0)}%), core 1 ${c.core1.toFixed(0)}%`).join('; ')}`,
+    `how busy the cores were (/proc/stat user+nice+system+irq+softirq+steal, % of wall time; "others" on core 0 is its busy time minus the sidecars' utime+stime: other processes on the sidecars' core, and softirq time): ${[...r.throughput.map((t) => ({ label: `throughput, ${t.target.split(' (')[0]}`, c: t.cores })), ...r.latency.map((t) => ({ label: `latency round ${t.round}, ${t.target.split(' (')[0]}`, c: t.cores }))].map(({ label, c }) => `${label}: core 0 ${c.core0.toFixed(0)}% (sidecars ${c.sidecars.toFixed(0)}%, others ${c.core0Others.toFixed(0)}%), core 1 ${c.core1.toFixed(0)}%`).join('; ')}`,
   ].join('\n\n');
 }
