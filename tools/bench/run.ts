@@ -71,7 +71,7 @@ if (want('sidecars')) {
   console.log(`## Two sidecars (client egress → server ingress, plaintext HTTP/1.1) vs direct\n`);
   console.log(`### Throughput: wrk -t1 -c${connections} -d${seconds}s; two sidecars on one core (both pinned to core 0), wrk, upstream and control plane on core 1\n`);
   console.log(formatSidecarsThroughput(r) + '\n');
-  console.log(`### Latency at a fixed ${rate.toLocaleString('en')} req/s: open loop (tools/bench/open-loop.ts), ${seconds} s after a 2 s warm-up, measured from each request's scheduled send time; ${rounds} rounds of direct then sidecars\n`);
+  console.log(`### Latency at a fixed ${rate.toLocaleString('en')} req/s: open loop (tools/bench/open-loop.ts), ${seconds} s after a 2 s warm-up, measured from each request's scheduled send time; ${rounds} rounds of direct, the sidecars and the nginx reference\n`);
   console.log(formatSidecarsLatency(r) + '\n');
   console.log(formatSidecarsNotes(r) + '\n');
 }

@@ -18,7 +18,9 @@
 //     seconds per 1,000 requests from /proc/PID/stat (the per-core figure);
 //  2. latency at a fixed rate (1,000 req/s): tools/bench/open-loop.ts, pinned
 //     to core 1, latency from each request's scheduled send time; the added
-//     latency is the sidecar path's percentile minus direct's.
+//     latency is the sidecar path's percentile minus direct's. The same is
+//     measured for two chained nginx proxies pinned where the sidecars are:
+//     what two extra hops cost on this machine whatever does the proxying.
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +30,7 @@ import { promisify } from 'node:util';
 import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
 import { freePort, waitFor, WORKSPACE_ROOT } from '@mesh/testing';
 import { deployedNodeOptions } from './memory.ts';
-import { startUpstream, type Nginx } from './nginx.ts';
+import { startNginxProxy, startUpstream, type Nginx } from './nginx.ts';
 import type { OpenLoopResult } from './open-loop.ts';
 import { wrk, type WrkResult } from './wrk.ts';
 
@@ -47,7 +49,7 @@ export interface SidecarsBenchOptions {
   connections: number;
   /** Requests per second of the open-loop latency run. */
   rate: number;
-  /** Latency rounds: direct then sidecars, this many times, alternating (the machine's load moves between them). */
+  /** Latency rounds: direct, the sidecars, then two chained nginx proxies (the reference), this many times, alternating (the machine's load moves between them). */
   rounds: number;
   /** The sidecars' NODE_OPTIONS (default: what deploy/images/proxy.Dockerfile sets). */
   nodeOptions?: string;
@@ -84,6 +86,8 @@ export interface ThroughputRow extends WrkResult {
 
 export interface LatencyRow {
   target: string;
+  /** direct, through the two sidecars, or through two chained nginx proxies (the reference). */
+  kind: 'direct' | 'sidecars' | 'nginx';
   round: number;
   result: OpenLoopResult;
   sidecars?: SidecarCpu;
@@ -221,6 +225,7 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
   const latency: LatencyRow[] = [];
   let mesh: LocalMesh | undefined;
   let upstream: Nginx | undefined;
+  const nginxHops: Nginx[] = [];
   const configDir = mkdtempSync(path.join(tmpdir(), 'bench-sidecars-config-'));
   const stateDir = mkdtempSync(path.join(tmpdir(), 'bench-sidecars-state-'));
   try {
@@ -257,8 +262,13 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
     for (const p of m.processes.values()) pin(p.child.pid!, p === clientSidecar || p === serverSidecar ? SIDECAR_CPU : LOAD_CPU);
     const stats = { client: m.workloads.get(CLIENT)!.sidecar.stats, server: m.workloads.get(SERVER)!.sidecar.stats };
 
-    const direct = { target: 'direct to upstream', url: `http://127.0.0.1:${upstreamPort}/`, headers: undefined as Record<string, string> | undefined };
-    const viaSidecars = { target: 'client sidecar → server sidecar (both on core 0)', url: `http://127.0.0.1:${egress}/`, headers: { Host: HOST } };
+    const direct = { kind: 'direct' as const, target: 'direct to upstream', url: `http://127.0.0.1:${upstreamPort}/`, headers: undefined as Record<string, string> | undefined };
+    const viaSidecars = { kind: 'sidecars' as const, target: 'client sidecar → server sidecar (both on core 0)', url: `http://127.0.0.1:${egress}/`, headers: { Host: HOST } };
+    // The reference: two keep-alive nginx proxies chained, on the sidecars' core.
+    const [nginxFar, nginxNear] = [await freePort(), await freePort()];
+    nginxHops.push(await startNginxProxy(SIDECAR_CPU, nginxFar, upstreamPort));
+    nginxHops.push(await startNginxProxy(SIDECAR_CPU, nginxNear, nginxFar));
+    const viaNginx = { kind: 'nginx' as const, target: 'nginx → nginx (both on core 0; reference)', url: `http://127.0.0.1:${nginxNear}/`, headers: undefined };
     // Config reaches the sidecars asynchronously: measure only once the route answers 200 through both.
     await waitFor('a 200 through both sidecars', () => statusOf(viaSidecars.url, viaSidecars.headers).then((s) => s === 200).catch(() => false), { timeoutMs: 30_000, intervalMs: 100 });
 
@@ -291,19 +301,20 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
     }
 
     // 2. Latency at a fixed rate, open loop (2 s warm-up in the same generator process), direct and sidecars alternating.
-    for (let round = 1; round <= options.rounds; round++) for (const t of [direct, viaSidecars]) {
+    for (let round = 1; round <= options.rounds; round++) for (const t of [direct, viaSidecars, viaNginx]) {
       log(`measuring latency, round ${round}/${options.rounds}: ${t.target} (open loop, ${rate} req/s, ${seconds} s after a 2 s warm-up)`);
       const measure = () => openLoopPinned(t.url, { rate, seconds, warmupSeconds: 2, headers: t.headers });
-      const { value: r, cpu, cores } = await measured(t !== direct, measure);
+      const { value: r, cpu, cores } = await measured(t === viaSidecars, measure);
       if (r.non2xx > 0 || r.errors > 0) log(`WARNING: ${t.target}: ${r.non2xx} non-2xx, ${r.errors} errors; the figures are not clean`);
       log(`${t.target}: latency p50 ${f2(r.latency.p50)} p99 ${f2(r.latency.p99)} ms; service p50 ${f2(r.service.p50)} p99 ${f2(r.service.p99)} ms; send lag p99 ${f2(r.sendLag.p99)} ms`);
-      latency.push({ target: t.target, round, result: r, cores, ...(cpu ? { sidecars: cpu } : {}) });
+      latency.push({ kind: t.kind, target: t.target, round, result: r, cores, ...(cpu ? { sidecars: cpu } : {}) });
     }
     for (const [name, p] of [['client sidecar', clientSidecar], ['server sidecar', serverSidecar]] as const) {
       if (p.child.exitCode !== null) throw new Error(`the ${name} died during the run:\n${p.output()}`);
     }
   } finally {
     await mesh?.stop();
+    for (const n of nginxHops) await n.stop();
     await upstream?.stop();
     rmSync(configDir, { recursive: true, force: true });
     rmSync(stateDir, { recursive: true, force: true });
@@ -337,12 +348,15 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Per round: the sidecar path's percentile minus direct's (latency from the schedule, and service time). */
-export function addedLatency(r: SidecarsBenchResult): Array<{ round: number; latency: Record<(typeof PCTS)[number], number>; service: Record<(typeof PCTS)[number], number> }> {
+/** Per round: the sidecar path's (or the nginx reference's) percentile minus direct's (latency from the schedule, and service time). */
+export function addedLatency(
+  r: SidecarsBenchResult,
+  via: 'sidecars' | 'nginx' = 'sidecars',
+): Array<{ round: number; latency: Record<(typeof PCTS)[number], number>; service: Record<(typeof PCTS)[number], number> }> {
   const out = [];
   for (let round = 1; round <= r.rounds; round++) {
-    const direct = r.latency.find((l) => l.round === round && !l.sidecars);
-    const mesh = r.latency.find((l) => l.round === round && l.sidecars);
+    const direct = r.latency.find((l) => l.round === round && l.kind === 'direct');
+    const mesh = r.latency.find((l) => l.round === round && l.kind === via);
     if (!direct || !mesh) continue;
     const diff = (from: 'latency' | 'service') => Object.fromEntries(PCTS.map((k) => [k, mesh.result[from][k] - direct.result[from][k]])) as Record<(typeof PCTS)[number], number>;
     out.push({ round, latency: diff('latency'), service: diff('service') });
@@ -355,16 +369,19 @@ export function formatSidecarsLatency(r: SidecarsBenchResult): string {
     '| round | target | requests (sent / answered) | achieved req/s | p50 (ms) | p90 (ms) | p99 (ms) | p99.9 (ms) | max (ms) | non-2xx + errors | service time p50 / p99 (ms) | generator send lag p50 / p99 (ms) | sidecar CPU s per 1,000 requests |\n' +
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|';
   const rows: string[] = [];
-  const added = addedLatency(r);
-  for (const { target, round, result: o, sidecars: s } of r.latency) {
+  const added = { sidecars: addedLatency(r, 'sidecars'), nginx: addedLatency(r, 'nginx') };
+  const label = { sidecars: 'added by the two sidecars', nginx: 'added by the two nginx hops' };
+  for (const { kind, target, round, result: o, sidecars: s } of r.latency) {
     const cpu = s ? f3(per1000(s.client + s.server, s.serverRequests)) : '–';
     rows.push(`| ${round} | ${target} | ${int(o.scheduled)} / ${int(o.completed)} | ${int(o.achievedRate)} | ${f2(o.latency.p50)} | ${f2(o.latency.p90)} | ${f2(o.latency.p99)} | ${f2(o.latency.p999)} | ${f2(o.latency.max)} | ${o.non2xx + o.errors} | ${f2(o.service.p50)} / ${f2(o.service.p99)} | ${f2(o.sendLag.p50)} / ${f2(o.sendLag.p99)} | ${cpu} |`);
-    const a = s && added.find((x) => x.round === round);
-    if (a) rows.push(`| ${round} | added by the two sidecars | | | ${PCTS.map((k) => signed(a.latency[k])).join(' | ')} | | ${signed(a.service.p50)} / ${signed(a.service.p99)} | | |`);
+    const a = kind !== 'direct' ? added[kind].find((x) => x.round === round) : undefined;
+    if (a && kind !== 'direct') rows.push(`| ${round} | ${label[kind]} | | | ${PCTS.map((k) => signed(a.latency[k])).join(' | ')} | | ${signed(a.service.p50)} / ${signed(a.service.p99)} | | |`);
   }
-  if (added.length > 1) {
-    const med = (k: (typeof PCTS)[number], from: 'latency' | 'service' = 'latency') => signed(median(added.map((a) => a[from][k])));
-    rows.push(`| all | **added, median of ${added.length} rounds** | | | **${med('p50')}** | **${med('p90')}** | **${med('p99')}** | ${med('p999')} | ${med('max')} | | ${med('p50', 'service')} / ${med('p99', 'service')} | | |`);
+  for (const kind of ['sidecars', 'nginx'] as const) {
+    const list = added[kind];
+    if (list.length < 2) continue;
+    const med = (k: (typeof PCTS)[number], from: 'latency' | 'service' = 'latency') => signed(median(list.map((a) => a[from][k])));
+    rows.push(`| all | **${label[kind]}, median of ${list.length} rounds** | | | **${med('p50')}** | **${med('p90')}** | **${med('p99')}** | ${med('p999')} | ${med('max')} | | ${med('p50', 'service')} / ${med('p99', 'service')} | | |`);
   }
   return [head, ...rows].join('\n');
 }
