@@ -35,7 +35,8 @@ export class PodNetwork {
     await ip('netns', 'add', this.node);
     this.#namespaces.push(this.node);
     await ip('-n', this.node, 'link', 'set', 'lo', 'up');
-    await exec('ip', ['netns', 'exec', this.node, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    // The node routes between pods. /proc/sys under `ip netns exec` is the namespace's own (no procps needed).
+    await exec('ip', ['netns', 'exec', this.node, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
     // Uplink: root namespace <-> node.
     const up = `mu${this.id}`;
     await ip('link', 'add', up, 'type', 'veth', 'peer', 'name', `mv${this.id}`);
