@@ -34,15 +34,21 @@ export interface CompiledConfig {
   readonly unimplemented: string[];
 }
 
-class ContentCache<T> {
-  #entries = new Map<string, { json: string; value: T }>();
+/**
+ * Compiled resources by name, reused while the resource object is the same
+ * one: the AdsClient hands back the very object it decoded before for a
+ * resource whose bytes did not change (it compares digests), so identity is
+ * the cheap and exact test. Keeping a JSON copy of every resource to compare
+ * contents instead cost megabytes in a big mesh and a stringify per push.
+ */
+class CompiledCache<T> {
+  #entries = new Map<string, { resource: unknown; value: T }>();
 
   get(name: string, resource: unknown, make: () => T): T {
-    const json = JSON.stringify(resource);
     const hit = this.#entries.get(name);
-    if (hit !== undefined && hit.json === json) return hit.value;
+    if (hit !== undefined && hit.resource === resource) return hit.value;
     const value = make();
-    this.#entries.set(name, { json, value });
+    this.#entries.set(name, { resource, value });
     return value;
   }
 
@@ -54,10 +60,10 @@ class ContentCache<T> {
 }
 
 export class SnapshotCompiler {
-  readonly #listeners = new ContentCache<ListenerSpec>();
-  readonly #routes = new ContentCache<RouteTable>();
-  readonly #clusters = new ContentCache<ClusterSpec>();
-  readonly #endpoints = new ContentCache<EndpointSpec[]>();
+  readonly #listeners = new CompiledCache<ListenerSpec>();
+  readonly #routes = new CompiledCache<RouteTable>();
+  readonly #clusters = new CompiledCache<ClusterSpec>();
+  readonly #endpoints = new CompiledCache<EndpointSpec[]>();
 
   private readonly options: CompileOptions;
 
@@ -67,7 +73,7 @@ export class SnapshotCompiler {
 
   compile(snapshot: XdsSnapshot): CompiledConfig {
     const errors: string[] = [];
-    const each = <R, T>(source: Map<string, R>, cache: ContentCache<T>, make: (r: R, name: string) => T): Map<string, T> => {
+    const each = <R, T>(source: Map<string, R>, cache: CompiledCache<T>, make: (r: R, name: string) => T): Map<string, T> => {
       const out = new Map<string, T>();
       for (const [name, resource] of source) {
         try {
