@@ -72,6 +72,20 @@ describe('contracts bus against a real nats-server', () => {
     assert.ok((await invalidCount(`subject:${SUBJECTS.configChanged}`)) >= 1);
   });
 
+  it('opens a bucket that several components create at the same moment (citadel and a client at start-up)', async () => {
+    const others = await Promise.all([1, 2, 3].map((i) => connectBus({ servers: nats.url, name: `racer-${i}`, log: createLogger('test', { write: (l) => lines.push(l) }) })));
+    try {
+      // Each bucket this file does not otherwise use: none exists yet when the racers start.
+      for (const bucket of [BUCKETS.registry, BUCKETS.trustBundle, BUCKETS.meshConfig, BUCKETS.proxyStatus]) {
+        const kvs = await Promise.all([bus, ...others].map((b) => b.kv(bucket, ConfigResourceSchema)));
+        await kvs[0].put('k', vs('a', 'a.example.com'));
+        for (const kv of kvs) assert.equal((await kv.get('k'))?.value.metadata.name, 'a', `every racer reads the one bucket ${bucket}`);
+      }
+    } finally {
+      await Promise.all(others.map((b) => b.close()));
+    }
+  });
+
   it('builds and parses keys that KV accepts', () => {
     assert.deepEqual(parseConfigKey(configKey('ServiceEntry', 'prod', 'api.example.com')), { kind: 'ServiceEntry', namespace: 'prod', name: 'api.example.com' });
     assert.match(proxyStatusKey('sidecar~10.0.0.1~reviews.default~default.svc.cluster.local'), /^[-/_=.a-zA-Z0-9]+$/);

@@ -54,7 +54,18 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
   return {
     nc,
     async kv(bucket, schema, opts = {}) {
-      const kv = await kvm.create(bucket, { history: opts.history ?? 1, replicas, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
+      const config = { history: opts.history ?? 1, replicas, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) };
+      let kv;
+      try {
+        kv = await kvm.create(bucket, config);
+      } catch (err) {
+        // Components create the buckets they use at start-up, so two can race: both find no stream, both add it,
+        // and the server may refuse the later add while the first is being made ("subjects overlap with an existing
+        // stream", seen in CI). The bucket exists by then; asking again binds to it.
+        if (!/subjects overlap|already in use/i.test((err as Error).message)) throw err;
+        log.debug('KV bucket created concurrently by another client; binding to it', { bucket });
+        kv = await kvm.create(bucket, config);
+      }
       return new TypedKv(kv, bucket, schema, log);
     },
     publish(subject, schema, message) {
