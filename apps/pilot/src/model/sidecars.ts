@@ -101,11 +101,11 @@ function readEgressHost(v: unknown, field: string): EgressHost {
 }
 
 export function readSidecar(r: ConfigResource): SidecarModel {
-  const spec = r.spec as Record<string, any>;
+  const spec = r.spec as Record<string, unknown>;
   const selector = asObject(spec.workloadSelector, 'spec.workloadSelector');
   const labels = selector ? asLabels(selector.labels, 'spec.workloadSelector.labels') : undefined;
   const ingressPorts = new Set<number>();
-  const ingress = asArray<Record<string, any>>(spec.ingress, 'spec.ingress').map((l, i) => {
+  const ingress = asArray<Record<string, unknown>>(spec.ingress, 'spec.ingress').map((l, i) => {
     const field = `spec.ingress[${i}]`;
     asObject(l, field);
     const port = readPort(l.port, `${field}.port`, true)!;
@@ -123,7 +123,7 @@ export function readSidecar(r: ConfigResource): SidecarModel {
     };
   });
   const egressPorts = new Set<number>();
-  const egress = asArray<Record<string, any>>(spec.egress, 'spec.egress').map((l, i) => {
+  const egress = asArray<Record<string, unknown>>(spec.egress, 'spec.egress').map((l, i) => {
     const field = `spec.egress[${i}]`;
     asObject(l, field);
     const port = readPort(l.port, `${field}.port`, false);

@@ -43,7 +43,7 @@ export interface VirtualServiceModel {
 }
 
 /** spec.exportTo as a list of strings (validated by galley; checked again here). */
-export function readExportTo(spec: Record<string, any>): string[] {
+export function readExportTo(spec: Record<string, unknown>): string[] {
   const list = asArray<string>(spec.exportTo, 'spec.exportTo');
   list.forEach((e, i) => {
     requireString(e, `spec.exportTo[${i}]`);
