@@ -216,26 +216,48 @@ describe('galley (real process, real NATS)', () => {
 
   it('accepts valid config the mesh does not implement and reports it: log line, /debug/rejected, galley_unsupported_config', async () => {
     writeFileSync(
-      file('policy.yaml'),
-      `apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: deny-get}
+      file('cors.yaml'),
+      `apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: cors}
 spec:
-  action: DENY
-  rules:
-  - to: [{operation: {methods: [GET]}}]
+  hosts: [cors]
+  http:
+  - corsPolicy: {allowOrigins: [{exact: "https://example.com"}]}
+    route: [{destination: {host: cors}}]
 `,
     );
-    const line = await galley.waitForLine((l) => l.resource === 'AuthorizationPolicy default/deny-get' && l.level === 'error');
-    assert.equal(line.msg, 'not enforced: AuthorizationPolicy default/deny-get: spec: AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the DENY policy denies nothing and every request is allowed');
-    assert.equal(line.file, file('policy.yaml'));
-    await waitFor('stored (valid Istio)', async () => !!(await value('AuthorizationPolicy.default.deny-get')));
+    const line = await galley.waitForLine((l) => l.resource === 'VirtualService default/cors' && l.level === 'warn');
+    assert.match(line.msg, /^not implemented: VirtualService default\/cors: spec\.http\[0\]\.corsPolicy: corsPolicy is not implemented/);
+    assert.equal(line.file, file('cors.yaml'));
+    await waitFor('stored (valid Istio)', async () => !!(await value('VirtualService.default.cors')));
     const debug = await fetchJson('/debug/rejected');
-    assert.deepEqual(debug.unsupported.map((f: any) => [f.resource, f.path, f.severity, f.source]), [['AuthorizationPolicy default/deny-get', 'spec', 'error', file('policy.yaml')]]);
+    assert.deepEqual(debug.unsupported.map((f: any) => [f.resource, f.path, f.severity, f.source]), [['VirtualService default/cors', 'spec.http[0].corsPolicy', 'warning', file('cors.yaml')]]);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    assert.match(metrics, /galley_unsupported_config\{kind="AuthorizationPolicy",severity="error"\} 1/);
-    unlinkSync(file('policy.yaml'));
-    await waitFor('deleted from KV', async () => !(await value('AuthorizationPolicy.default.deny-get')));
+    assert.match(metrics, /galley_unsupported_config\{kind="VirtualService",severity="warning"\} 1/);
+    unlinkSync(file('cors.yaml'));
+    await waitFor('deleted from KV', async () => !(await value('VirtualService.default.cors')));
+  });
+
+  it('refuses security configuration it cannot enforce, naming the field, and keeps the last accepted version', async () => {
+    const jwt = (rules: string) => `apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt}
+spec:
+  selector: {matchLabels: {app: httpbin}}
+${rules}`;
+    writeFileSync(file('jwt.yaml'), jwt(''));
+    await waitFor('the version without rules is stored', async () => !!(await value('RequestAuthentication.default.jwt')));
+    writeFileSync(file('jwt.yaml'), jwt('  jwtRules: [{issuer: testing@secure.istio.io, jwksUri: "https://example.com/jwks.json"}]\n'));
+    const line = await galley.waitForLine((l) => l.level === 'warn' && l.resource === 'RequestAuthentication default/jwt' && String(l.msg).startsWith('rejected'));
+    assert.match(line.msg, /spec\.jwtRules|not enforced by this mesh, so the resource is refused: JWT validation is not implemented/);
+    assert.match(line.msg, /keeping the last accepted version$/);
+    await waitFor('rejection event', () => rejected.some((r) => r.name === 'jwt'));
+    assert.deepEqual(rejected.find((r) => r.name === 'jwt')!.errors.map((e) => e.path), ['spec.jwtRules']);
+    const stored = await value('RequestAuthentication.default.jwt');
+    assert.equal((stored as any).spec.jwtRules, undefined, 'the refused rules never reach NATS');
+    unlinkSync(file('jwt.yaml'));
+    await waitFor('deleted from KV', async () => !(await value('RequestAuthentication.default.jwt')));
   });
 
   it('publishes an edited mesh config and keeps it when an edit is invalid', async () => {

@@ -44,8 +44,6 @@ metadata: {name: reviews, namespace: prod}
 spec:
   host: reviews
   trafficPolicy:
-    tls:
-      mode: ISTIO_MUTUAL
     loadBalancer:
       simple: PASSTHROUGH
   subsets:
@@ -63,13 +61,12 @@ spec:
     - destination: {host: reviews, subset: v1}
 ---
 apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: deny-get, namespace: prod}
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: prod}
 spec:
-  action: DENY
-  rules:
-  - to:
-    - operation: {methods: [GET]}
+  jwtRules:
+  - issuer: testing@secure.istio.io
+    jwksUri: https://raw.githubusercontent.com/istio/istio/release-1.24/security/tools/jwt/samples/jwks.json
 `;
 
 function dir(files: Record<string, string>): string {
@@ -132,17 +129,16 @@ describe('runValidate', () => {
     assert.equal(lines[3], '3 files: 1 valid, 1 invalid, 1 non-Istio document ignored; 3 errors');
   });
 
-  it('reports config this mesh does not implement with file:line, kind, namespace/name and field; unenforced security is an error', async () => {
+  it('reports config this mesh does not implement with file:line, kind, namespace/name and field; unenforced security is refused', async () => {
     const d = dir({ 'unsupported.yaml': UNSUPPORTED });
     const file = path.join(d, 'unsupported.yaml');
     const { status, lines } = await run([file]);
     assert.equal(status, 1);
     assert.deepEqual(lines, [
-      `${file}:8 DestinationRule prod/reviews: spec.trafficPolicy.tls.mode: ISTIO_MUTUAL is not implemented: no mutual TLS is originated and traffic to this host is plaintext`,
-      `${file}:10 DestinationRule prod/reviews: spec.trafficPolicy.loadBalancer.simple: warning: PASSTHROUGH is not implemented: ROUND_ROBIN is used`,
-      `${file}:20 VirtualService prod/reviews: spec.http[0].corsPolicy: warning: corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service`,
-      `${file}:28 AuthorizationPolicy prod/deny-get: spec: AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the DENY policy denies nothing and every request is allowed`,
-      '1 file: 3 valid, 0 invalid; 2 errors; 2 warnings (4 about config this mesh does not implement)',
+      `${file}:8 DestinationRule prod/reviews: spec.trafficPolicy.loadBalancer.simple: warning: PASSTHROUGH is not implemented: ROUND_ROBIN is used`,
+      `${file}:18 VirtualService prod/reviews: spec.http[0].corsPolicy: warning: corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service`,
+      `${file}:27 RequestAuthentication prod/jwt: spec.jwtRules: not enforced by this mesh, so the resource is refused: JWT validation is not implemented: requests with invalid or forged tokens are not rejected`,
+      '1 file: 2 valid, 1 invalid; 1 error; 2 warnings (2 about config this mesh does not implement)',
     ]);
     // Only warnings: valid, status 0.
     const { status: okStatus, lines: okLines } = await run(['-'], { readStdin: async () => UNSUPPORTED.split('---')[1] });

@@ -333,6 +333,26 @@ describe('checkResource accepts resources with warnings', () => {
   }
 });
 
+describe('checkResource refuses security configuration the mesh cannot enforce (the last accepted version stays)', () => {
+  const jwt = res('RequestAuthentication', { selector: { matchLabels: { app: 'httpbin' } }, jwtRules: [{ issuer: 'testing@secure.istio.io', jwksUri: 'https://example.com/jwks.json' }] });
+  it('names the field and says why, by default', () => {
+    const result = checkResource(jwt);
+    assert.equal(result.resource, undefined);
+    assert.deepEqual(result.errors.map((e) => e.path), ['spec.jwtRules']);
+    assert.match(result.errors[0].message, /^not enforced by this mesh, so the resource is refused: JWT validation is not implemented/);
+  });
+  it('accepts it when asked only whether it is valid Istio', () => {
+    const result = checkResource(jwt, { unenforcedSecurity: 'accept' });
+    assert.deepEqual(result.errors, []);
+    assert.ok(result.resource);
+  });
+  it('keeps accepting what is only a warning (an unimplemented field that is not security)', () => {
+    const result = checkResource(res('Sidecar', { inboundConnectionPool: { http: { http1MaxPendingRequests: 1 } } }));
+    assert.deepEqual(result.errors, []);
+    assert.ok(result.resource);
+  });
+});
+
 describe('normalization', () => {
   it('accepts snake_case field names and stores camelCase, drops unknown fields, and keeps map keys as written', () => {
     const result = checkResource(

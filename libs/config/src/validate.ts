@@ -8,6 +8,7 @@ import { KINDS, splitApiVersion } from './kinds.ts';
 import { checkDnsLabel, checkDnsSubdomain } from './names.ts';
 import type { IstioResource, ObjectMeta } from './resource.ts';
 import { conformMessage, type ConformStats } from './shape.ts';
+import { supportFindings } from './support.ts';
 import { checkLabels } from './validate/common.ts';
 
 export interface ValidateOptions {
@@ -18,6 +19,13 @@ export interface ValidateOptions {
    * validating webhook (strict decoding) do.
    */
   unknownFields?: 'warn' | 'error';
+  /**
+   * Security configuration this mesh cannot enforce (an `error` of
+   * supportFindings). `refuse` (the default, what galley and its webhook do)
+   * rejects the resource naming the field; `accept` only checks that it is
+   * valid Istio, for callers that report support separately.
+   */
+  unenforcedSecurity?: 'refuse' | 'accept';
 }
 
 export interface CheckResult extends ValidationResult {
@@ -49,6 +57,14 @@ export function checkResource(r: IstioResource<unknown>, options: ValidateOption
   // Semantic rules assume well-typed fields; with type errors they would only add noise.
   if (normalized && stats.typeErrors === 0) {
     info.validate(normalized, rep.at('spec'), { namespace: metadata.namespace, name: metadata.name });
+  }
+
+  // Security configuration the mesh cannot enforce is refused, never stored as if it applied (the last accepted
+  // version stays in effect); everything else it does not implement is a warning from supportFindings.
+  if (rep.errorCount === 0 && normalized && options.unenforcedSecurity !== 'accept') {
+    for (const f of supportFindings({ kind: r.kind, metadata, spec: normalized })) {
+      if (f.severity === 'error') rep.result.errors.push({ path: f.path, message: `not enforced by this mesh, so the resource is refused: ${f.message}` });
+    }
   }
 
   const result: CheckResult = rep.result;
