@@ -5,7 +5,7 @@
 // injection, traffic shifting): what the page shows, for whom.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
@@ -167,7 +167,67 @@ describe('Bookinfo on the local mesh (npm start -- --example bookinfo)', { timeo
 
   it('virtual-service-reviews-v3.yaml: the shift completes, every page shows red stars (v3)', async () => {
     apply(['virtual-service-reviews-v3.yaml'], ['virtual-service-reviews-50-v3.yaml']);
-    await waitFor('every page on reviews v3', async () => (await pages(6)).v3 === 6, { timeoutMs: 10_000, intervalMs: 50 });
+    await waitFor('every page on reviews v3', async () => (await pages(12)).v3 === 12, { timeoutMs: 10_000, intervalMs: 50 });
     assert.deepEqual(await pages(20), { v3: 20 });
+  });
+
+  // Istio's "Authorization on HTTP traffic" task, its YAML as the task gives it, on top of the v3 routing above.
+  // Every hop is mutual TLS, so the policies' principals are the callers' service accounts.
+  const policy = (name: string, spec: string) => `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+${spec}`;
+  const viewer = (app: string, from?: string) => `  selector:
+    matchLabels:
+      app: ${app}
+  action: ALLOW
+  rules:
+  - ${from ? `from:
+    - source:
+        principals: ["cluster.local/ns/default/sa/${from}"]
+    ` : ''}to:
+    - operation:
+        methods: ["GET"]
+`;
+  const write = (name: string, text: string) => writeFileSync(path.join(mesh.configDir, `${name}.yaml`), text);
+
+  it('authorization allow-nothing: the product page is "RBAC: access denied" (403), from the productpage sidecar', async () => {
+    write('allow-nothing', policy('allow-nothing', '  {}\n'));
+    await waitFor('productpage to deny', async () => (await page()).status === 403, { timeoutMs: 15_000, intervalMs: 100 });
+    const denied = await page();
+    assert.deepEqual([denied.status, denied.html], [403, 'RBAC: access denied']);
+    const denials = (await proxyStats(mesh.workloads.get('productpage-v1')!.sidecar.admin)).filter(([name]) => name.endsWith('.rbac.denied'));
+    assert.ok(denials.some(([, n]) => n >= 2), `the productpage sidecar counts its denials: ${JSON.stringify(denials)}`);
+  });
+
+  it('authorization productpage-viewer (GET): the page loads, but details and reviews are denied to productpage', async () => {
+    write('productpage-viewer', policy('productpage-viewer', viewer('productpage')));
+    await waitFor('the page to load', async () => (await page()).status === 200, { timeoutMs: 15_000, intervalMs: 100 });
+    const p = await page();
+    assert.match(p.html, /Error fetching product details!/);
+    assert.match(p.html, /Error fetching product reviews!/);
+    const post = await request(`${gateway}/productpage`, { method: 'POST', dispatcher: agent });
+    assert.equal(post.statusCode, 403, 'only GET is allowed');
+    await post.body.dump();
+  });
+
+  it("authorization details-viewer and reviews-viewer (from productpage's identity), then ratings-viewer (from reviews'): the whole page is back", async () => {
+    write('details-viewer', policy('details-viewer', viewer('details', 'bookinfo-productpage')));
+    write('reviews-viewer', policy('reviews-viewer', viewer('reviews', 'bookinfo-productpage')));
+    await waitFor('details and reviews on the page', async () => {
+      const p = await page();
+      return !p.html.includes('Error fetching') && p.shown === 'ratings-unavailable';
+    }, { timeoutMs: 15_000, intervalMs: 100 });
+    write('ratings-viewer', policy('ratings-viewer', viewer('ratings', 'bookinfo-reviews')));
+    await waitFor('red stars again', async () => (await page()).shown === 'v3', { timeoutMs: 15_000, intervalMs: 100 });
+    assert.deepEqual(await pages(10), { v3: 10 });
+    // A policy naming another caller's identity: details denies productpage again.
+    write('details-viewer', policy('details-viewer', viewer('details', 'bookinfo-reviews')));
+    await waitFor('details denied to productpage', async () => (await page()).html.includes('Error fetching product details!'), { timeoutMs: 15_000, intervalMs: 100 });
+    for (const f of ['allow-nothing', 'productpage-viewer', 'details-viewer', 'reviews-viewer', 'ratings-viewer']) rmSync(path.join(mesh.configDir, `${f}.yaml`));
+    await waitFor('every page back without policies', async () => (await pages(4)).v3 === 4, { timeoutMs: 15_000, intervalMs: 100 });
   });
 });

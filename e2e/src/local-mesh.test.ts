@@ -11,7 +11,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { freePort, startProcess, waitFor } from '@mesh/testing';
-import { expandArgs, kubeInject, resolveEnv } from './injected-sidecar.ts';
+import { expandArgs, kubeInject, podIdentityEnv, resolveEnv } from './injected-sidecar.ts';
 import { sidecarStats, startMeshFixture, type MeshFixture } from './mesh-fixture.ts';
 
 async function tally(fx: MeshFixture, n: number, headers: Record<string, string> = {}, concurrency = 8) {
@@ -120,8 +120,16 @@ spec:
     // The kubelet's downward API volume (istio-podinfo), where pilot-agent reads the pod's labels.
     const podInfo = mkdtempSync(path.join(tmpdir(), 'podinfo-'));
     writeFileSync(path.join(podInfo, 'labels'), 'app="curl"\nversion="v1"\n');
+    const identity = await podIdentityEnv({
+      dir: podInfo,
+      citadelAdmin: fx.mesh.ports.citadelAdmin,
+      caAddress: `127.0.0.1:${fx.mesh.ports.citadelGrpc}`,
+      rootCert: path.join(fx.stateDir, 'citadel', 'root-cert.pem'),
+      namespace: 'default',
+      serviceAccount: 'curl',
+    });
     const proxy = startProcess('injected-sidecar', 'apps/proxy/src/main.ts', args, {
-      env: { ...env, POD_INFO_DIR: podInfo, ADMIN_PORT: String(admin), STATUS_PORT: String(status), STATS_PORT: String(stats), AGENT_STATUS_PORT: String(agent), STATUS_HOST: '127.0.0.1', INTERCEPTION_MODE: 'NONE' },
+      env: { ...env, ...identity, POD_INFO_DIR: podInfo, ADMIN_PORT: String(admin), STATUS_PORT: String(status), STATS_PORT: String(stats), AGENT_STATUS_PORT: String(agent), STATUS_HOST: '127.0.0.1', INTERCEPTION_MODE: 'NONE' },
     });
     try {
       await waitFor('the injected sidecar to be ready', async () => (await fetch(`http://127.0.0.1:${status}/healthz/ready`)).status === 200, { timeoutMs: 20_000, intervalMs: 100 });

@@ -12,6 +12,8 @@ import { WORKSPACE_ROOT } from '@mesh/testing';
 export interface MeshFixture {
   mesh: LocalMesh;
   configDir: string;
+  /** The mesh's state: citadel's root of trust is in `citadel/` (root-cert.pem). */
+  stateDir: string;
   /** GET through the ingress gateway with Host hello.example.com. */
   get(pathname?: string, headers?: Record<string, string>): Promise<{ status: number; version?: string; body: string }>;
   /** Rewrites a file of the watched config directory. */
@@ -60,6 +62,7 @@ export async function startMeshFixture(): Promise<MeshFixture> {
   return {
     mesh,
     configDir,
+    stateDir,
     edit,
     async get(pathname = '/', headers = {}) {
       const res = await request(`http://127.0.0.1:${ports.gatewayHttp}${pathname}`, { headers: { host: 'hello.example.com', ...headers }, dispatcher: agent });

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { freePort, netnsPreflight, startNats, startProcess, waitFor, type ManagedProcess, type NatsServer } from '@mesh/testing';
-import { expandArgs, kubeInject, resolveEnv } from './injected-sidecar.ts';
+import { expandArgs, kubeInject, podIdentityEnv, resolveEnv } from './injected-sidecar.ts';
 import { NODE_GATEWAY_IP, PodNetwork, type Pod } from './pod-network.ts';
 
 const exec = promisify(execFile);
@@ -46,7 +46,9 @@ kind: WorkloadEntry
 metadata: { name: server-1, namespace: ${NS} }
 spec:
   address: ${serverIp}
-  labels: { app: server, version: v1 }
+  serviceAccount: server
+  # As the injector labels the pod: it has a sidecar, so clients send it mutual TLS (auto mTLS).
+  labels: { app: server, version: v1, security.istio.io/tlsMode: istio }
 `;
 }
 
@@ -83,6 +85,8 @@ describe('sidecars in network-namespace pods (transparent capture, issue #8)', (
   let configDir = '';
   let client: Pod;
   let server: Pod;
+  /** citadel, reached by the pods over the node's veth as a cluster's pods reach istiod/citadel. */
+  const ca = { grpc: 0, admin: 0, rootDir: '' };
 
   /** One call from the client pod's app; what pod-apps.ts printed. */
   async function call(kind: string, host: string, port: number, pathname = '/'): Promise<Record<string, unknown>> {
@@ -110,7 +114,15 @@ describe('sidecars in network-namespace pods (transparent capture, issue #8)', (
     dirs.push(podInfo);
     writeFileSync(path.join(podInfo, 'labels'), `app="${pod.name}"\nsecurity.istio.io/tlsMode="istio"\n`);
     chmodSync(podInfo, 0o755);
-    const env = { ...resolveEnv(sidecar, fields), POD_INFO_DIR: podInfo, LOG_LEVEL: 'info' };
+    const identity = await podIdentityEnv({
+      dir: podInfo,
+      citadelAdmin: ca.admin,
+      caAddress: `${NODE_GATEWAY_IP}:${ca.grpc}`,
+      rootCert: path.join(ca.rootDir, 'root-cert.pem'),
+      namespace: NS,
+      serviceAccount: pod.name,
+    });
+    const env = { ...resolveEnv(sidecar, fields), ...identity, POD_INFO_DIR: podInfo, LOG_LEVEL: 'info' };
     const proxy = startProcess(`${pod.name}-sidecar`, 'apps/proxy/src/main.ts', expandArgs(sidecar.args, env), { netns: pod.netns, uid: 1337, env });
     procs.push(proxy);
   }
@@ -133,7 +145,21 @@ describe('sidecars in network-namespace pods (transparent capture, issue #8)', (
     const env = { NATS_URL: nats.url, LOG_LEVEL: 'info' };
     const galley = startProcess('galley', 'apps/galley/src/main.ts', ['--config-dir', configDir, '--monitoring-port', String(galleyMon)], { env });
     const pilot = startProcess('pilot', 'apps/pilot/src/main.ts', ['--xds-host', '0.0.0.0', '--xds-port', String(xds), '--monitoring-port', String(pilotMon)], { env });
-    procs.push(galley, pilot);
+    [ca.grpc, ca.admin] = [await freePort(), await freePort()];
+    ca.rootDir = mkdtempSync(path.join(tmpdir(), 'mesh-pods-citadel-'));
+    chmodSync(ca.rootDir, 0o755);
+    dirs.push(ca.rootDir);
+    const citadelMon = await freePort();
+    const citadel = startProcess(
+      'citadel',
+      'apps/citadel/src/main.ts',
+      ['--listen-host', NODE_GATEWAY_IP, '--ca-port', String(ca.grpc), '--admin-port', String(ca.admin), '--monitoring-port', String(citadelMon), '--root-dir', ca.rootDir, '--serving-ip-addresses', `${NODE_GATEWAY_IP},127.0.0.1`],
+      { env },
+    );
+    procs.push(galley, pilot, citadel);
+    await waitFor('citadel ready', async () => (await fetch(`http://127.0.0.1:${citadelMon}/ready`).catch(() => undefined))?.ok === true, { timeoutMs: 30_000, intervalMs: 100 }).catch((err: Error) => {
+      throw new Error(`${err.message}; citadel said:\n${citadel.output()}`);
+    });
     await waitFor('pilot ready', async () => (await fetch(`http://127.0.0.1:${pilotMon}/ready`).catch(() => undefined))?.ok === true, { timeoutMs: 30_000, intervalMs: 100 });
 
     const meshConfig = path.join(configDir, '..', `mesh-pods-${process.pid}.yaml`);
@@ -164,6 +190,9 @@ describe('sidecars in network-namespace pods (transparent capture, issue #8)', (
     assert.match(String(body.requestId), /\S/, 'the client sidecar gave the request an x-request-id');
     assert.match(await stats(client), new RegExp(`cluster\\.outbound\\|9080\\|\\|${HOST.replaceAll('.', '\\.')}\\.upstream_rq_total: [1-9]`));
     assert.match(await stats(server), /cluster\.inbound\|9080\|\|\.upstream_rq_total: [1-9]/);
+    // Between the pods it is mutual TLS (auto mTLS: the server's endpoint carries tlsMode: istio), each side with
+    // the certificate its agent got from citadel.
+    assert.match(await stats(client), new RegExp(`cluster\\.outbound\\|9080\\|\\|${HOST.replaceAll('.', '\\.')}\\.ssl\\.handshake: [1-9]`));
   });
 
   it('HTTP/2 (h2c) on an http2 port', async () => {
@@ -181,6 +210,9 @@ describe('sidecars in network-namespace pods (transparent capture, issue #8)', (
   it('gRPC on a port whose name says nothing: sniffed, and HTTP/2 end to end (use_downstream_protocol_config)', async () => {
     const res = await call('grpc', VIP, 9092);
     assert.deepEqual(res, { code: 0, body: 'server:hello' });
+    // Both sidecars sniff it as HTTP/2: the client routes it (Envoy matches the service's address before the
+    // protocol, so the address has its own HTTP chain) and offers istio-h2, so the server's mTLS chain is HTTP too.
+    assert.match(await stats(client), /http\.outbound_0\.0\.0\.0_9092\.downstream_rq_total: [1-9]/);
     assert.match(await stats(server), /cluster\.inbound\|9092\|\|\.upstream_rq_total: [1-9]/);
   });
 

@@ -139,20 +139,21 @@ describe('pilot with real NATS and ADS', () => {
     const pilot = pilots[0];
     const gw = client(pilot);
     await nextSnapshot(gw, () => true);
-    await put(res('DestinationRule', 'mtls', { host: 'mtls.example.com', trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }));
-    await put(res('AuthorizationPolicy', 'deny-get', { action: 'DENY', rules: [{ to: [{ operation: { methods: ['GET'] } }] }] }));
+    // Written straight into NATS (galley refuses both): pilot still reports what it cannot enforce.
+    await put(res('RequestAuthentication', 'jwt', { jwtRules: [{ issuer: 'testing@secure.istio.io', jwksUri: 'https://example.com/jwks.json' }] }));
+    await put(res('AuthorizationPolicy', 'deny-get', { action: 'DENY', rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }));
     const status = await waitFor('push with the unsupported config', async () => {
       const s = debug.get('/debug/push_status')!(new URL('http://x/')) as any;
-      return s.issues?.some((i: any) => i.name === 'deny-get') && s.issues.some((i: any) => i.name === 'mtls') ? s : undefined;
+      return s.issues?.some((i: any) => i.name === 'deny-get') && s.issues.some((i: any) => i.name === 'jwt') ? s : undefined;
     });
-    const mine = status.issues.filter((i: any) => i.name === 'mtls' || i.name === 'deny-get');
+    const mine = status.issues.filter((i: any) => (i.name === 'jwt' || i.name === 'deny-get') && i.category === 'unsupported');
     assert.deepEqual(mine, [
       {
-        kind: 'DestinationRule',
+        kind: 'RequestAuthentication',
         namespace: 'default',
-        name: 'mtls',
-        field: 'spec.trafficPolicy.tls.mode',
-        message: 'ISTIO_MUTUAL is not implemented: no mutual TLS is originated and traffic to this host is plaintext',
+        name: 'jwt',
+        field: 'spec.jwtRules',
+        message: 'JWT validation is not implemented: requests with invalid or forged tokens are not rejected',
         severity: 'error',
         category: 'unsupported',
       },
@@ -160,8 +161,8 @@ describe('pilot with real NATS and ADS', () => {
         kind: 'AuthorizationPolicy',
         namespace: 'default',
         name: 'deny-get',
-        field: 'spec',
-        message: 'AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the DENY policy denies nothing and every request is allowed',
+        field: 'spec.rules[0].from[0].source.requestPrincipals',
+        message: 'no JWT is validated yet (RequestAuthentication is not implemented), so this never matches and the DENY rule would deny nothing',
         severity: 'error',
         category: 'unsupported',
       },
@@ -169,8 +170,8 @@ describe('pilot with real NATS and ADS', () => {
     assert.ok(JSON.parse(JSON.stringify(status)).issueCounts['error/unsupported'] >= 2);
     const metrics = await registry.getSingleMetricAsString('pilot_translation_issues');
     assert.match(metrics, /pilot_translation_issues\{kind="AuthorizationPolicy",severity="error",category="unsupported"\} 1/);
-    assert.match(metrics, /pilot_translation_issues\{kind="DestinationRule",severity="error",category="unsupported"\} 1/);
-    await config.delete(configKey('DestinationRule', 'default', 'mtls'));
+    assert.match(metrics, /pilot_translation_issues\{kind="RequestAuthentication",severity="error",category="unsupported"\} 1/);
+    await config.delete(configKey('RequestAuthentication', 'default', 'jwt'));
     await config.delete(configKey('AuthorizationPolicy', 'default', 'deny-get'));
     await waitFor('issues gone', async () => !(debug.get('/debug/push_status')!(new URL('http://x/')) as any).issues.some((i: any) => i.name === 'deny-get'));
     assert.doesNotMatch(await registry.getSingleMetricAsString('pilot_translation_issues'), /AuthorizationPolicy/);

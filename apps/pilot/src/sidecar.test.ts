@@ -10,7 +10,8 @@ import type { ConfigResource } from '@mesh/contracts';
 import { CONFIG_TYPE_URLS, TYPE_URLS, normalize } from '@mesh/xds';
 import { generateSnapshot } from './generators/index.ts';
 import { proxyFromNode, proxyShapeKey } from './model/proxy.ts';
-import { capturedSidecar, gateway, generate, push, sidecar, testLog } from './test-support.ts';
+import { parse as parseYaml } from 'yaml';
+import { capturedSidecar, gateway, generate, push, res, sidecar, testLog } from './test-support.ts';
 
 /** Istio YAML, validated by @mesh/config as galley would, as pilot reads it from NATS. */
 function yaml(text: string): ConfigResource[] {
@@ -192,31 +193,37 @@ describe('sidecars with traffic capture (INTERCEPTION_MODE REDIRECT)', () => {
     });
   });
 
-  it('gets virtualInbound on 0.0.0.0:15006 with only the blackhole and passthrough chains when it runs no service instance', () => {
+  it('gets virtualInbound on 0.0.0.0:15006 with only the blackhole and passthrough chains (mTLS, other TLS, plaintext: PERMISSIVE) when it runs no service instance', () => {
     const vi = w.listeners.get('virtualInbound');
     assert.deepEqual(vi.address, { socketAddress: { address: '0.0.0.0', portValue: 15006 } });
     assert.equal(vi.trafficDirection, 'INBOUND');
-    assert.deepEqual(vi.listenerFilters.map((f: any) => f.name), ['envoy.filters.listener.original_dst']);
-    assert.deepEqual(vi.filterChains.map((c: any) => c.name), ['virtualInbound-blackhole', 'virtualInbound']);
-    assert.deepEqual(vi.filterChains[1].filterChainMatch, { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }] });
-    assert.equal(tcpCluster(vi.filterChains[1].filters[0]), 'InboundPassthroughClusterIpv4');
+    assert.deepEqual(vi.listenerFilters.map((f: any) => f.name), ['envoy.filters.listener.original_dst', 'envoy.filters.listener.tls_inspector']);
+    assert.deepEqual(vi.filterChains.map((c: any) => c.name), ['virtualInbound-blackhole', 'virtualInbound-mtls', 'virtualInbound-tls-passthrough', 'virtualInbound']);
+    assert.deepEqual(vi.filterChains[3].filterChainMatch, { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }], transportProtocol: 'raw_buffer' });
+    for (const c of vi.filterChains.slice(1)) assert.equal(tcpCluster(c.filters[0]), 'InboundPassthroughClusterIpv4');
   });
 
   it("builds inbound chains for the proxy's own instances (WorkloadEntry address = its IP) on the instance ports, to inbound|<port>|| clusters", () => {
     const own = wire(p, capturedSidecar('10.1.0.7', { app: 'reviews', version: 'v1' }));
     const vi = own.listeners.get('virtualInbound');
+    // No PeerAuthentication: PERMISSIVE, mTLS and plaintext chains per port (mtls.test.ts has the details).
     assert.deepEqual(vi.filterChains.map((c: any) => [c.name, c.filterChainMatch?.destinationPort?.value]), [
       ['virtualInbound-blackhole', 15006],
+      ['0.0.0.0_3306-mtls', 3306],
+      ['0.0.0.0_3306-tls-passthrough', 3306],
       ['0.0.0.0_3306', 3306],
+      ['0.0.0.0_9081-mtls', 9081],
       ['0.0.0.0_9081', 9081],
+      ['virtualInbound-mtls', undefined],
+      ['virtualInbound-tls-passthrough', undefined],
       ['virtualInbound', undefined],
     ]);
-    const http = vi.filterChains[2].filters[0].typedConfig;
+    const http = vi.filterChains[5].filters[0].typedConfig;
     assert.equal(http.statPrefix, 'inbound_0.0.0.0_9081');
     assert.deepEqual(http.upgradeConfigs, [{ upgradeType: 'websocket' }]);
     assert.equal(http.rds, undefined);
     assert.deepEqual(http.routeConfig.virtualHosts, [{ name: 'inbound|http|9081', domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster: 'inbound|9081||', timeout: { seconds: '0' } } }] }]);
-    assert.equal(tcpCluster(vi.filterChains[1].filters[0]), 'inbound|3306||');
+    assert.equal(tcpCluster(vi.filterChains[3].filters[0]), 'inbound|3306||');
     // Istio >= 1.10: on to the original destination (the instance IP), from 127.0.0.6.
     assert.deepEqual(own.clusters.get('inbound|9081||'), {
       name: 'inbound|9081||',
@@ -243,17 +250,23 @@ spec:
 `),
     );
     const vi = wire(p2, capturedSidecar('10.2.0.1', { app: 'web' }, 'shop')).listeners.get('virtualInbound');
-    assert.deepEqual(vi.listenerFilters.map((f: any) => f.name), ['envoy.filters.listener.original_dst', 'envoy.filters.listener.http_inspector']);
+    assert.deepEqual(vi.listenerFilters.map((f: any) => f.name), ['envoy.filters.listener.original_dst', 'envoy.filters.listener.tls_inspector', 'envoy.filters.listener.http_inspector']);
     // Only connections to the sniffed port wait for the inspector (a server-first TCP port elsewhere must not).
-    assert.deepEqual(vi.listenerFilters[1].filterDisabled, { notMatch: { destinationPortRange: { start: 8080, end: 8081 } } });
+    assert.deepEqual(vi.listenerFilters[2].filterDisabled, { notMatch: { destinationPortRange: { start: 8080, end: 8081 } } });
+    // PERMISSIVE (no PeerAuthentication): mTLS HTTP and TCP by the ALPN mesh clients offer, other TLS passed through, then plaintext as before.
     assert.deepEqual(vi.filterChains.map((c: any) => c.filterChainMatch), [
       { destinationPort: { value: 15006 } },
-      { applicationProtocols: ['http/1.1', 'h2c'], destinationPort: { value: 8080 } },
-      { destinationPort: { value: 8080 } },
-      { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }] },
+      { destinationPort: { value: 8080 }, transportProtocol: 'tls', applicationProtocols: ['istio-http/1.0', 'istio-http/1.1', 'istio-h2'] },
+      { destinationPort: { value: 8080 }, transportProtocol: 'tls', applicationProtocols: ['istio-peer-exchange', 'istio'] },
+      { destinationPort: { value: 8080 }, transportProtocol: 'tls' },
+      { applicationProtocols: ['http/1.1', 'h2c'], destinationPort: { value: 8080 }, transportProtocol: 'raw_buffer' },
+      { destinationPort: { value: 8080 }, transportProtocol: 'raw_buffer' },
+      { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }], transportProtocol: 'tls', applicationProtocols: ['istio-peer-exchange', 'istio', 'istio-http/1.0', 'istio-http/1.1', 'istio-h2'] },
+      { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }], transportProtocol: 'tls' },
+      { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }], transportProtocol: 'raw_buffer' },
     ]);
     const other = wire(p2, capturedSidecar('10.2.0.2', { app: 'web' }, 'other')).listeners.get('virtualInbound');
-    assert.equal(other.filterChains.length, 2, 'a workload of another namespace is not an instance');
+    assert.equal(other.filterChains.length, 4, 'a workload of another namespace is not an instance: the blackhole and passthrough chains only');
   });
 
   it('shifts TCP traffic by the weights of a VirtualService tcp route', () => {
@@ -422,7 +435,7 @@ describe("Istio's Sidecar resource", () => {
     assert.deepEqual(w.routes.get('9080').virtualHosts.map((v: any) => v.name), ['details.prod-us1.svc.cluster.local:9080', 'allow_any']);
     assert.ok(w.listeners.get('0.0.0.0_15010'), 'the catch-all egress listener serves istio-system');
     const vi = w.listeners.get('virtualInbound');
-    assert.deepEqual(vi.filterChains.map((c: any) => c.filterChainMatch?.destinationPort?.value), [15006, 9080, undefined]);
+    assert.deepEqual(vi.filterChains.map((c: any) => c.filterChainMatch?.destinationPort?.value), [15006, 9080, 9080, undefined, undefined, undefined]);
     assert.deepEqual(w.clusters.get('inbound|9080||').loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address, { pipe: { path: '/var/run/someuds.sock' } });
     assert.equal(w.clusters.get('inbound|9080||').type, 'STATIC');
   });
@@ -517,12 +530,13 @@ spec:
   });
 
   it('reports what it cannot honour as translation issues naming the Sidecar and field', () => {
-    const p2 = push(
-      yaml(`
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: partial, namespace: default}
-spec:
+    // Not through galley's validation: galley now refuses `ingress[].tls` (an error finding); pilot must still
+    // report it if such a resource reaches it (stored before that, or by another writer).
+    const p2 = push([
+      res(
+        'Sidecar',
+        'partial',
+        parseYaml(`
   ingress:
   - port: {number: 9443, protocol: HTTPS, name: https}
     defaultEndpoint: 127.0.0.1:8443
@@ -536,7 +550,8 @@ spec:
     egressProxy: {host: egress.example.com, port: {number: 443}}
   inboundConnectionPool: {tcp: {maxConnections: 10}}
 `),
-    );
+      ),
+    ]);
     wire(p2, sidecar());
     const issues = p2.issues.map((i) => `${i.severity} ${i.category} ${i.kind} ${i.namespace}/${i.name} ${i.field}`);
     assert.deepEqual(issues.sort(), [

@@ -373,7 +373,7 @@ describe('DestinationRule translation', () => {
     assert.deepEqual(c.get(`outbound|8080||${HELLO}`).typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicitHttpConfig, { http2ProtocolOptions: {} });
   });
 
-  it('originates TLS for mode SIMPLE with SNI and CA, and reports ISTIO_MUTUAL (plaintext) as an error without dropping the rule', () => {
+  it('originates TLS for mode SIMPLE with SNI, CA and subjectAltNames, and ISTIO_MUTUAL with the workload certificate (proxyless clients: reported)', () => {
     const c = clusters({
       trafficPolicy: { tls: { mode: 'SIMPLE', sni: 'api.example.com', caCertificates: '/etc/ca.pem', subjectAltNames: ['api.example.com'] } },
       subsets: [{ name: 'm', labels: { a: 'b' }, trafficPolicy: { tls: { mode: 'ISTIO_MUTUAL' } } }],
@@ -382,32 +382,30 @@ describe('DestinationRule translation', () => {
     assert.equal(ts.name, 'envoy.transport_sockets.tls');
     assert.deepEqual(normalize(CONFIG_TYPE_URLS.upstreamTlsContext, c.get(`outbound|80||${HELLO}`).transportSocket.typedConfig), {
       sni: 'api.example.com',
-      commonTlsContext: { validationContext: { trustedCa: { filename: '/etc/ca.pem' }, matchTypedSubjectAltNames: [{ sanType: 'DNS', matcher: { exact: 'api.example.com' } }] } },
+      commonTlsContext: { validationContext: { trustedCa: { filename: '/etc/ca.pem' }, matchSubjectAltNames: [{ exact: 'api.example.com' }] } },
     });
-    assert.equal(c.get(`outbound|80|m|${HELLO}`).transportSocket, undefined);
-    assert.deepEqual(
-      c.push.issues.map((i) => [i.severity, i.category, i.field, i.message]),
-      [
-        ['error', 'unsupported', 'spec.subsets[0].trafficPolicy.tls.mode', 'ISTIO_MUTUAL is not implemented: no mutual TLS is originated and traffic to this host is plaintext'],
-        ['error', 'unsupported', 'spec.trafficPolicy.tls.mode', 'TLS origination is not sent to proxyless gRPC clients: their traffic to this host is plaintext'],
-      ],
-    );
+    const mutual = normalize(CONFIG_TYPE_URLS.upstreamTlsContext, c.get(`outbound|80|m|${HELLO}`).transportSocket.typedConfig);
+    assert.equal(mutual.sni, `outbound_.80_.m_.${HELLO}`);
+    assert.deepEqual(mutual.commonTlsContext.tlsCertificateSdsSecretConfigs.map((s: any) => s.name), ['default']);
+    const mine = c.push.issues.filter((i) => !/not implemented/.test(i.message)).map((i) => [i.severity, i.category, i.field, i.message]);
+    assert.deepEqual(mine.sort(), [
+      ['error', 'unsupported', 'spec.subsets[0].trafficPolicy.tls.mode', 'Istio mutual TLS is not sent to proxyless gRPC clients: their traffic to this host is plaintext'],
+      ['error', 'unsupported', 'spec.trafficPolicy.tls.mode', 'TLS origination is not sent to proxyless gRPC clients: their traffic to this host is plaintext'],
+    ]);
   });
 
-  it('reports TLS origination without a CA, with credentialName, and to proxyless clients as errors (traffic would not be verified or not encrypted)', () => {
+  it('reports TLS origination without a CA, with credentialName, and to proxyless clients as errors; a credentialName cluster fails closed', () => {
     const c = clusters({ trafficPolicy: { tls: { mode: 'SIMPLE' } }, subsets: [{ name: 'cred', labels: { a: 'b' }, trafficPolicy: { tls: { mode: 'SIMPLE', credentialName: 'secret' } } }] });
     assert.ok(c.get(`outbound|80||${HELLO}`).transportSocket, 'TLS is still originated');
-    assert.equal(c.get(`outbound|80|cred|${HELLO}`).transportSocket, undefined);
-    generate(c.push, grpcClient());
-    assert.deepEqual(
-      c.push.issues.map((i) => [i.severity, i.field]),
-      [
-        ['error', 'spec.trafficPolicy.tls.caCertificates'],
-        ['error', 'spec.subsets[0].trafficPolicy.tls.credentialName'],
-        ['error', 'spec.trafficPolicy.tls.mode'],
-      ],
-    );
-    assert.match(c.push.issues[2].message, /not sent to proxyless gRPC clients: their traffic to this host is plaintext/);
+    const cred = c.get(`outbound|80|cred|${HELLO}`);
+    assert.deepEqual(wire(cred), { name: `outbound|80|cred|${HELLO}`, type: 'STATIC', connectTimeout: { seconds: '10' } }, 'no endpoints and no plaintext: traffic to it fails');
+    const g = generate(c.push, grpcClient());
+    assert.equal(g.byName(g.clusters, `outbound|80|cred|${HELLO}`), undefined, 'left out for proxyless clients (their xDS client takes EDS clusters only)');
+    assert.ok(g.byName(g.clusters, `outbound|80||${HELLO}`));
+    const fields = c.push.issues.map((i) => [i.severity, i.field]);
+    for (const f of ['spec.trafficPolicy.tls.caCertificates', 'spec.subsets[0].trafficPolicy.tls.credentialName', 'spec.trafficPolicy.tls.mode']) assert.ok(fields.some(([sev, x]) => sev === 'error' && x === f), f);
+    assert.ok(c.push.issues.some((i) => i.field === 'spec.subsets[0].trafficPolicy.tls.credentialName' && /served without endpoints/.test(i.message)));
+    assert.ok(c.push.issues.some((i) => i.field === 'spec.trafficPolicy.tls.mode' && /not sent to proxyless gRPC clients: their traffic to this host is plaintext/.test(i.message)));
   });
 });
 
@@ -598,7 +596,7 @@ describe('nothing is silently dropped', () => {
     const p = push([
       service(HELLO),
       res('VirtualService', 'cors', { hosts: ['hello'], http: [{ corsPolicy: { allowOrigins: [{ exact: 'https://a.example' }] }, route: [{ destination: { host: 'hello' } }] }] }),
-      res('AuthorizationPolicy', 'deny-all', { action: 'DENY', rules: [{}] }),
+      res('AuthorizationPolicy', 'ext-authz', { action: 'CUSTOM', provider: { name: 'my-ext-authz' }, rules: [{}] }),
     ]);
     assert.deepEqual(
       p.issues.map((i) => ({ ...i })),
@@ -615,9 +613,9 @@ describe('nothing is silently dropped', () => {
         {
           kind: 'AuthorizationPolicy',
           namespace: 'default',
-          name: 'deny-all',
-          field: 'spec',
-          message: 'AuthorizationPolicy is not enforced by this mesh (no RBAC filter is configured): the DENY policy denies nothing and every request is allowed',
+          name: 'ext-authz',
+          field: 'spec.action',
+          message: 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked',
           severity: 'error',
           category: 'unsupported',
         },

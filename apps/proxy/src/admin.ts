@@ -1,6 +1,7 @@
 // The proxy's side ports: admin (15000, loopback: config_dump, clusters,
 // stats, ready, listeners, quitquitquit), status (15021: /healthz/ready for
-// kubelet and launchers) and Prometheus stats (15090: /stats/prometheus).
+// kubelet and launchers; not ready while an awaited workload certificate
+// has not arrived) and Prometheus stats (15090: /stats/prometheus).
 // Process metrics from @mesh/telemetry are merged into /stats/prometheus.
 // /memory answers in Envoy's shape, plus Node's and V8's own figures.
 import http from 'node:http';
@@ -86,9 +87,12 @@ export async function startSidePorts(proxy: Proxy, options: SidePortOptions): Pr
   const admin = await serve(options.adminHost, options.adminPort, async (url, req, send) => {
     switch (url.pathname) {
       case '/':
-        return send(200, ['/config_dump', '/clusters', '/listeners', '/memory', '/stats', '/stats/prometheus', '/ready', '/server_info', '/config_gaps', '/quitquitquit (POST)'].join('\n') + '\n');
+        return send(200, ['/config_dump', '/certs', '/clusters', '/listeners', '/memory', '/stats', '/stats/prometheus', '/ready', '/server_info', '/config_gaps', '/quitquitquit (POST)'].join('\n') + '\n');
       case '/config_dump':
         return json(send, proxy.configDump());
+      case '/certs':
+        // Envoy's /certs: the certificates TLS contexts use, without any key material.
+        return json(send, proxy.secrets.certs());
       case '/config_gaps':
         // What was accepted but is not implemented, and what listeners do not serve: nothing is ignored silently.
         return json(send, {

@@ -3,6 +3,10 @@
 // --proxyLogLevel=warning ...`, with the pilot address inside the PROXY_CONFIG
 // JSON. This turns that command line into our own flags, so a pod injected by
 // our injector (or from an Istio template) runs unchanged.
+// The workload identity needs no translation: the injected env (CA_ADDR,
+// TRUST_DOMAIN, SERVICE_ACCOUNT, POD_NAMESPACE) is what the run flags read, and
+// their defaults are the injected mounts (istio-ca-root-cert at
+// /var/run/secrets/istio/root-cert.pem, istio-token at /var/run/secrets/tokens).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 

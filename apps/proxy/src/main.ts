@@ -8,6 +8,7 @@ import { runMain, type FlagSpec } from '@mesh/service';
 import { collectProcessMetrics, createLogger, type LogLevel } from '@mesh/telemetry';
 import { proxyPrometheus, startSidePorts } from './admin.ts';
 import { parseAppProbers } from './agent/app-probers.ts';
+import { createAgentIdentity } from './agent/identity-setup.ts';
 import { MergedMetrics, parseScrapeAnnotations } from './agent/merged-metrics.ts';
 import { startStatusServer } from './agent/status-server.ts';
 import { snapshotFromResources } from './config/snapshot-compiler.ts';
@@ -41,6 +42,23 @@ export const RUN_FLAGS = {
   maxConnectionsPerListener: { type: 'number', help: 'connections one HTTP listener accepts at once; more are closed on accept and counted in downstream_cx_overflow (0: no limit)', env: 'MAX_CONNECTIONS_PER_LISTENER', default: 65_536 },
   drainSeconds: { type: 'number', help: 'how long in-flight requests may take to finish on shutdown or listener removal', env: 'DRAIN_DURATION_SECONDS', default: 5 },
   accessLog: { type: 'boolean', help: 'log every request (Envoy-style access log line, JSON)', env: 'ACCESS_LOG', default: false },
+  caAddress: {
+    type: 'string',
+    help: "citadel's certificate service (host:port, e.g. istio-citadel.istio-system.svc:15012 or 127.0.0.1:15012); empty: no workload certificate, so the SDS secrets 'default' and 'ROOTCA' never arrive and TLS that needs them refuses",
+    env: 'CA_ADDR',
+    default: '',
+  },
+  caRootCert: {
+    type: 'string',
+    help: "PEM roots that signed citadel's serving certificate, also the initial trust bundle (ROOTCA), re-read when it changes; local mode: <citadel --root-dir>/root-cert.pem. Required with --ca-address",
+    env: 'CA_ROOT_CERT',
+    default: '/var/run/secrets/istio/root-cert.pem',
+  },
+  caTokenFile: { type: 'string', help: 'bearer token sent to citadel, re-read per request (Kubernetes: the istio-token projected volume; local mode: a file holding `citadel token` output)', env: 'CA_TOKEN_FILE', default: '/var/run/secrets/tokens/istio-token' },
+  caServerName: { type: 'string', help: "name citadel's serving certificate is checked against; empty: the host of --ca-address (citadel's certificate carries its Service names, localhost and 127.0.0.1)", env: 'ISTIOD_SAN', default: '' },
+  serviceAccount: { type: 'string', help: "the workload's service account (its SPIFFE id spiffe://<trust-domain>/ns/<pod-namespace>/sa/<service-account>)", env: 'SERVICE_ACCOUNT', default: '' },
+  trustDomain: { type: 'string', help: 'SPIFFE trust domain of the workload certificate', env: 'TRUST_DOMAIN', default: 'cluster.local' },
+  secretTtl: { type: 'string', help: 'requested workload certificate lifetime (renewed at half of it)', env: 'SECRET_TTL', default: '24h' },
   staticConfig: { type: 'string', help: 'serve the resources in this JSON file ({listeners, routes, clusters, endpoints, secrets}) instead of asking pilot', env: 'STATIC_CONFIG', default: '' },
   xdsProtocol: { type: 'string', help: 'sotw or delta', env: 'XDS_PROTOCOL', default: 'sotw' },
   logLevel: { type: 'string', help: 'debug, info, warn or error', env: 'LOG_LEVEL', default: 'info' },
@@ -57,6 +75,8 @@ async function run(): Promise<void> {
     const level = (['debug', 'info', 'warn', 'error'].includes(flags.logLevel) ? flags.logLevel : 'info') as LogLevel;
     const log = createLogger('proxy', { level });
     collectProcessMetrics();
+    // Before any port opens: a start that can never get its certificate fails here, saying why.
+    const agentSources = createAgentIdentity(flags, log);
     const mode = flags.mode as ProxyMode;
     const node = buildNode({
       mode,
@@ -73,7 +93,7 @@ async function run(): Promise<void> {
       bindAddress: flags.bindAddress,
     });
     const drainMs = flags.drainSeconds * 1000;
-    const proxy = new Proxy({ log, identity: identityOf(node), accessLog: flags.accessLog || level === 'debug', drainTimeoutMs: drainMs, maxConnectionsPerListener: flags.maxConnectionsPerListener, node });
+    const proxy = new Proxy({ log, identity: identityOf(node), accessLog: flags.accessLog || level === 'debug', drainTimeoutMs: drainMs, maxConnectionsPerListener: flags.maxConnectionsPerListener, node, agent: agentSources });
 
     let client: AdsClient | undefined = undefined;
     let shuttingDown: Promise<void> | undefined;
@@ -90,6 +110,9 @@ async function run(): Promise<void> {
         const draining = proxy.shutdown(drainMs);
         await client?.stop();
         await draining;
+        agentSources?.bundle.stop();
+        // Not awaited: a request to an unreachable citadel may hang until its deadline, and nothing is left to save.
+        void agentSources?.identity.stop();
         await Promise.all([side.close(), ...closeOnShutdown.map((close) => close())]);
         log.info('stopped');
         process.exit(0);
@@ -136,6 +159,9 @@ async function run(): Promise<void> {
       appProbes: [...probers.keys()],
       appMetrics: appScrape ? `http://${appHost}:${appScrape.port}${appScrape.path}` : undefined,
     });
+
+    agentSources?.bundle.watch();
+    agentSources?.identity.start();
 
     if (flags.staticConfig) {
       const resources = JSON.parse(readFileSync(flags.staticConfig, 'utf8'));

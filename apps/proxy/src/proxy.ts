@@ -8,7 +8,7 @@ import { SnapshotCompiler, TYPE_URLS, type CompiledConfig, type XdsSnapshot } fr
 import { ListenerManager } from './listener/listener-manager.ts';
 import { StatsStore, type IstioIdentity, type MembershipSource } from './stats.ts';
 import { ClusterManager } from './upstream/cluster-manager.ts';
-import type { PoolSecrets } from './upstream/host.ts';
+import { ProxySecrets, type AgentSources } from './secrets/proxy-secrets.ts';
 
 export interface ProxyOptions {
   log: Logger;
@@ -23,6 +23,8 @@ export interface ProxyOptions {
   maxConnectionsPerListener?: number;
   /** The node as sent to pilot, shown by config_dump. */
   node?: { id: string; cluster?: string; metadata?: Record<string, unknown> };
+  /** The agent's workload certificate and trust bundle (SDS source 'agent'); without it those secrets never arrive. */
+  agent?: AgentSources;
 }
 
 export interface Readiness {
@@ -36,6 +38,8 @@ export class Proxy implements MembershipSource {
   readonly clusters: ClusterManager;
   readonly listeners: ListenerManager;
   readonly compiler: SnapshotCompiler;
+  /** Every TLS context's secrets: pilot's (ADS) and the agent's. */
+  readonly secrets: ProxySecrets;
   snapshot: XdsSnapshot | undefined;
   compiled: CompiledConfig | undefined;
   appliedAt: Date | undefined;
@@ -48,7 +52,8 @@ export class Proxy implements MembershipSource {
     this.log = options.log;
     const random = options.random ?? Math.random;
     this.stats = new StatsStore(options.identity ?? { workload: 'unknown', namespace: 'unknown', app: 'unknown', version: 'unknown' });
-    const secrets: PoolSecrets = { secret: (name) => this.#secret(name) };
+    this.secrets = new ProxySecrets({ agent: options.agent, log: this.log });
+    const secrets = this.secrets;
     this.clusters = new ClusterManager(this.stats, this.log, { secrets, random });
     this.listeners = new ListenerManager({
       clusters: this.clusters,
@@ -58,6 +63,7 @@ export class Proxy implements MembershipSource {
       forceAccessLog: options.accessLog ?? false,
       drainTimeoutMs: options.drainTimeoutMs ?? 5_000,
       maxConnectionsPerListener: options.maxConnectionsPerListener,
+      secrets,
     });
     this.compiler = new SnapshotCompiler({ random });
   }
@@ -83,6 +89,8 @@ export class Proxy implements MembershipSource {
     const known = new Set(this.compiled?.unimplemented);
     const fresh = compiled.unimplemented.filter((gap) => !known.has(gap));
     if (fresh.length > 0) this.log.warn('config accepted but not implemented by this proxy (see /config_dump)', { count: fresh.length, first: fresh.slice(0, 10) });
+    // Secrets before the contexts that are built from them.
+    this.secrets.setAdsSecrets(snapshot.secrets, snapshot.versions[TYPE_URLS.secret] ?? '');
     // Clusters first so routes never point at a cluster that does not exist yet; the
     // listener/route swap below happens in the same tick, so no request sees a mix.
     this.clusters.apply(compiled.clusters, compiled.endpoints);
@@ -104,6 +112,9 @@ export class Proxy implements MembershipSource {
   readiness(): Readiness {
     if (this.draining) return { ready: false, reason: 'draining' };
     if (this.snapshot === undefined) return { ready: false, reason: 'no configuration received yet' };
+    // As pilot-agent: a workload that will need its certificate is not ready before the first one is installed.
+    const agent = this.#options.agent;
+    if (agent && !agent.identity.current()) return { ready: false, reason: agent.identity.waitingReason() };
     const unbound = this.listeners.unbound();
     if (unbound.length > 0) return { ready: false, reason: `listeners not bound: ${unbound.join('; ')}` };
     return { ready: true, reason: 'ready' };
@@ -121,14 +132,7 @@ export class Proxy implements MembershipSource {
     return this.listeners.statLines();
   }
 
-  #secret(name: string): { cert?: string; key?: string; ca?: string } | undefined {
-    const s = this.snapshot?.secrets.get(name);
-    if (!s) return undefined;
-    const data = (d: any) => d?.inlineString ?? (d?.inlineBytes ? Buffer.from(d.inlineBytes, 'base64').toString() : undefined);
-    return { cert: data(s.tlsCertificate?.certificateChain), key: data(s.tlsCertificate?.privateKey), ca: data(s.validationContext?.trustedCa) };
-  }
-
-  /** Envoy's /config_dump shape: the applied resources with their versions (secrets by name only). */
+  /** Envoy's /config_dump shape: the applied resources with their versions; secrets with private keys redacted. */
   configDump(): unknown {
     const s = this.snapshot;
     const at = this.appliedAt?.toISOString();
@@ -170,10 +174,7 @@ export class Proxy implements MembershipSource {
             lastUpdated: at,
           })),
         },
-        {
-          '@type': 'type.googleapis.com/envoy.admin.v3.SecretsConfigDump',
-          dynamicActiveSecrets: [...(s?.secrets ?? new Map()).keys()].map((name) => ({ name, versionInfo: v(TYPE_URLS.secret), lastUpdated: at })),
-        },
+        this.secrets.configDump(),
       ],
     };
   }

@@ -219,6 +219,8 @@ export class HttpStats {
   handlerErrors = 0;
   rqFailedPathNormalization = 0;
   rqRedirectedWithNormalizedPath = 0;
+  /** The RBAC filters' counters by name under this prefix (`rbac.allowed`, `<rules_stat_prefix>rbac.denied`, ...). */
+  readonly rbac = new Map<string, number>();
   readonly prefix: string;
 
   constructor(prefix: string) {
@@ -316,6 +318,7 @@ export class StatsStore {
         `${p}downstream_rq_failed_path_normalization: ${h.rqFailedPathNormalization}`,
         `${p}downstream_rq_redirected_with_normalized_path: ${h.rqRedirectedWithNormalizedPath}`,
       );
+      for (const [name, n] of h.rbac) lines.push(`${p}${name}: ${n}`);
     }
     lines.push(...source.statLines());
     lines.push(`listener_manager.total_listeners_active: ${source.listenerCount()}`, `server.uptime: ${Math.floor((Date.now() - this.started) / 1000)}`);

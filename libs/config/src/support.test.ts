@@ -65,29 +65,40 @@ spec:
         'warning traffic-management.yaml VirtualService default/ratings-route spec.http[3].corsPolicy',
         'warning traffic-management.yaml VirtualService default/ratings-fault spec.http[1].match[0].sourceLabels',
         'warning traffic-management.yaml DestinationRule default/bookinfo-ratings-port spec.trafficPolicy.portLevelSettings[1].loadBalancer.localityLbSetting',
-        'error traffic-management.yaml DestinationRule default/bookinfo-ratings-port spec.trafficPolicy.tls.mode',
         'warning traffic-management.yaml VirtualService default/bookinfo-sni spec.tls',
         'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[1].port.protocol',
         'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[2].port.protocol',
         'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[3].port.protocol',
         'warning service-entries.yaml ServiceEntry default/external-svc-mongocluster spec.addresses[0]',
-        'warning service-entries.yaml WorkloadEntry default/details-svc spec.serviceAccount',
-        'error security.yaml PeerAuthentication istio-system/default spec.mtls.mode',
-        'error security.yaml PeerAuthentication foo/finance spec.mtls.mode',
         'error security.yaml RequestAuthentication istio-system/jwt-example spec.jwtRules',
         'error security.yaml RequestAuthentication foo/inline-jwks spec.jwtRules',
-        'error security.yaml AuthorizationPolicy istio-system/require-jwt spec',
-        'error security.yaml AuthorizationPolicy foo/httpbin spec',
-        'error security.yaml AuthorizationPolicy foo/deny-method-get spec',
-        'error security.yaml AuthorizationPolicy foo/allow-nothing spec',
-        'error security.yaml AuthorizationPolicy foo/ext-authz spec',
+        'warning security.yaml AuthorizationPolicy istio-system/require-jwt spec.rules[0].from[0].source.requestPrincipals',
+        'warning security.yaml AuthorizationPolicy istio-system/require-jwt spec.rules[0].when[0].key',
+        'warning security.yaml AuthorizationPolicy foo/httpbin spec.rules[0].when[0].key',
+        'error security.yaml AuthorizationPolicy foo/ext-authz spec.action',
       ],
     );
-    const istioMutual = findings.find((f) => f.path === 'spec.trafficPolicy.tls.mode')!;
-    assert.deepEqual(
-      { kind: istioMutual.kind, namespace: istioMutual.namespace, name: istioMutual.name, message: istioMutual.message },
-      { kind: 'DestinationRule', namespace: 'default', name: 'bookinfo-ratings-port', message: 'ISTIO_MUTUAL is not implemented: no mutual TLS is originated and traffic to this host is plaintext' },
-    );
+    const custom = findings.find((f) => f.resource === 'AuthorizationPolicy foo/ext-authz')!;
+    assert.equal(custom.message, 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked');
+  });
+
+  it('refuses a DENY rule on request principals or JWT claims (no JWT is validated, so it would deny nothing); the same in ALLOW only allows less', () => {
+    const policy = (action: string) => `
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ${action.toLowerCase()}, namespace: foo}
+spec:
+  action: ${action}
+  rules:
+  - from: [{source: {requestPrincipals: ["testing@secure.istio.io/testing@secure.istio.io"]}}]
+    when: [{key: "request.auth.claims[groups]", values: [group1]}]
+`;
+    assert.deepEqual(summary(policy('DENY') + '---' + policy('ALLOW')), [
+      'error AuthorizationPolicy foo/deny spec.rules[0].from[0].source.requestPrincipals',
+      'error AuthorizationPolicy foo/deny spec.rules[0].when[0].key',
+      'warning AuthorizationPolicy foo/allow spec.rules[0].from[0].source.requestPrincipals',
+      'warning AuthorizationPolicy foo/allow spec.rules[0].when[0].key',
+    ]);
   });
 
   it('makes TLS origination that would not be secure an error: credentialName, caCrl, no caCertificates', () => {
@@ -117,7 +128,6 @@ spec:
         'error DestinationRule prod/a spec.trafficPolicy.portLevelSettings[0].tls.credentialName',
         'error DestinationRule prod/a spec.trafficPolicy.portLevelSettings[1].tls.caCertificates',
         'error DestinationRule prod/a spec.trafficPolicy.portLevelSettings[3].tls.caCrl',
-        'warning DestinationRule prod/a spec.trafficPolicy.portLevelSettings[4].tls.insecureSkipVerify',
       ],
     );
   });
@@ -217,9 +227,7 @@ spec:
 `),
       [
         'warning Gateway default/gw spec.servers[1].port.protocol',
-        'warning PeerAuthentication default/permissive spec',
-        'error PeerAuthentication default/port-strict spec.portLevelMtls["5432"].mode',
-        'warning AuthorizationPolicy default/audit spec',
+        'warning AuthorizationPolicy default/audit spec.action',
       ],
     );
   });

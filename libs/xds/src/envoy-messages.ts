@@ -62,6 +62,16 @@ export type { Secret, Secret__Output } from './generated/envoy/extensions/transp
 export type { RBAC as Rbac, RBAC__Output as Rbac__Output } from './generated/envoy/extensions/filters/http/rbac/v3/RBAC.ts';
 export type { JwtAuthentication, JwtAuthentication__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtAuthentication.ts';
 export type { RBACPerRoute as RbacPerRoute, RBACPerRoute__Output as RbacPerRoute__Output } from './generated/envoy/extensions/filters/http/rbac/v3/RBACPerRoute.ts';
+export type { RBAC as NetworkRbac, RBAC__Output as NetworkRbac__Output } from './generated/envoy/extensions/filters/network/rbac/v3/RBAC.ts';
+export type { RBAC as RbacRules, RBAC__Output as RbacRules__Output } from './generated/envoy/config/rbac/v3/RBAC.ts';
+export type { Policy as RbacPolicy, Policy__Output as RbacPolicy__Output } from './generated/envoy/config/rbac/v3/Policy.ts';
+export type { Permission as RbacPermission, Permission__Output as RbacPermission__Output } from './generated/envoy/config/rbac/v3/Permission.ts';
+export type { Principal as RbacPrincipal, Principal__Output as RbacPrincipal__Output } from './generated/envoy/config/rbac/v3/Principal.ts';
+export type { PathMatcher, PathMatcher__Output } from './generated/envoy/type/matcher/v3/PathMatcher.ts';
+export type { MetadataMatcher, MetadataMatcher__Output } from './generated/envoy/type/matcher/v3/MetadataMatcher.ts';
+export type { ValueMatcher, ValueMatcher__Output } from './generated/envoy/type/matcher/v3/ValueMatcher.ts';
+export type { ListMatcher, ListMatcher__Output } from './generated/envoy/type/matcher/v3/ListMatcher.ts';
+export type { Int32Range, Int32Range__Output } from './generated/envoy/type/v3/Int32Range.ts';
 export type { TlsInspector, TlsInspector__Output } from './generated/envoy/extensions/filters/listener/tls_inspector/v3/TlsInspector.ts';
 export type { OriginalDst, OriginalDst__Output } from './generated/envoy/extensions/filters/listener/original_dst/v3/OriginalDst.ts';
 export type { HttpInspector, HttpInspector__Output } from './generated/envoy/extensions/filters/listener/http_inspector/v3/HttpInspector.ts';

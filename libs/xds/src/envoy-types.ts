@@ -18,6 +18,7 @@ export const FILTER_NAMES = {
   router: 'envoy.filters.http.router',
   fault: 'envoy.filters.http.fault',
   rbac: 'envoy.filters.http.rbac',
+  networkRbac: 'envoy.filters.network.rbac',
   jwtAuthn: 'envoy.filters.http.jwt_authn',
   tls: 'envoy.transport_sockets.tls',
   tlsInspector: 'envoy.filters.listener.tls_inspector',
@@ -34,6 +35,7 @@ export const CONFIG_TYPE_URLS = {
   fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
   rbac: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
   rbacPerRoute: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
+  networkRbac: 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
   jwtAuthn: 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
   upstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   downstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
@@ -50,6 +52,7 @@ export interface TypedConfigMessages {
   fault: M.HttpFault;
   rbac: M.Rbac;
   rbacPerRoute: M.RbacPerRoute;
+  networkRbac: M.NetworkRbac;
   jwtAuthn: M.JwtAuthentication;
   upstreamTlsContext: M.UpstreamTlsContext;
   downstreamTlsContext: M.DownstreamTlsContext;

@@ -93,9 +93,11 @@ spec:
   address: 127.0.0.1
   ports:
     http: ${p.ingress} # ${w.name}'s sidecar (the Sidecar's ingress listener)
+  serviceAccount: bookinfo-${w.service}
   labels:
     app: ${w.service}
     version: ${w.version}
+    security.istio.io/tlsMode: istio # it has a sidecar: other sidecars send it mutual TLS (auto mTLS)
 `);
   }
   for (const w of BOOKINFO_WORKLOADS) {
@@ -150,6 +152,7 @@ export function bookinfoWorkloadSpecs(ports: BookinfoPorts = DEFAULT_BOOKINFO_PO
     return {
       name: w.name,
       labels: { app: w.service, version: w.version },
+      serviceAccount: `bookinfo-${w.service}`,
       app: {
         script: 'samples/bookinfo/src/main.ts',
         args: [w.service, '--port', String(p.app), ...(w.service === 'reviews' ? ['--version', w.version] : [])],

@@ -8,7 +8,7 @@
 // (by app + version labels): an ingress listener that the workload's
 // WorkloadEntry points at and that forwards to the application, and an egress
 // listener the application uses as its HTTP proxy. See docs/pilot-sidecars.md.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, startNats, startProcess, waitFor, WORKSPACE_ROOT, type ManagedProcess, type NatsServer, type LogLine } from '@mesh/testing';
 import { PortAllocator } from './ports.ts';
@@ -34,6 +34,8 @@ export interface WorkloadSpec {
   listenerPorts: number[];
   /** Name of the Sidecar resource that selects this workload (default: the workload's name). */
   sidecarResource?: string;
+  /** The workload's service account: its SPIFFE identity is spiffe://cluster.local/ns/<namespace>/sa/<this> (default: the app label, else the name). */
+  serviceAccount?: string;
 }
 
 /** The side ports of a workload's sidecar (not in any YAML: the next free port is taken when one is busy). */
@@ -83,6 +85,8 @@ export interface MeshPorts {
   galleyMonitoring: number;
   citadelGrpc: number;
   citadelMonitoring: number;
+  /** citadel's loopback admin port: the launcher mints each proxy's bootstrap token there. */
+  citadelAdmin: number;
   injectorWebhook: number;
   injectorMonitoring: number;
   gatewayAdmin: number;
@@ -125,6 +129,7 @@ const DEFAULT_PORTS: MeshPorts = {
   galleyMonitoring: 15015,
   citadelGrpc: 15012,
   citadelMonitoring: 15016,
+  citadelAdmin: 15018,
   injectorWebhook: 9443,
   injectorMonitoring: 15017,
   gatewayAdmin: 15000,
@@ -144,6 +149,14 @@ const DEFAULT_PORTS: MeshPorts = {
   helloV1Egress: 15181,
   helloV2Egress: 15182,
 };
+
+/** Bootstrap tokens only get the first certificate; renewals present the current one. A day covers restarts of a proxy. */
+const TOKEN_TTL_SECONDS = 86_400;
+
+/** The service account a workload's certificate names. */
+export function workloadServiceAccount(spec: WorkloadSpec): string {
+  return spec.serviceAccount ?? spec.labels.app ?? spec.name;
+}
 
 /** Where the side ports of the n-th workload sidecar start (admin, status, stats, agent: +0..+3). */
 const SIDECAR_PORT_BASE = 15400;
@@ -261,7 +274,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     mkdirSync(citadelDir, { recursive: true });
 
     progress('starting the control plane: citadel, galley, pilot, injector');
-    launch('citadel', script('citadel'), ['--ca-port', String(ports.citadelGrpc), '--monitoring-port', String(ports.citadelMonitoring), '--root-dir', citadelDir]);
+    launch('citadel', script('citadel'), ['--ca-port', String(ports.citadelGrpc), '--monitoring-port', String(ports.citadelMonitoring), '--admin-port', String(ports.citadelAdmin), '--root-dir', citadelDir]);
     launch('galley', script('galley'), ['--config-dir', options.configDir, '--monitoring-port', String(ports.galleyMonitoring)]);
     launch('pilot', script('pilot'), ['--xds-port', String(ports.pilotXds), '--monitoring-port', String(ports.pilotMonitoring)]);
     launch('injector', script('injector'), ['--port', String(ports.injectorWebhook), '--monitoring-port', String(ports.injectorMonitoring)]);
@@ -293,6 +306,26 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       );
     }
 
+    // Every proxy gets its workload certificate from citadel, proving who it is with a bootstrap token the launcher
+    // mints on citadel's loopback admin port (in Kubernetes: the pod's service-account token).
+    const tokenDir = path.join(options.stateDir, 'tokens');
+    mkdirSync(tokenDir, { recursive: true, mode: 0o700 });
+    const identity = async (proc: string, namespace: string, serviceAccount: string): Promise<string[]> => {
+      const url = `http://127.0.0.1:${ports.citadelAdmin}/token?namespace=${encodeURIComponent(namespace)}&serviceAccount=${encodeURIComponent(serviceAccount)}&ttlSeconds=${TOKEN_TTL_SECONDS}`;
+      const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { token?: string; error?: string };
+      if (!res.ok || !body.token) throw new Error(`citadel did not issue a bootstrap token for ${namespace}/${serviceAccount}: ${body.error ?? res.status}`);
+      const file = path.join(tokenDir, `${proc}.jwt`);
+      writeFileSync(file, body.token, { mode: 0o600 });
+      return [
+        '--ca-address', `127.0.0.1:${ports.citadelGrpc}`,
+        '--ca-root-cert', path.join(citadelDir, 'root-cert.pem'),
+        '--ca-token-file', file,
+        '--service-account', serviceAccount,
+        '--pod-namespace', namespace,
+      ];
+    };
+
     progress('starting the data plane: the ingress gateway' + (workloads.size > 0 ? ` and the sidecars of ${[...workloads.keys()].join(', ')}` : ''));
     const pilot = `127.0.0.1:${ports.pilotXds}`;
     launch('gateway', script('proxy'), [
@@ -304,6 +337,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       '--status-port', String(ports.gatewayStatus),
       '--stats-port', String(ports.gatewayStats),
       '--agent-port', String(ports.gatewayAgent),
+      ...(await identity('gateway', 'istio-system', 'istio-ingressgateway-service-account')),
     ]);
     for (const { spec, sidecar } of workloads.values()) {
       const ns = spec.namespace ?? 'default';
@@ -317,6 +351,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         '--status-port', String(sidecar.status),
         '--stats-port', String(sidecar.stats),
         '--agent-port', String(sidecar.agent),
+        ...(await identity(`${spec.name}-sidecar`, ns, workloadServiceAccount(spec))),
         ...(options.accessLog ? ['--access-log'] : []),
       ]);
     }

@@ -5,13 +5,43 @@ import { FILTER_NAMES, typedConfig, type Cluster, type ConfigSource } from '@mes
 import { isHttp2Protocol, type Service, type ServicePort } from '../model/services.ts';
 import type { PushContext } from '../model/push-context.ts';
 import type { ProxyScope } from '../model/scope.ts';
-import { policyToCluster, type SubsetModel } from '../model/destination-rules.ts';
+import { policyToCluster, type ClusterPolicy, type SubsetModel } from '../model/destination-rules.ts';
 import { clusterName } from '../model/virtual-services.ts';
 import { loadAssignment } from './endpoints.ts';
+import { autoMtlsMatches, istioMutualUpstream, istioSni, upstreamTlsSocket } from './mtls.ts';
 
 const ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
 
-function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: ServicePort, subset: SubsetModel | undefined, proxyless: boolean): Cluster {
+/**
+ * The cluster's mutual TLS (Istio's): a DestinationRule's tls wins (ISTIO_MUTUAL:
+ * the workload certificate for every endpoint; DISABLE, SIMPLE, MUTUAL: as the
+ * rule says); without one, auto mutual TLS (mesh config enableAutoMtls, on by
+ * default) for a MESH_INTERNAL service whose namespace does not DISABLE mTLS:
+ * endpoints labelled tlsMode istio get ISTIO_MUTUAL, the others plaintext.
+ * Proxyless gRPC clients get none of it. Undefined: the cluster must not be served.
+ */
+function withTls(push: PushContext, svc: Service, port: ServicePort, subset: SubsetModel | undefined, policy: ClusterPolicy, cluster: Cluster, proxyless: boolean): Cluster | undefined {
+  const tls = policy.tls;
+  if (tls?.mode === 'FAIL_CLOSED') {
+    // gRPC's xDS client NACKs a cluster that is not EDS: leave it out (its routes then fail).
+    if (proxyless) return undefined;
+    // No endpoints: connections through it fail; nothing is sent without the TLS the rule asks for.
+    const { name, connectTimeout } = cluster;
+    const closed: Cluster = { name, type: 'STATIC', connectTimeout };
+    push.attribute(closed, push.originsOf(cluster) ?? []);
+    return closed;
+  }
+  if (proxyless) return cluster;
+  const sni = () => istioSni(port.number, subset?.name, svc.hostname);
+  if (tls?.mode === 'ISTIO_MUTUAL') {
+    cluster.transportSocket = upstreamTlsSocket(istioMutualUpstream(tls.subjectAltNames ?? push.serviceIdentities(svc), tls.sni ?? sni()));
+  } else if (!tls && push.enableAutoMtls && svc.location === 'MESH_INTERNAL' && push.namespaceMtlsMode(svc.namespace) !== 'DISABLE') {
+    cluster.transportSocketMatches = autoMtlsMatches(istioMutualUpstream(push.serviceIdentities(svc), sni()));
+  }
+  return cluster;
+}
+
+function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: ServicePort, subset: SubsetModel | undefined, proxyless: boolean): Cluster | undefined {
   const name = clusterName(port.number, subset?.name, svc.hostname);
   const policy = scope.clusterPolicy(svc.hostname, subset?.name, port.number, proxyless) ?? policyToCluster({}, () => {}, proxyless);
   const cluster: Cluster = { name, connectTimeout: { seconds: 10 }, ...structuredClone(policy.cluster) };
@@ -26,7 +56,7 @@ function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: 
     case 'DNS':
     case 'DNS_ROUND_ROBIN': {
       cluster.type = svc.resolution === 'DNS' ? 'STRICT_DNS' : 'LOGICAL_DNS';
-      const cla = loadAssignment(name, svc, port, subset?.labels);
+      const cla = loadAssignment(name, svc, port, subset?.labels, { tlsModeMetadata: !proxyless });
       if (cluster.type === 'LOGICAL_DNS') {
         // Envoy requires exactly one endpoint for LOGICAL_DNS.
         const first = cla.endpoints?.[0]?.lbEndpoints?.[0];
@@ -58,7 +88,7 @@ function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: 
       };
     }
   }
-  return cluster;
+  return withTls(push, svc, port, subset, policy, cluster, proxyless);
 }
 
 const DOWNSTREAM_PROTOCOL = { httpProtocolOptions: {}, http2ProtocolOptions: {} };
@@ -99,8 +129,10 @@ export function buildClusters(push: PushContext, scope: ProxyScope, options: Clu
     if (proxyless && svc.resolution !== 'STATIC') continue;
     const dr = scope.destinationRule(svc.hostname);
     for (const port of svc.ports) {
-      out.push(buildCluster(push, scope, svc, port, undefined, proxyless));
-      for (const s of dr?.subsets ?? []) out.push(buildCluster(push, scope, svc, port, s, proxyless));
+      for (const s of [undefined, ...(dr?.subsets ?? [])]) {
+        const c = buildCluster(push, scope, svc, port, s, proxyless);
+        if (c) out.push(c);
+      }
     }
   }
   if (!proxyless) {

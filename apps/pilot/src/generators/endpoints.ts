@@ -6,6 +6,7 @@ import { instancePort, labelsMatch, type Service, type ServicePort } from '../mo
 import type { PushContext } from '../model/push-context.ts';
 import type { ProxyScope } from '../model/scope.ts';
 import { clusterName } from '../model/virtual-services.ts';
+import { tlsModeMetadata } from './mtls.ts';
 
 function locality(s: string | undefined): Locality | undefined {
   if (!s) return undefined;
@@ -13,7 +14,12 @@ function locality(s: string | undefined): Locality | undefined {
   return { ...(region ? { region } : {}), ...(zone ? { zone } : {}), ...(subZone ? { subZone } : {}) };
 }
 
-export function loadAssignment(name: string, svc: Service, port: ServicePort, subsetLabels: Record<string, string> | undefined): ClusterLoadAssignment {
+/**
+ * `tlsModeMetadata`: endpoints of workloads labelled security.istio.io/tlsMode
+ * istio carry it for auto mutual TLS's transport_socket_matches (not sent to
+ * proxyless gRPC clients, which get no mutual TLS).
+ */
+export function loadAssignment(name: string, svc: Service, port: ServicePort, subsetLabels: Record<string, string> | undefined, options: { tlsModeMetadata: boolean } = { tlsModeMetadata: true }): ClusterLoadAssignment {
   const groups = new Map<string, { locality?: string; endpoints: LbEndpoint[]; weight: number }>();
   const instances = svc.instances.filter((i) => !subsetLabels || labelsMatch(subsetLabels, i.labels));
   for (const inst of instances) {
@@ -23,7 +29,8 @@ export function loadAssignment(name: string, svc: Service, port: ServicePort, su
     const address: Address = inst.address.startsWith('unix://')
       ? { pipe: { path: inst.address.slice('unix://'.length) } }
       : { socketAddress: { address: inst.address, portValue: instancePort(inst, port) } };
-    g.endpoints.push({ endpoint: { address }, ...(inst.weight ? { loadBalancingWeight: { value: inst.weight } } : {}) });
+    const metadata = options.tlsModeMetadata ? tlsModeMetadata(inst.labels) : undefined;
+    g.endpoints.push({ endpoint: { address }, ...(metadata ? { metadata } : {}), ...(inst.weight ? { loadBalancingWeight: { value: inst.weight } } : {}) });
     g.weight += inst.weight ?? 1;
   }
   // DNS services without endpoints resolve their own host names.
@@ -47,14 +54,14 @@ export function loadAssignment(name: string, svc: Service, port: ServicePort, su
 }
 
 /** Every EDS cluster's assignment of a scope (STATIC services, each port, without and with each subset). */
-export function buildEndpoints(push: PushContext, scope: ProxyScope): ClusterLoadAssignment[] {
+export function buildEndpoints(push: PushContext, scope: ProxyScope, options: { proxyless: boolean } = { proxyless: false }): ClusterLoadAssignment[] {
   const out: ClusterLoadAssignment[] = [];
   for (const svc of scope.services) {
     if (svc.resolution !== 'STATIC') continue;
     const dr = scope.destinationRule(svc.hostname);
     for (const port of svc.ports) {
       for (const s of [undefined, ...(dr?.subsets ?? [])]) {
-        const cla = loadAssignment(clusterName(port.number, s?.name, svc.hostname), svc, port, s?.labels);
+        const cla = loadAssignment(clusterName(port.number, s?.name, svc.hostname), svc, port, s?.labels, { tlsModeMetadata: !options.proxyless });
         push.attribute(cla, [{ ...svc.source, field: 'spec.endpoints' }]);
         out.push(cla);
       }

@@ -63,9 +63,10 @@ export function isCompatibilityMode(push: PushContext, proxy: Proxy): boolean {
 function generateParts(push: PushContext, proxy: Proxy, options: GeneratorOptions): Parts {
   const scope = push.scopeFor(proxy);
   const k = scope.key;
-  const eds = `eds|${k}`;
-  const endpoints = push.memo(eds, () => buildEndpoints(push, scope));
   if (proxy.proxyless) {
+    // Proxyless clients get no mutual TLS, hence no endpoint tlsMode metadata: their own EDS.
+    const eds = `eds|grpc|${k}`;
+    const endpoints = push.memo(eds, () => buildEndpoints(push, scope, { proxyless: true }));
     const keys = { lds: `lds|grpc|${k}`, rds: `rds|grpc|${k}`, cds: `cds|grpc|${k}`, eds };
     return {
       listeners: push.memo(keys.lds, () => proxylessListeners(push, scope)),
@@ -76,6 +77,8 @@ function generateParts(push: PushContext, proxy: Proxy, options: GeneratorOption
       keys,
     };
   }
+  const eds = `eds|${k}`;
+  const endpoints = push.memo(eds, () => buildEndpoints(push, scope));
   if (proxy.type === 'router') {
     const gateways = push.gatewaysFor(proxy.labels);
     const cds = `cds|explicit|${k}`;

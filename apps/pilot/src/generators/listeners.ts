@@ -2,7 +2,7 @@
 // `0.0.0.0_<port>` listeners, and proxyless gRPC's api_listeners named
 // `<host>:<port>` (the name a client's `xds:///<host>:<port>` target asks for).
 import { GATEWAY_TCP_PROTOCOLS, type PathNormalization } from '@mesh/config';
-import { FILTER_NAMES, typedConfig, type Address, type ConfigSource, type HttpConnectionManager, type Listener, type RouteConfiguration, type TcpProxy } from '@mesh/xds';
+import { FILTER_NAMES, typedConfig, type Address, type ConfigSource, type HttpConnectionManager, type HttpFilter, type Listener, type RouteConfiguration, type TcpProxy } from '@mesh/xds';
 import type { Proxy } from '../model/proxy.ts';
 import { MESH_CONFIG_ORIGIN, type Origin } from '../model/errors.ts';
 import type { PushContext } from '../model/push-context.ts';
@@ -10,6 +10,8 @@ import type { ProxyScope } from '../model/scope.ts';
 import { bindPort, type GatewayModel } from '../model/gateways.ts';
 import { MESH_GATEWAY, translateTcpRoute } from '../model/virtual-services.ts';
 import { OUTBOUND_HTTP_ROUTE, gatewayHttpPorts, type GenerationLog } from './routes.ts';
+import { authorizationFilters } from './authorization.ts';
+import { INBOUND_XFCC } from './mtls.ts';
 
 export const VIRTUAL_OUTBOUND = 'virtualOutbound';
 const ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
@@ -43,6 +45,10 @@ export interface HcmOptions {
   acceptHttp10?: boolean;
   /** An inline route table instead of RDS `routeName` (sidecar inbound listeners). */
   routeConfig?: RouteConfiguration;
+  /** AuthorizationPolicy's RBAC filters (generators/authorization.ts), run before the fault filter and the router. */
+  rbac?: HttpFilter[];
+  /** Sidecar inbound: forward the client certificate details (XFCC) with the peer's identity appended (Istio's inbound HCMs). */
+  forwardClientCert?: boolean;
 }
 
 /**
@@ -56,6 +62,7 @@ export function hcm(statPrefix: string, routeName: string, options: HcmOptions =
     statPrefix,
     ...(options.routeConfig ? { routeConfig: options.routeConfig } : { rds: { configSource: ADS, routeConfigName: routeName } }),
     httpFilters: [
+      ...(options.rbac ?? []),
       // The fault filter does nothing until a route carries a fault config (VirtualService `fault`).
       ...(options.proxyless ? [] : [{ name: FILTER_NAMES.fault, typedConfig: typedConfig('fault', {}) }]),
       { name: FILTER_NAMES.router, typedConfig: typedConfig('router', {}) },
@@ -64,6 +71,7 @@ export function hcm(statPrefix: string, routeName: string, options: HcmOptions =
     ...(options.useRemoteAddress ? { useRemoteAddress: { value: true } } : {}),
     ...(options.proxyless ? {} : pathNormalizationFields(options.pathNormalization ?? 'BASE')),
     ...(options.acceptHttp10 && !options.proxyless ? { httpProtocolOptions: { acceptHttp_10: true } } : {}),
+    ...(options.forwardClientCert ? INBOUND_XFCC : {}),
   };
 }
 
@@ -98,9 +106,11 @@ function serverOrigins(gateways: GatewayModel[], port: number): Origin[] {
 
 export function gatewayListeners(push: PushContext, scope: ProxyScope, proxy: Proxy, gateways: GatewayModel[], privilegedPortOffset: number, log: GenerationLog): Listener[] {
   const out: Listener[] = [];
+  // AuthorizationPolicies select gateways like any workload (selector istio=ingressgateway).
+  const authz = authorizationFilters(push, { namespace: proxy.namespace, labels: proxy.labels });
   for (const port of gatewayHttpPorts(gateways)) {
     const bound = bindPort(port, privilegedPortOffset);
-    const config = hcm(`outbound_0.0.0.0_${port}`, `http.${port}`, { useRemoteAddress: true, pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10 });
+    const config = hcm(`outbound_0.0.0.0_${port}`, `http.${port}`, { useRemoteAddress: true, pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, rbac: authz.http });
     const listener: Listener = {
       name: `0.0.0.0_${port}`,
       address: address(proxy.bindAddress, bound),
@@ -139,7 +149,7 @@ export function gatewayListeners(push: PushContext, scope: ProxyScope, proxy: Pr
       name: `0.0.0.0_${port}`,
       address: address(proxy.bindAddress, bindPort(port, privilegedPortOffset)),
       trafficDirection: 'OUTBOUND',
-      filterChains: [{ filters: [{ name: FILTER_NAMES.tcpProxy, typedConfig: typedConfig('tcpProxy', tcpProxy(`outbound_0.0.0.0_${port}`, dests)) }] }],
+      filterChains: [{ filters: [...authz.tcp, { name: FILTER_NAMES.tcpProxy, typedConfig: typedConfig('tcpProxy', tcpProxy(`outbound_0.0.0.0_${port}`, dests)) }] }],
     };
     push.attribute(listener, [...(source ? [source] : []), ...serverOrigins(gws, port)]);
     out.push(listener);

@@ -33,6 +33,9 @@ import type { EgressListenerModel, IngressListenerModel } from '../model/sidecar
 import { MESH_GATEWAY, clusterName, translateTcpRoute } from '../model/virtual-services.ts';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_BIND, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, downstreamProtocolOptions, http2Options } from './clusters.ts';
 import { address, hcm, hcmFilter, tcpProxy } from './listeners.ts';
+import { authorizationFilters } from './authorization.ts';
+import { securedChains } from './mtls.ts';
+import { modeForPort } from '../model/peer-authentication.ts';
 import { dedupeDomains, explicitProxyRoute, fallbackVirtualHost, meshRoutes, serviceDomains, type GenerationLog } from './routes.ts';
 
 export const VIRTUAL_OUTBOUND = 'virtualOutbound';
@@ -154,8 +157,17 @@ function capturedPortListeners(ctx: Ctx, portNumber: number, entries: Entry[], p
       const noVip: Entry[] = [];
       for (const e of auto) {
         const vips = serviceVips(e.svc);
-        if (!vips.length) noVip.push(e);
-        else l.filterChains.push({ name: `${name}-${e.svc.hostname}`, filterChainMatch: { prefixRanges: vips.map((v) => ({ addressPrefix: v, prefixLen: { value: v.includes(':') ? 128 : 32 } })) }, filters: [tcpForService(ctx, e, portNumber, name)] });
+        if (!vips.length) {
+          noVip.push(e);
+          continue;
+        }
+        // Envoy matches the destination IP before the application protocol, so a service's address needs its own
+        // HTTP chain next to its TCP one; the address-less HTTP chain above would never be reached for it.
+        const prefixRanges = vips.map((v) => ({ addressPrefix: v, prefixLen: { value: v.includes(':') ? 128 : 32 } }));
+        l.filterChains.push(
+          { name: `${name}-${e.svc.hostname}-http`, filterChainMatch: { prefixRanges, applicationProtocols: SNIFFED_HTTP_PROTOCOLS }, filters: [filter] },
+          { name: `${name}-${e.svc.hostname}`, filterChainMatch: { prefixRanges }, filters: [tcpForService(ctx, e, portNumber, name)] },
+        );
       }
       if (noVip.length === 1) l.defaultFilterChain = { name: `${name}-tcp`, filters: [tcpForService(ctx, noVip[0], portNumber, name)] };
       else {
@@ -354,6 +366,19 @@ function inboundHttpInspector(sniffedPorts: number[]): ListenerFilter[] {
   return [{ ...HTTP_INSPECTOR, filterDisabled: { notMatch: ranges.length === 1 ? ranges[0] : { orMatch: { rules: ranges } } } }];
 }
 
+/**
+ * virtualInbound's tls_inspector: only where a chain tells mTLS from
+ * plaintext (ports not in DISABLE mode), so a server-first protocol on a
+ * DISABLE port is not held back waiting for a ClientHello.
+ */
+function inboundTlsInspector(tlsPorts: number[], plainPorts: number[], passthroughTls: boolean): ListenerFilter[] {
+  const ranges = (ps: number[]) => [...new Set(ps)].sort((a, b) => a - b).map((p) => ({ destinationPortRange: { start: p, end: p + 1 } }));
+  const any = (rs: ReturnType<typeof ranges>) => (rs.length === 1 ? rs[0] : { orMatch: { rules: rs } });
+  if (passthroughTls) return [plainPorts.length ? { ...TLS_INSPECTOR, filterDisabled: any(ranges(plainPorts)) } : TLS_INSPECTOR];
+  if (!tlsPorts.length) return [];
+  return [{ ...TLS_INSPECTOR, filterDisabled: { notMatch: any(ranges(tlsPorts)) } }];
+}
+
 function inboundClusterName(port: number): string {
   return `inbound|${port}||`;
 }
@@ -438,18 +463,21 @@ function inboundChains(push: PushContext, proxy: Proxy, ip: InboundPort, bind: s
   const cls = portClass(ip.protocol);
   const cluster = ip.cluster.name!;
   const name = `${bind}_${ip.port}`;
-  const http = () => hcmFilter(hcm(`inbound_${bind}_${ip.port}`, cluster, { pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, routeConfig: inboundRoute(ip.port, cluster) }));
+  // AuthorizationPolicy: RBAC filters in front of the workload's HTTP connection managers and TCP proxies.
+  const authz = authorizationFilters(push, { namespace: proxy.namespace, labels: proxy.labels });
+  const http = () => hcmFilter(hcm(`inbound_${bind}_${ip.port}`, cluster, { pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, routeConfig: inboundRoute(ip.port, cluster), forwardClientCert: true, rbac: authz.http }));
+  const tcp = () => [...authz.tcp, clusterFilter(cluster)];
   switch (cls) {
     case 'http':
       return [{ name, filters: [http()] }];
     case 'auto':
       return [
         { name: `${name}-http`, filterChainMatch: { applicationProtocols: SNIFFED_HTTP_PROTOCOLS }, filters: [http()] },
-        { name: `${name}-tcp`, filters: [clusterFilter(cluster)] },
+        { name: `${name}-tcp`, filters: tcp() },
       ];
     case 'tcp':
     case 'tls':
-      return [{ name, filters: [clusterFilter(cluster)] }];
+      return [{ name, filters: tcp() }];
     default:
       return [];
   }
@@ -465,6 +493,8 @@ export function sidecarInbound(push: PushContext, scope: ProxyScope, proxy: Prox
   const listeners: Listener[] = [];
   const clusters: Cluster[] = [];
   const sc = scope.sidecar;
+  // PeerAuthentication, per workload port (the port connections arrive on: the instance's, or the ingress listener's).
+  const mtls = push.mtlsFor(proxy.namespace, proxy.labels);
   const captured: InboundPort[] = [];
   for (const il of sc?.ingress ?? []) {
     const origin: Origin = { ...sc!.ref, field: il.field };
@@ -481,13 +511,14 @@ export function sidecarInbound(push: PushContext, scope: ProxyScope, proxy: Prox
     const bind = il.bind ?? proxy.ips[0] ?? WILDCARD;
     const cluster = ingressCluster(proxy, il);
     const ip: InboundPort = { port: il.port.number, protocol: il.port.protocol, cluster, origin };
-    const chains = inboundChains(push, proxy, ip, bind);
+    const { chains, needsTlsInspector } = securedChains(inboundChains(push, proxy, ip, bind), modeForPort(mtls, il.port.number));
     if (!chains.length) {
       push.report({ ...origin, field: `${il.field}.port.protocol`, message: `protocol ${il.port.protocol} is not implemented: no listener is built for ${bind}:${il.port.number}`, severity: 'warning', category: 'unsupported' });
       continue;
     }
     const l: Listener = { name: `${bind}_${il.port.number}`, address: address(bind, il.port.number), trafficDirection: 'INBOUND', filterChains: chains.filter((c) => c.filterChainMatch) };
-    if (portClass(il.port.protocol) === 'auto') l.listenerFilters = [HTTP_INSPECTOR];
+    const inspectors = [...(needsTlsInspector ? [TLS_INSPECTOR] : []), ...(portClass(il.port.protocol) === 'auto' ? [HTTP_INSPECTOR] : [])];
+    if (inspectors.length) l.listenerFilters = inspectors;
     const unmatched = chains.filter((c) => !c.filterChainMatch);
     if (l.filterChains!.length) l.defaultFilterChain = unmatched[0];
     else l.filterChains = unmatched;
@@ -499,9 +530,12 @@ export function sidecarInbound(push: PushContext, scope: ProxyScope, proxy: Prox
 
   const ports = sc?.ingress.length ? captured : instancePorts(push, proxy);
   const chains: FilterChain[] = [{ name: `${VIRTUAL_INBOUND}-blackhole`, filterChainMatch: { destinationPort: { value: proxy.inboundPort } }, filters: [clusterFilter(BLACKHOLE_CLUSTER)] }];
+  const tlsPorts: number[] = [];
+  const plainPorts: number[] = [];
   for (const ip of ports) {
     if (ip.port === proxy.inboundPort) continue;
-    const built = inboundChains(push, proxy, ip, WILDCARD);
+    const { chains: built, needsTlsInspector } = securedChains(inboundChains(push, proxy, ip, WILDCARD), modeForPort(mtls, ip.port));
+    if (built.length) (needsTlsInspector ? tlsPorts : plainPorts).push(ip.port);
     if (!built.length) {
       push.report({ ...ip.origin, message: `inbound port ${ip.port} is ${ip.protocol}, which is not implemented: its traffic is passed through to the workload`, severity: 'warning', category: 'unsupported' });
       continue;
@@ -516,12 +550,18 @@ export function sidecarInbound(push: PushContext, scope: ProxyScope, proxy: Prox
     }
     clusters.push(ip.cluster);
   }
-  chains.push({ name: VIRTUAL_INBOUND, filterChainMatch: { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }] }, filters: [clusterFilter(INBOUND_PASSTHROUGH_CLUSTER)] });
+  // Ports nobody declared are passed through under the workload's own mode (STRICT: mTLS only).
+  const passthrough = securedChains([{ name: VIRTUAL_INBOUND, filterChainMatch: { prefixRanges: [{ addressPrefix: '0.0.0.0', prefixLen: { value: 0 } }] }, filters: [...authorizationFilters(push, { namespace: proxy.namespace, labels: proxy.labels }).tcp, clusterFilter(INBOUND_PASSTHROUGH_CLUSTER)] }], mtls.mode);
+  chains.push(...passthrough.chains);
   const vi: Listener = {
     name: VIRTUAL_INBOUND,
     address: address(WILDCARD, proxy.inboundPort),
     trafficDirection: 'INBOUND',
-    listenerFilters: [ORIGINAL_DST, ...inboundHttpInspector(ports.filter((p) => portClass(p.protocol) === 'auto').map((p) => p.port))],
+    listenerFilters: [
+      ORIGINAL_DST,
+      ...inboundTlsInspector(tlsPorts, plainPorts, passthrough.needsTlsInspector),
+      ...inboundHttpInspector(ports.filter((p) => portClass(p.protocol) === 'auto').map((p) => p.port)),
+    ],
     filterChains: chains,
   };
   push.attribute(vi, [...ports.map((p) => p.origin), MESH_CONFIG_ORIGIN]);

@@ -146,6 +146,17 @@ export interface ClusterPolicy {
   useClientProtocol?: boolean;
   /** Which Istio field each Envoy Cluster field came from (`outlierDetection` → `spec.trafficPolicy.outlierDetection`), for error messages. */
   fields: Partial<Record<keyof Cluster, string>>;
+  /**
+   * What the rule's `tls` says when the cluster builder has to finish it
+   * (undefined: no `tls`, so auto mutual TLS decides; SIMPLE and MUTUAL are
+   * complete in `cluster.transportSocket`):
+   * - ISTIO_MUTUAL: the workload certificate over SDS, with the rule's sni and
+   *   subjectAltNames when set, else the cluster's SNI and the service's identities;
+   * - DISABLE: plaintext, no auto mutual TLS;
+   * - FAIL_CLOSED: TLS this mesh cannot originate for this proxy (credentialName);
+   *   the cluster must not carry traffic at all.
+   */
+  tls?: { mode: 'ISTIO_MUTUAL'; sni?: string; subjectAltNames?: string[] } | { mode: 'DISABLE' } | { mode: 'FILE' } | { mode: 'FAIL_CLOSED'; field: string };
 }
 
 function intOrValue(v: unknown, field: string): number | undefined {
@@ -289,21 +300,38 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
   if (p.tls) {
     const f = `${p.tls.field}.tls`;
     out.fields.transportSocket = f;
+    out.fields.transportSocketMatches = f;
     const tls = asObject(p.tls.policy.tls, f)!;
     const mode = asString(tls.mode, `${f}.mode`) ?? 'DISABLE';
-    // ISTIO_MUTUAL and credentialName are reported (as errors: traffic stays plaintext) by @mesh/config's supportFindings.
-    if (mode === 'SIMPLE' || mode === 'MUTUAL') {
+    const sni = asString(tls.sni, `${f}.sni`);
+    const sans = asArray<string>(tls.subjectAltNames, `${f}.subjectAltNames`);
+    sans.forEach((s, i) => requireString(s, `${f}.subjectAltNames[${i}]`));
+    if (mode === 'DISABLE') out.tls = { mode: 'DISABLE' };
+    else if (mode === 'ISTIO_MUTUAL') {
+      if (proxyless) warn(`${f}.mode`, 'Istio mutual TLS is not sent to proxyless gRPC clients: their traffic to this host is plaintext', 'error');
+      for (const k of ['caCertificates', 'clientCertificate', 'privateKey', 'credentialName'] as const) {
+        if (tls[k]) warn(`${f}.${k}`, `${k} is ignored with ISTIO_MUTUAL (the workload certificate and the mesh trust bundle are used)`);
+      }
+      out.tls = { mode: 'ISTIO_MUTUAL', ...(sni ? { sni } : {}), ...(sans.length ? { subjectAltNames: sans } : {}) };
+    } else if (mode === 'SIMPLE' || mode === 'MUTUAL') {
       if (tls.credentialName) {
-        // Reported by supportFindings: no TLS is originated for anyone.
+        // Istio reads credentialName at gateways only (sidecars use the file paths); this mesh serves
+        // neither, and originating less TLS than configured would be failing open.
+        warn(
+          `${f}.credentialName`,
+          'credentialName is not supported (Istio reads it at gateways only, and this mesh does not serve such secrets): the cluster is served without endpoints (proxyless gRPC clients: left out), so traffic to it fails instead of being sent without the configured TLS',
+          'error',
+        );
+        out.tls = { mode: 'FAIL_CLOSED', field: `${f}.credentialName` };
       } else if (proxyless) warn(`${f}.mode`, 'TLS origination is not sent to proxyless gRPC clients: their traffic to this host is plaintext', 'error');
       else {
         const common: CommonTlsContext = {};
         const ca = asString(tls.caCertificates, `${f}.caCertificates`);
-        const sans = asArray<string>(tls.subjectAltNames, `${f}.subjectAltNames`);
-        if (ca || sans.length) {
+        // insecureSkipVerify: no validation at all (Istio), even with caCertificates or subjectAltNames.
+        if (tls.insecureSkipVerify !== true && (ca || sans.length)) {
           common.validationContext = {
             ...(ca ? { trustedCa: { filename: ca } } : {}),
-            ...(sans.length ? { matchTypedSubjectAltNames: sans.map((s) => ({ sanType: 'DNS', matcher: { exact: s } })) } : {}),
+            ...(sans.length ? { matchSubjectAltNames: sans.map((s) => ({ exact: s })) } : {}),
           };
         }
         if (mode === 'MUTUAL') {
@@ -311,13 +339,13 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
           const key = requireString(tls.privateKey, `${f}.privateKey`);
           common.tlsCertificates = [{ certificateChain: { filename: cert }, privateKey: { filename: key } }];
         }
-        const sni = asString(tls.sni, `${f}.sni`);
         out.cluster.transportSocket = {
           name: FILTER_NAMES.tls,
           typedConfig: typedConfig('upstreamTlsContext', { commonTlsContext: common, ...(sni ? { sni } : {}) }),
         };
+        out.tls = { mode: 'FILE' };
       }
-    } else if (mode !== 'DISABLE' && mode !== 'ISTIO_MUTUAL') {
+    } else {
       throw new FieldError(`${f}.mode`, `"${mode}" is not one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL`);
     }
   }

@@ -12,7 +12,9 @@ import { readGateway, type GatewayModel } from './gateways.ts';
 import { hostMatches, mostSpecificOwner, specificity } from './hosts.ts';
 import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
 import { readSidecar, sidecarSelects, type OutboundMode, type SidecarModel } from './sidecars.ts';
+import { effectiveMtls, readPeerAuthentication, type EffectiveMtls, type MtlsMode, type PeerAuthenticationModel } from './peer-authentication.ts';
 import { ProxyScope } from './scope.ts';
+import { readAuthorizationPolicy, type AuthorizationPolicyModel } from './authorization-policies.ts';
 import type { Proxy } from './proxy.ts';
 
 /**
@@ -68,6 +70,8 @@ export class PushContext implements RouteLookup {
   readonly destinationRules: readonly DestinationRuleModel[];
   readonly workloadEntries: readonly WorkloadEntryModel[];
   readonly sidecars: readonly SidecarModel[];
+  /** AuthorizationPolicies, oldest first (generators/authorization.ts turns them into RBAC filters). */
+  readonly authorizationPolicies: readonly AuthorizationPolicyModel[];
   /** Mesh config rootNamespace (istio-system unless set): its namespace-wide Sidecar is every namespace's default. */
   readonly rootNamespace: string;
   /** Mesh config outboundTrafficPolicy.mode (ALLOW_ANY unless set). */
@@ -76,6 +80,12 @@ export class PushContext implements RouteLookup {
   readonly configCount: number;
   /** Mesh config `pathNormalization.normalization` (BASE unless set). */
   readonly pathNormalization: PathNormalization;
+  /** Mesh config `trustDomain` (cluster.local unless set): workload identities are spiffe://<it>/ns/<ns>/sa/<sa>. */
+  readonly trustDomain: string;
+  /** Mesh config `enableAutoMtls` (on unless set to false): clusters without DestinationRule TLS send Istio mTLS to endpoints labelled tlsMode istio. */
+  readonly enableAutoMtls: boolean;
+  /** PeerAuthentications, oldest first. */
+  readonly peerAuthentications: readonly PeerAuthenticationModel[];
   readonly #issueKeys = new Set<string>();
   readonly #origins = new WeakMap<object, Origin[]>();
   readonly #servicesByHost = new Map<string, Service[]>();
@@ -103,6 +113,17 @@ export class PushContext implements RouteLookup {
     if (root.error) this.report({ ...MESH_CONFIG_ORIGIN, field: root.error.path, message: `${root.error.message}; using ${root.value}`, severity: 'error', category: 'invalid' });
     this.rootNamespace = root.value;
     this.outboundMode = input.meshConfig?.outboundTrafficPolicy?.mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
+    const mesh = input.meshConfig as Record<string, unknown> | undefined;
+    const td = mesh?.trustDomain;
+    this.trustDomain = typeof td === 'string' && td ? td : 'cluster.local';
+    if (td !== undefined && td !== null && (typeof td !== 'string' || !td)) {
+      this.report({ ...MESH_CONFIG_ORIGIN, field: 'trustDomain', message: `${JSON.stringify(td)} is not a trust domain; using cluster.local`, severity: 'error', category: 'invalid' });
+    }
+    const auto = mesh?.enableAutoMtls;
+    this.enableAutoMtls = auto !== false;
+    if (auto !== undefined && auto !== null && typeof auto !== 'boolean') {
+      this.report({ ...MESH_CONFIG_ORIGIN, field: 'enableAutoMtls', message: `${JSON.stringify(auto)} is not true or false; auto mutual TLS stays on`, severity: 'error', category: 'invalid' });
+    }
 
     // What this mesh accepts but does not implement: the same findings galley reports.
     for (const r of [...input.configs].sort(byAge)) {
@@ -184,6 +205,52 @@ export class PushContext implements RouteLookup {
       });
     }
     this.sidecars = sidecars;
+
+    const authz: AuthorizationPolicyModel[] = [];
+    for (const r of of('AuthorizationPolicy')) this.#try(r, () => authz.push(readAuthorizationPolicy(r)));
+    this.authorizationPolicies = authz;
+
+    const pas: PeerAuthenticationModel[] = [];
+    for (const r of of('PeerAuthentication')) {
+      this.#try(r, () => pas.push(readPeerAuthentication(r, (field, message, severity) => this.#warn(refOf(r), field, message, 'invalid', severity))));
+    }
+    this.peerAuthentications = pas;
+  }
+
+  /**
+   * A workload's effective PeerAuthentication modes (by its namespace and
+   * labels). Policies that lose to an older one of the same level are reported.
+   */
+  mtlsFor(namespace: string, labels: Record<string, string>): EffectiveMtls {
+    return this.memo(`mtls|${namespace}|${JSON.stringify(Object.entries(labels).sort())}`, () =>
+      effectiveMtls(this.peerAuthentications, this.rootNamespace, namespace, labels, (loser, winner) => {
+        const level = loser.selector ? `also selects a workload (${JSON.stringify(labels)}) that` : loser.namespace === this.rootNamespace ? 'is a second mesh-wide policy; the mesh' : 'is a second namespace-wide policy; the namespace';
+        this.#warn(loser.ref, loser.selector ? 'spec.selector' : 'spec', `${level} PeerAuthentication ${winner.namespace}/${winner.name} (older) applies${loser.selector ? ' to' : ''}; this one does not apply`, 'conflict');
+      }),
+    );
+  }
+
+  /**
+   * The mode a service's namespace (namespace policy, else the mesh policy)
+   * gives its workloads: auto mutual TLS is not used towards DISABLE (Istio's
+   * inference leaves workload-level policies out: they need a DestinationRule).
+   */
+  namespaceMtlsMode(namespace: string): MtlsMode {
+    return this.memo(`mtls-ns|${namespace}`, () => effectiveMtls(this.peerAuthentications, this.rootNamespace, namespace, undefined).mode);
+  }
+
+  /**
+   * The identities a client accepts from a service's servers (Istio's secure
+   * naming): the SPIFFE ids of its workloads' service accounts and the
+   * ServiceEntry's subjectAltNames, sorted; empty when none is known (the
+   * peer is then checked against the trust bundle only, as in Istio).
+   */
+  serviceIdentities(svc: Service): string[] {
+    return this.memo(`sans|${svc.namespace}|${svc.hostname}`, () => {
+      const ids = new Set(svc.subjectAltNames);
+      for (const i of svc.instances) if (i.serviceAccount) ids.add(`spiffe://${this.trustDomain}/ns/${i.source.namespace}/sa/${i.serviceAccount}`);
+      return [...ids].sort();
+    });
   }
 
   /**

@@ -29,6 +29,8 @@ export interface Instance {
   weight?: number;
   locality?: string;
   network?: string;
+  /** WorkloadEntry `serviceAccount` (the workload's identity is spiffe://<trustDomain>/ns/<its namespace>/sa/<it>); unset when not given. */
+  serviceAccount?: string;
   source: ResourceRef;
 }
 
@@ -44,6 +46,8 @@ export interface Service {
   selector?: Record<string, string>;
   /** Where the service is visible (spec.exportTo, else the mesh's defaultServiceExportTo). */
   exportTo: ExportScope;
+  /** ServiceEntry `subjectAltNames`: identities its servers may present, besides its workloads' service accounts. */
+  subjectAltNames: string[];
   source: ResourceRef;
 }
 
@@ -111,6 +115,7 @@ function readEndpoint(spec: Record<string, any>, field: string, ref: ResourceRef
     ports[name] = asInt(n, `${field}.ports.${name}`, 1, 65535)!;
   }
   const weight = asInt(spec.weight, `${field}.weight`, 0, 2 ** 32 - 1);
+  const serviceAccount = asString(spec.serviceAccount, `${field}.serviceAccount`);
   return {
     address: address ?? '',
     labels: asLabels(spec.labels, `${field}.labels`),
@@ -118,6 +123,7 @@ function readEndpoint(spec: Record<string, any>, field: string, ref: ResourceRef
     ...(weight ? { weight } : {}),
     ...(asString(spec.locality, `${field}.locality`) ? { locality: spec.locality } : {}),
     ...(asString(spec.network, `${field}.network`) ? { network: spec.network } : {}),
+    ...(serviceAccount ? { serviceAccount } : {}),
     source: ref,
   };
 }
@@ -183,6 +189,8 @@ export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<strin
   const exportList = asArray<string>(spec.exportTo, 'spec.exportTo');
   exportList.forEach((e, i) => requireString(e, `spec.exportTo[${i}]`));
   const exportTo = new ExportScope(exportList, r.metadata.namespace, defaultExportTo);
+  const subjectAltNames = asArray<string>(spec.subjectAltNames, 'spec.subjectAltNames');
+  subjectAltNames.forEach((n, i) => requireString(n, `spec.subjectAltNames[${i}]`));
   return hosts.map((h) => ({
     hostname: resolveHost(h, r.metadata.namespace, domainSuffix),
     namespace: r.metadata.namespace,
@@ -193,6 +201,7 @@ export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<strin
     instances,
     ...(selectorLabels ? { selector: selectorLabels } : {}),
     exportTo,
+    subjectAltNames,
     source: ref,
   }));
 }

@@ -5,14 +5,11 @@
 // does not implement is NACKed, never ignored.
 import type {
   Address__Output,
-  CertificateValidationContext__Output,
   CircuitBreakerThresholds__Output,
   CircuitBreakers__Output,
   Cluster__Output,
   ClusterLoadAssignment__Output,
-  CombinedCertificateValidationContext__Output,
   CommonLbConfig__Output,
-  CommonTlsContext__Output,
   EdsClusterConfig__Output,
   Endpoint__Output,
   ExplicitHttpConfig__Output,
@@ -27,19 +24,17 @@ import type {
   OriginalDstLbConfig__Output,
   OutlierDetection__Output,
   RingHashLbConfig__Output,
-  SdsSecretConfig__Output,
   SocketAddress__Output,
-  StringMatcher__Output,
-  SubjectAltNameMatcher__Output,
-  TlsCertificate__Output,
-  TransportSocket__Output,
   UpstreamConnectionOptions__Output,
   UpstreamHttpProtocolOptions__Output,
-  UpstreamTlsContext__Output,
 } from '@mesh/xds';
+import { fromStruct } from '@mesh/xds';
 import { isIP } from 'node:net';
-import { anyTypeName, dataSourceBytes, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
-import { DATA_SOURCE, checkConfigSource, checkEach, checkFields, fieldTable } from './supported-fields.ts';
+import { anyTypeName, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
+import { checkConfigSource, checkEach, checkFields, fieldTable } from './supported-fields.ts';
+import { compileUpstreamTransportSocket, type UpstreamTlsSpec } from './tls-config.ts';
+
+export type { UpstreamTlsSpec } from './tls-config.ts';
 
 export type DiscoveryType = 'STATIC' | 'STRICT_DNS' | 'LOGICAL_DNS' | 'EDS' | 'ORIGINAL_DST';
 export type LbPolicy = 'ROUND_ROBIN' | 'LEAST_REQUEST' | 'RANDOM' | 'RING_HASH' | 'MAGLEV' | 'CLUSTER_PROVIDED';
@@ -79,19 +74,16 @@ export interface OutlierSpec {
   readonly enforcingFailurePercentageLocalOrigin: number;
 }
 
-export interface UpstreamTlsSpec {
-  sni: string | undefined;
-  /** Inline PEM material, or names of SDS secrets resolved when pools are made. */
-  ca: string | undefined;
-  caSecret: string | undefined;
-  cert: string | undefined;
-  key: string | undefined;
-  certSecret: string | undefined;
-  insecureSkipVerify: boolean;
-  alpn: string[];
-  /** Exact SANs the upstream certificate must carry (any one of them); empty: hostname check only. */
-  subjectAltNames: string[];
+/** One of a cluster's transport_socket_matches: endpoints whose `envoy.transport_socket_match` metadata holds every `match` entry use its socket. */
+export interface TransportSocketMatchSpec {
+  readonly name: string;
+  readonly match: Readonly<Record<string, unknown>>;
+  /** undefined: plaintext (raw_buffer). */
+  readonly tls: UpstreamTlsSpec | undefined;
 }
+
+/** The filter metadata namespace EDS endpoints carry their transport socket match labels in (Istio: tlsMode). */
+export const TRANSPORT_SOCKET_MATCH_METADATA = 'envoy.transport_socket_match';
 
 export interface ClusterSpec {
   readonly name: string;
@@ -120,7 +112,10 @@ export interface ClusterSpec {
    */
   readonly downstreamHttp2: boolean;
   readonly outlier: OutlierSpec | undefined;
+  /** The cluster's transport socket (undefined: plaintext): what endpoints no transport socket match picks use. */
   readonly tls: UpstreamTlsSpec | undefined;
+  /** transport_socket_matches, in order (Envoy's rule: the first whose match the endpoint's metadata satisfies wins). */
+  readonly transportSocketMatches: readonly TransportSocketMatchSpec[];
   /** ORIGINAL_DST: take the destination from this request header instead of the authority. */
   readonly originalDstHeader: string | undefined;
   readonly cleanupIntervalMs: number;
@@ -144,6 +139,11 @@ export interface EndpointSpec {
   readonly priority: number;
   readonly hostname: string | undefined;
   readonly locality: string;
+  /**
+   * The endpoint's `envoy.transport_socket_match` filter metadata (else its locality's), which picks
+   * the cluster's transport socket match; undefined when it has none.
+   */
+  readonly transportSocketMatch?: Readonly<Record<string, unknown>> | undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -172,6 +172,7 @@ const CLUSTER = fieldTable<Cluster__Output>('envoy.config.cluster.v3.Cluster', {
     'typedExtensionProtocolOptions',
     'upstreamConnectionOptions',
     'upstreamBindConfig',
+    'transportSocketMatches',
   ],
   noEffect: [
     // Metadata for other filters and telemetry; what would read it here (subset load balancing) is not accepted.
@@ -269,39 +270,25 @@ const EXPLICIT_HTTP_CONFIG = fieldTable<ExplicitHttpConfig__Output>('envoy.exten
   implemented: ['httpProtocolOptions', 'http2ProtocolOptions'],
 });
 
-const TRANSPORT_SOCKET = fieldTable<TransportSocket__Output>('envoy.config.core.v3.TransportSocket', { implemented: ['name', 'typedConfig'] });
-const UPSTREAM_TLS = fieldTable<UpstreamTlsContext__Output>('envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', { implemented: ['commonTlsContext', 'sni'] });
-const COMMON_TLS = fieldTable<CommonTlsContext__Output>('envoy.extensions.transport_sockets.tls.v3.CommonTlsContext', {
-  implemented: ['tlsCertificates', 'tlsCertificateSdsSecretConfigs', 'validationContext', 'validationContextSdsSecretConfig', 'combinedValidationContext', 'alpnProtocols'],
-});
-const VALIDATION_CONTEXT = fieldTable<CertificateValidationContext__Output>('envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext', {
-  implemented: ['trustedCa', 'matchTypedSubjectAltNames', 'matchSubjectAltNames'],
-});
-const COMBINED_VALIDATION = fieldTable<CombinedCertificateValidationContext__Output>(
-  'envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CombinedCertificateValidationContext',
-  { implemented: ['defaultValidationContext', 'validationContextSdsSecretConfig'] },
-);
-const SAN_MATCHER = fieldTable<SubjectAltNameMatcher__Output>('envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher', { implemented: ['sanType', 'matcher'] });
-const EXACT_STRING_MATCHER = fieldTable<StringMatcher__Output>('envoy.type.matcher.v3.StringMatcher', { implemented: ['exact'] });
-const TLS_CERTIFICATE = fieldTable<TlsCertificate__Output>('envoy.extensions.transport_sockets.tls.v3.TlsCertificate', { implemented: ['certificateChain', 'privateKey'] });
-const SDS_SECRET_CONFIG = fieldTable<SdsSecretConfig__Output>('envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig', { implemented: ['name', 'sdsConfig'] });
+type TransportSocketMatchOutput = NonNullable<Cluster__Output['transportSocketMatches']>[number];
+const TRANSPORT_SOCKET_MATCH = fieldTable<TransportSocketMatchOutput>('envoy.config.cluster.v3.Cluster.TransportSocketMatch', { implemented: ['name', 'match', 'transportSocket'] });
 
 // ...and of a ClusterLoadAssignment.
 
 const CLUSTER_LOAD_ASSIGNMENT = fieldTable<ClusterLoadAssignment__Output>('envoy.config.endpoint.v3.ClusterLoadAssignment', { implemented: ['clusterName', 'endpoints'] });
 const LOCALITY_LB_ENDPOINTS = fieldTable<LocalityLbEndpoints__Output>('envoy.config.endpoint.v3.LocalityLbEndpoints', {
-  implemented: ['locality', 'lbEndpoints', 'priority'],
+  // metadata: its envoy.transport_socket_match entry picks a transport socket match for endpoints that carry none.
+  implemented: ['locality', 'lbEndpoints', 'priority', 'metadata'],
   noEffect: [
     // Envoy uses locality weights only when the cluster enables locality-weighted load balancing
     // (commonLbConfig.localityWeightedLbConfig), which this proxy does not accept; without it Envoy ignores them too.
     'loadBalancingWeight',
-    'metadata',
   ],
 });
 const LB_ENDPOINT = fieldTable<LbEndpoint__Output>('envoy.config.endpoint.v3.LbEndpoint', {
-  implemented: ['endpoint', 'healthStatus', 'loadBalancingWeight'],
-  // Read by subset load balancing and telemetry, neither of which is accepted here.
-  noEffect: ['metadata'],
+  // metadata: its envoy.transport_socket_match entry picks the cluster's transport socket match; the rest
+  // is read by subset load balancing and telemetry, neither of which is accepted here.
+  implemented: ['endpoint', 'healthStatus', 'loadBalancingWeight', 'metadata'],
 });
 const ENDPOINT = fieldTable<Endpoint__Output>('envoy.config.endpoint.v3.Endpoint', {
   implemented: ['address', 'hostname'],
@@ -366,68 +353,48 @@ function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOption
   return { http2, downstreamHttp2, idleTimeoutMs, maxRequests };
 }
 
-function upstreamTls(ts: TransportSocket__Output | undefined, path: string): UpstreamTlsSpec | undefined {
-  if (!ts) return undefined;
-  checkFields(ts, TRANSPORT_SOCKET, path);
-  const type = anyTypeName(ts.typedConfig);
-  if (type === 'envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' || (!type && ts.name === 'envoy.transport_sockets.raw_buffer')) return undefined;
-  const ctx = unpackAs(ts.typedConfig, 'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext');
-  if (!ctx) {
-    if (!type && ts.name === 'envoy.transport_sockets.tls') invalid(`${path}.typedConfig`, 'a TLS transport socket needs its UpstreamTlsContext');
-    invalid(path, `unsupported transport socket ${type || ts.name}`);
+function transportSocketMatches(cluster: Cluster__Output, path: string): TransportSocketMatchSpec[] {
+  return (cluster.transportSocketMatches ?? []).map((m, i) => {
+    const mp = `${path}.transportSocketMatches[${i}]`;
+    checkFields(m, TRANSPORT_SOCKET_MATCH, mp);
+    if (!m.name) invalid(`${mp}.name`, 'a transport socket match needs a name');
+    if (!m.transportSocket) invalid(`${mp}.transportSocket`, 'a transport socket match needs its transport socket');
+    return { name: m.name, match: structValue(m.match, `${mp}.match`), tls: compileUpstreamTransportSocket(m.transportSocket, `${mp}.transportSocket`) };
+  });
+}
+
+/** A google.protobuf.Struct as decoded (`{ fields }`) as a plain object. */
+function structValue(s: unknown, path: string): Record<string, unknown> {
+  if (s === undefined || s === null) return {};
+  if (typeof s !== 'object' || Array.isArray(s)) invalid(path, 'expected a Struct');
+  const fields = (s as { fields?: unknown }).fields;
+  if (fields !== undefined && (typeof fields !== 'object' || fields === null)) invalid(path, 'expected a Struct');
+  return fromStruct(s as { fields?: Record<string, never> });
+}
+
+/** The `envoy.transport_socket_match` entry of a Metadata, undefined when absent. */
+function transportSocketMatchOf(metadata: { filterMetadata?: Record<string, unknown> } | undefined | null, path: string): Record<string, unknown> | undefined {
+  const entry = metadata?.filterMetadata?.[TRANSPORT_SOCKET_MATCH_METADATA];
+  return entry === undefined ? undefined : structValue(entry, `${path}.filterMetadata["${TRANSPORT_SOCKET_MATCH_METADATA}"]`);
+}
+
+/**
+ * Envoy's rule for which transport socket an endpoint gets: the first match all of whose entries
+ * equal the endpoint's `envoy.transport_socket_match` metadata (an empty match matches any
+ * endpoint), else the cluster's transport socket.
+ */
+export function transportFor(spec: Pick<ClusterSpec, 'tls' | 'transportSocketMatches'>, metadata: Readonly<Record<string, unknown>> | undefined): UpstreamTlsSpec | undefined {
+  for (const m of spec.transportSocketMatches) {
+    let all = true;
+    for (const [k, v] of Object.entries(m.match)) {
+      if (metadata === undefined || JSON.stringify(metadata[k]) !== JSON.stringify(v)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return m.tls;
   }
-  const cp = `${path}.typedConfig`;
-  checkFields(ctx, UPSTREAM_TLS, cp);
-  const common: CommonTlsContext__Output = ctx.commonTlsContext ?? {};
-  const tp = `${cp}.commonTlsContext`;
-  checkFields(common, COMMON_TLS, tp);
-  checkFields(common.combinedValidationContext, COMBINED_VALIDATION, `${tp}.combinedValidationContext`);
-  const vcPath = common.validationContext ? `${tp}.validationContext` : `${tp}.combinedValidationContext.defaultValidationContext`;
-  const vc = common.validationContext ?? common.combinedValidationContext?.defaultValidationContext;
-  checkFields(vc, VALIDATION_CONTEXT, vcPath);
-  checkFields(vc?.trustedCa, DATA_SOURCE, `${vcPath}.trustedCa`);
-  // A SAN matcher this proxy cannot apply must not be dropped: that would accept any certificate.
-  const sans: string[] = [];
-  (vc?.matchTypedSubjectAltNames ?? []).forEach((m, i) => {
-    const mp = `${vcPath}.matchTypedSubjectAltNames[${i}]`;
-    checkFields(m, SAN_MATCHER, mp);
-    checkFields(m.matcher, EXACT_STRING_MATCHER, `${mp}.matcher`);
-    if (m.matcher?.exact === undefined) invalid(`${mp}.matcher`, 'only exact SAN matchers are supported');
-    sans.push(m.matcher.exact);
-  });
-  (vc?.matchSubjectAltNames ?? []).forEach((m, i) => {
-    const mp = `${vcPath}.matchSubjectAltNames[${i}]`;
-    checkFields(m, EXACT_STRING_MATCHER, mp);
-    if (m.exact === undefined) invalid(mp, 'only exact SAN matchers are supported');
-    sans.push(m.exact);
-  });
-  if ((common.tlsCertificates?.length ?? 0) > 1) invalid(`${tp}.tlsCertificates`, 'at most one client certificate is supported');
-  if ((common.tlsCertificateSdsSecretConfigs?.length ?? 0) > 1) invalid(`${tp}.tlsCertificateSdsSecretConfigs`, 'at most one client certificate is supported');
-  const inlineCert = common.tlsCertificates?.[0];
-  checkFields(inlineCert, TLS_CERTIFICATE, `${tp}.tlsCertificates[0]`);
-  checkFields(inlineCert?.certificateChain, DATA_SOURCE, `${tp}.tlsCertificates[0].certificateChain`);
-  checkFields(inlineCert?.privateKey, DATA_SOURCE, `${tp}.tlsCertificates[0].privateKey`);
-  const sds = (s: SdsSecretConfig__Output | undefined, p: string): string | undefined => {
-    if (!s) return undefined;
-    checkFields(s, SDS_SECRET_CONFIG, p);
-    checkConfigSource(s.sdsConfig, `${p}.sdsConfig`);
-    if (!s.name) invalid(`${p}.name`, 'an SDS secret needs a name');
-    return s.name;
-  };
-  const text = (d: Parameters<typeof dataSourceBytes>[0], p: string) => dataSourceBytes(d, p)?.toString();
-  return {
-    sni: ctx.sni || undefined,
-    ca: text(vc?.trustedCa, `${vcPath}.trustedCa`),
-    caSecret:
-      sds(common.validationContextSdsSecretConfig, `${tp}.validationContextSdsSecretConfig`) ??
-      sds(common.combinedValidationContext?.validationContextSdsSecretConfig, `${tp}.combinedValidationContext.validationContextSdsSecretConfig`),
-    cert: text(inlineCert?.certificateChain, `${tp}.tlsCertificates[0].certificateChain`),
-    key: text(inlineCert?.privateKey, `${tp}.tlsCertificates[0].privateKey`),
-    subjectAltNames: sans,
-    certSecret: sds(common.tlsCertificateSdsSecretConfigs?.[0], `${tp}.tlsCertificateSdsSecretConfigs[0]`),
-    insecureSkipVerify: !vc && !common.validationContextSdsSecretConfig && !common.combinedValidationContext,
-    alpn: common.alpnProtocols ?? [],
-  };
+  return spec.tls;
 }
 
 /** A 0..100 percentage field of outlier detection. */
@@ -521,7 +488,8 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
   const thresholds = defaultThresholds(cluster.circuitBreakers, `${path}.circuitBreakers`);
   const proto = protocolOptions(cluster, path);
   const outlier = outlierDetection(cluster.outlierDetection, `${path}.outlierDetection`);
-  const tls = upstreamTls(cluster.transportSocket, `${path}.transportSocket`);
+  const tls = compileUpstreamTransportSocket(cluster.transportSocket, `${path}.transportSocket`);
+  const socketMatches = transportSocketMatches(cluster, path);
   const sourceAddress = bindSourceAddress(cluster.upstreamBindConfig, `${path}.upstreamBindConfig`);
 
   const minRing = Number(cluster.ringHashLbConfig?.minimumRingSize?.value ?? 1024);
@@ -554,13 +522,14 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
     downstreamHttp2: proto.downstreamHttp2,
     outlier,
     tls,
+    transportSocketMatches: socketMatches,
     originalDstHeader: type === 'ORIGINAL_DST' && odc?.useHttpHeader ? (odc.httpHeaderName || 'x-envoy-original-dst-host').toLowerCase() : undefined,
     cleanupIntervalMs: cleanupInterval(cluster, path),
     sourceAddress,
     inlineEndpoints: endpoints,
     unimplemented,
   } satisfies Omit<ClusterSpec, 'poolKey'>;
-  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.downstreamHttp2, spec.tls, spec.sourceAddress]);
+  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.downstreamHttp2, spec.tls, spec.transportSocketMatches, spec.sourceAddress]);
   return { ...spec, poolKey };
 }
 
@@ -592,6 +561,7 @@ export function compileLoadAssignment(cla: ClusterLoadAssignment__Output, path: 
     const priority = Number(group.priority ?? 0);
     const l = group.locality ?? {};
     const locality = [l.region, l.zone, l.subZone].filter(Boolean).join('/');
+    const localityMatch = transportSocketMatchOf(group.metadata, `${gp}.metadata`);
     (group.lbEndpoints ?? []).forEach((lb, i) => {
       const p = `${gp}.lbEndpoints[${i}]`;
       checkFields(lb, LB_ENDPOINT, p);
@@ -615,6 +585,7 @@ export function compileLoadAssignment(cla: ClusterLoadAssignment__Output, path: 
         priority,
         hostname: ep.hostname || undefined,
         locality,
+        transportSocketMatch: transportSocketMatchOf(lb.metadata, `${p}.metadata`) ?? localityMatch,
       });
     });
   });

@@ -18,6 +18,7 @@ import type {
   StdoutAccessLog__Output,
 } from '@mesh/xds';
 import { FaultConfig, FAULT_FILTER } from './fault-config.ts';
+import { compileHttpRbac, HTTP_RBAC_FILTER, HTTP_RBAC_TYPE, type RbacFilterConfig } from './rbac-config.ts';
 import { RouteTable, type CompileOptions } from './route-table.ts';
 import { anyTypeName, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
 import { checkConfigSource, checkFields, fieldTable } from './supported-fields.ts';
@@ -66,6 +67,8 @@ const HCM = fieldTable<HttpConnectionManager__Output>(HCM_TYPE, {
     'accessLog',
     'http2ProtocolOptions',
     'upgradeConfigs',
+    'forwardClientCertDetails',
+    'setCurrentClientCertDetails',
   ],
   // Tracing: telemetry only.
   noEffect: ['tracing'],
@@ -86,6 +89,24 @@ const INTERNAL_ADDRESS = fieldTable<InternalAddressConfig__Output>('envoy.extens
   implemented: ['cidrRanges'],
 });
 const CIDR_RANGE = fieldTable<CidrRange__Output>('envoy.config.core.v3.CidrRange', { implemented: ['addressPrefix', 'prefixLen'] });
+type SetCurrentClientCertDetails = NonNullable<HttpConnectionManager__Output['setCurrentClientCertDetails']>;
+const SET_CURRENT_CLIENT_CERT_DETAILS = fieldTable<SetCurrentClientCertDetails>(
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.SetCurrentClientCertDetails',
+  { implemented: ['subject', 'cert', 'chain', 'dns', 'uri'] },
+);
+const FORWARD_CLIENT_CERT_MODES = new Set<string>(['SANITIZE', 'FORWARD_ONLY', 'APPEND_FORWARD', 'SANITIZE_SET', 'ALWAYS_FORWARD_ONLY']);
+
+/** Envoy's forward_client_cert_details: what happens to x-forwarded-client-cert (http/xfcc.ts). */
+export type ForwardClientCertMode = 'SANITIZE' | 'FORWARD_ONLY' | 'APPEND_FORWARD' | 'SANITIZE_SET' | 'ALWAYS_FORWARD_ONLY';
+
+/** Envoy's set_current_client_cert_details: which fields of the client certificate APPEND_FORWARD / SANITIZE_SET add. */
+export interface ClientCertDetails {
+  readonly subject: boolean;
+  readonly cert: boolean;
+  readonly chain: boolean;
+  readonly dns: boolean;
+  readonly uri: boolean;
+}
 const HTTP_FILTER = fieldTable<HttpFilter__Output>('envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter', {
   implemented: ['name', 'typedConfig', 'isOptional', 'disabled'],
 });
@@ -144,6 +165,8 @@ export class HcmConfig {
   readonly faultFilter: boolean;
   /** Filter-level fault config (a route's typed_per_filter_config overrides it). */
   readonly fault: FaultConfig | undefined;
+  /** envoy.filters.http.rbac filters, in chain order (run before the fault filter and routing). */
+  readonly rbac: readonly RbacFilterConfig[];
   readonly accessLogs: AccessLogTarget[];
   /** upgrade_configs: upgrade types (lower case) allowed on this connection manager, unless a route says otherwise. */
   readonly upgrades: ReadonlySet<string>;
@@ -166,6 +189,10 @@ export class HcmConfig {
   readonly acceptHttp10: boolean;
   /** The authority given to an HTTP/1.0 request without Host (Envoy's default_host_for_http_10). */
   readonly defaultHostForHttp10: string;
+  /** forward_client_cert_details (default SANITIZE: an incoming x-forwarded-client-cert is removed). */
+  readonly forwardClientCert: ForwardClientCertMode;
+  /** set_current_client_cert_details. */
+  readonly clientCertDetails: ClientCertDetails;
   /** Envoy's internal_address_config.cidr_ranges: which peers are internal (unset: RFC 1918, loopback, ULA). */
   readonly internalAddressCidrs: ReadonlyArray<{ addressPrefix: string; prefixLen: number }> | undefined;
 
@@ -221,6 +248,18 @@ export class HcmConfig {
     this.maxRequestHeadersBytes = wrapped(config.maxRequestHeadersKb, 60) * 1024;
     this.acceptHttp10 = config.httpProtocolOptions?.acceptHttp_10 === true;
     this.defaultHostForHttp10 = config.httpProtocolOptions?.defaultHostForHttp_10 ?? '';
+    const xfcc: string = config.forwardClientCertDetails ?? 'SANITIZE';
+    if (!FORWARD_CLIENT_CERT_MODES.has(xfcc)) invalid(`${path}.forwardClientCertDetails`, `unknown mode ${xfcc}`);
+    this.forwardClientCert = xfcc as ForwardClientCertMode;
+    const details = config.setCurrentClientCertDetails;
+    checkFields(details, SET_CURRENT_CLIENT_CERT_DETAILS, `${path}.setCurrentClientCertDetails`);
+    this.clientCertDetails = {
+      subject: wrapped(details?.subject, false),
+      cert: details?.cert === true,
+      chain: details?.chain === true,
+      dns: details?.dns === true,
+      uri: details?.uri === true,
+    };
     checkFields(config.internalAddressConfig, INTERNAL_ADDRESS, `${path}.internalAddressConfig`);
     const cidrs: CidrRange__Output[] | undefined = config.internalAddressConfig?.cidrRanges;
     this.internalAddressCidrs = cidrs?.length
@@ -247,6 +286,7 @@ export class HcmConfig {
     let router = false;
     let faultFilter = false;
     let fault: FaultConfig | undefined;
+    const rbac: RbacFilterConfig[] = [];
     const ignored: string[] = [];
     filters.forEach((f, i) => {
       const p = `${path}.httpFilters[${i}]`;
@@ -263,12 +303,20 @@ export class HcmConfig {
         faultFilter = true;
         const c = f.typedConfig ? new FaultConfig(unpackAs(f.typedConfig, FAULT_TYPE) ?? {}, `${p}.typedConfig`) : undefined;
         fault = c?.active ? c : undefined;
+      } else if (type ? type === HTTP_RBAC_TYPE : name === HTTP_RBAC_FILTER) {
+        // The exchange runs RBAC before the fault filter: a config that orders them the other way is not what it would do.
+        if (faultFilter) invalid(p, 'an RBAC filter after the fault filter is not supported: RBAC runs before fault injection here');
+        const config = unpackAs(f.typedConfig, HTTP_RBAC_TYPE);
+        // Never read as "no rules" (which allows everything) a config that is missing or was not decoded.
+        if (!config) invalid(`${p}.typedConfig`, `the RBAC filter needs its typed config (${HTTP_RBAC_TYPE})`);
+        rbac.push(compileHttpRbac(config, `${p}.typedConfig`));
       } else if (PASSIVE_FILTERS.has(name) || f.isOptional === true) ignored.push(name);
       else invalid(p, `unsupported HTTP filter ${name}${type ? ` (${type})` : ''}; mark it is_optional to let the proxy skip it`);
     });
     if (!router) invalid(`${path}.httpFilters`, 'the HTTP filter chain must end with envoy.filters.http.router');
     this.faultFilter = faultFilter;
     this.fault = fault;
+    this.rbac = rbac;
     this.ignoredFilters = ignored;
     this.accessLogs = (config.accessLog ?? []).map((a, i) => accessLog(a, `${path}.accessLog[${i}]`));
   }

@@ -3,9 +3,10 @@
 // listener), its listener filters (original_dst, tls_inspector,
 // http_inspector) and their timeout, and EVERY filter chain with its
 // FilterChainMatch (listener/filter-chain-match.ts picks one per connection,
-// as Envoy does). A chain whose transport socket terminates TLS is compiled
-// and reported in `skipped`, not served (TLS termination is not implemented);
-// a chain that routes TLS by SNI to a tcp_proxy (passthrough) is served.
+// as Envoy does). A chain whose transport socket is envoy.transport_sockets.tls
+// terminates TLS with its DownstreamTlsContext (config/tls-config.ts,
+// listener/downstream-tls.ts); a chain without one (or raw_buffer) serves
+// plaintext, including TLS routed by SNI to a tcp_proxy (passthrough).
 import type {
   Address__Output,
   ApiListener__Output,
@@ -21,10 +22,12 @@ import type {
   TlsInspector__Output,
 } from '@mesh/xds';
 import { HCM_FILTER, HCM_TYPE, HcmConfig } from './hcm-config.ts';
+import { compileNetworkRbac, NETWORK_RBAC_FILTER, NETWORK_RBAC_TYPE, type RbacFilterConfig } from './rbac-config.ts';
 import { anyTypeName, durationMs, invalid, unpackAs, wrapped, type AnyLike } from './proto-values.ts';
 import type { CompileOptions } from './route-table.ts';
 import { checkEach, checkFields, fieldTable } from './supported-fields.ts';
 import { checkDistinct, compileChainMatch, type ChainMatch } from '../listener/filter-chain-match.ts';
+import { compileDownstreamTransportSocket, type DownstreamTlsSpec } from './tls-config.ts';
 
 const TCP_PROXY_FILTER = 'envoy.filters.network.tcp_proxy';
 const TCP_PROXY_TYPE = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
@@ -52,6 +55,8 @@ export interface TcpProxySpec {
   readonly cluster: string | undefined;
   readonly weighted: Array<{ name: string; weight: number }> | undefined;
   readonly idleTimeoutMs: number;
+  /** The chain's envoy.filters.network.rbac filters before the TCP proxy, in order: decided before anything is opened upstream. */
+  readonly rbac?: readonly RbacFilterConfig[];
 }
 
 export interface FilterChainSpec {
@@ -63,7 +68,9 @@ export interface FilterChainSpec {
   readonly kind: 'http' | 'tcp';
   readonly hcm: HcmConfig | undefined;
   readonly tcp: TcpProxySpec | undefined;
-  /** Why the chain is not served (it terminates TLS); undefined when it is served. */
+  /** The DownstreamTlsContext of a chain that terminates TLS; undefined for plaintext. */
+  readonly tls: DownstreamTlsSpec | undefined;
+  /** Why the chain is not served; undefined when it is served (every chain that compiles is served today). */
   readonly unserved: string | undefined;
   /** The chain's content: a chain whose key is unchanged across an update keeps its connections and server. */
   readonly key: string;
@@ -100,7 +107,7 @@ export interface ListenerSpec {
   readonly hcm: HcmConfig | undefined;
   /** The first served TCP chain's proxy. */
   readonly tcp: TcpProxySpec | undefined;
-  /** Why filter chains are not served (TLS termination), for logs and config_dump. */
+  /** Why filter chains are not served, for logs and config_dump. */
   readonly skipped: string[];
 }
 
@@ -131,8 +138,7 @@ const API_LISTENER = fieldTable<ApiListener__Output>('envoy.config.listener.v3.A
 const ADDRESS = fieldTable<Address__Output>('envoy.config.core.v3.Address', { implemented: ['socketAddress'] });
 const SOCKET_ADDRESS = fieldTable<SocketAddress__Output>('envoy.config.core.v3.SocketAddress', { implemented: ['address', 'portValue', 'protocol'] });
 const FILTER_CHAIN = fieldTable<FilterChain__Output>('envoy.config.listener.v3.FilterChain', {
-  // A chain with a TLS transport socket is compiled but not served (reported in ListenerSpec.skipped).
-  implemented: ['filterChainMatch', 'filters', 'transportSocket'],
+  implemented: ['filterChainMatch', 'filters', 'transportSocket', 'transportSocketConnectTimeout'],
   noEffect: ['name', 'metadata'],
 });
 const FILTER_CHAIN_MATCH = fieldTable<FilterChainMatch__Output>('envoy.config.listener.v3.FilterChainMatch', {
@@ -173,20 +179,13 @@ const TCP_CLUSTER_WEIGHT = fieldTable<TcpProxyClusterWeight__Output>('envoy.exte
   implemented: ['name', 'weight'],
 });
 
-/** Whether the chain's transport socket terminates TLS (anything but raw_buffer), which this proxy does not do yet. */
-function terminatesTls(chain: FilterChain__Output): boolean {
-  const ts = chain.transportSocket;
-  if (!ts) return false;
-  const type = anyTypeName(ts.typedConfig);
-  return !(type === 'envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer' || (!type && ts.name === 'envoy.transport_sockets.raw_buffer'));
-}
-
 /** Which network filter this is: by its typed config's type when it has one (as Envoy selects), else by name. */
-function networkFilterKind(f: Filter__Output): 'hcm' | 'tcp' | 'passive' | undefined {
+function networkFilterKind(f: Filter__Output): 'hcm' | 'tcp' | 'rbac' | 'passive' | undefined {
   const type = anyTypeName(f.typedConfig);
-  if (type) return type === HCM_TYPE ? 'hcm' : type === TCP_PROXY_TYPE ? 'tcp' : PASSIVE_NETWORK_FILTERS.has(f.name ?? '') ? 'passive' : undefined;
+  if (type) return type === HCM_TYPE ? 'hcm' : type === TCP_PROXY_TYPE ? 'tcp' : type === NETWORK_RBAC_TYPE ? 'rbac' : PASSIVE_NETWORK_FILTERS.has(f.name ?? '') ? 'passive' : undefined;
   if (f.name === HCM_FILTER) return 'hcm';
   if (f.name === TCP_PROXY_FILTER) return 'tcp';
+  if (f.name === NETWORK_RBAC_FILTER) return 'rbac';
   return PASSIVE_NETWORK_FILTERS.has(f.name ?? '') ? 'passive' : undefined;
 }
 
@@ -264,11 +263,18 @@ function compileChain(chain: FilterChain__Output, p: string, options: CompileOpt
   if (filters.length === 0) invalid(`${p}.filters`, 'a filter chain needs at least one filter');
   let hcm: HcmConfig | undefined;
   let tcp: TcpProxySpec | undefined;
+  const rbac: RbacFilterConfig[] = [];
   filters.forEach((f, fi) => {
     const fp = `${p}.filters[${fi}]`;
     checkFields(f, NETWORK_FILTER, fp);
     const kind = networkFilterKind(f);
-    if (kind === 'hcm') {
+    if (kind === 'rbac') {
+      if (hcm || tcp) invalid(fp, 'the network RBAC filter must come before the HTTP connection manager or TCP proxy');
+      const config = unpackAs(f.typedConfig, NETWORK_RBAC_TYPE);
+      // Never read as "no rules" (which allows everything) a config that is missing or was not decoded.
+      if (!config) invalid(`${fp}.typedConfig`, `the network RBAC filter needs its typed config (${NETWORK_RBAC_TYPE})`);
+      rbac.push(compileNetworkRbac(config, `${fp}.typedConfig`));
+    } else if (kind === 'hcm') {
       const config = unpackAs(f.typedConfig, HCM_TYPE);
       if (!config) invalid(`${fp}.typedConfig`, 'the HTTP connection manager needs its typedConfig');
       hcm = new HcmConfig(config, `${fp}.typedConfig`, options);
@@ -282,15 +288,18 @@ function compileChain(chain: FilterChain__Output, p: string, options: CompileOpt
     }
   });
   if (!hcm && !tcp) invalid(`${p}.filters`, 'the last filter must be the HTTP connection manager or the TCP proxy');
-  const unserved = terminatesTls(chain) ? `${p}${chain.name ? ` (${chain.name})` : ''}: needs TLS termination, which this proxy does not do yet` : undefined;
+  // Only the TCP proxy runs the network RBAC filters: in front of an HTTP connection manager they would not be enforced.
+  if (hcm && rbac.length) invalid(`${p}.filters`, 'a network RBAC filter in front of the HTTP connection manager is not supported: use the HTTP RBAC filter (envoy.filters.http.rbac)');
+  const tls = compileDownstreamTransportSocket(chain.transportSocket, `${p}.transportSocket`, chain.transportSocketConnectTimeout);
   return {
     path: p,
     name: chain.name || p,
     match,
     kind: hcm ? 'http' : 'tcp',
     hcm,
-    tcp: hcm ? undefined : tcp,
-    unserved,
+    tcp: hcm || !tcp ? undefined : { ...tcp, rbac },
+    tls,
+    unserved: undefined,
     key: JSON.stringify(chain),
   };
 }

@@ -30,14 +30,15 @@ describe('validation (what the proxy NACKs)', () => {
   });
 
   it('rejects an HTTP filter it would have to ignore, unless it is optional', () => {
-    const withRbac = (optional: boolean) => {
+    // ext_authz decides who may pass: skipping it would let through what it must deny.
+    const withExtAuthz = (optional: boolean) => {
       const l = httpListener('l', 8080, 'r');
       const hcm = l.filterChains[0].filters[0].typedConfig;
-      hcm.httpFilters = [{ name: 'envoy.filters.http.rbac', isOptional: optional, typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC' } }, ...hcm.httpFilters];
+      hcm.httpFilters = [{ name: 'envoy.filters.http.ext_authz', isOptional: optional, typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz' } }, ...hcm.httpFilters];
       return l;
     };
-    assert.throws(() => compiler.validate(TYPE_URLS.listener, [withRbac(false)]), /Listener l\.filterChains\[0\]\.filters\[0\]\.typedConfig\.httpFilters\[0\]: unsupported HTTP filter envoy\.filters\.http\.rbac/);
-    compiler.validate(TYPE_URLS.listener, [withRbac(true)]);
+    assert.throws(() => compiler.validate(TYPE_URLS.listener, [withExtAuthz(false)]), /Listener l\.filterChains\[0\]\.filters\[0\]\.typedConfig\.httpFilters\[0\]: unsupported HTTP filter envoy\.filters\.http\.ext_authz/);
+    compiler.validate(TYPE_URLS.listener, [withExtAuthz(true)]);
   });
 
   it('leaves proxyless api listeners unbound instead of rejecting them', () => {

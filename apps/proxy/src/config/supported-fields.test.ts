@@ -314,9 +314,23 @@ describe('a field the proxy does not implement is NACKed with its name', () => {
   it('security settings it cannot apply are refused, never dropped', () => {
     const tls = (commonTlsContext: object) =>
       edsCluster('c', { transportSocket: { name: 'tls', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', commonTlsContext } as never } });
-    nack(TYPE_URLS.cluster, tls({ validationContext: { trustedCa: { inlineString: 'CA' }, matchTypedSubjectAltNames: [{ sanType: 'DNS', matcher: { prefix: 'r' } }] } }), /matchTypedSubjectAltNames\[0\]\.matcher: field prefix is not supported/);
-    nack(TYPE_URLS.cluster, tls({ tlsParams: { tlsMinimumProtocolVersion: 'TLSv1_3' } }), /commonTlsContext: field tlsParams is not supported/);
+    nack(TYPE_URLS.cluster, tls({ validationContext: { trustedCa: { inlineString: 'CA' }, matchTypedSubjectAltNames: [{ sanType: 'OTHER_NAME', matcher: { prefix: 'r' } }] } }), /matchTypedSubjectAltNames\[0\]\.sanType: must be DNS, URI, EMAIL or IP_ADDRESS/);
+    nack(TYPE_URLS.cluster, tls({ validationContext: { matchSubjectAltNames: [{ exact: 'spiffe://td/ns/a/sa/b' }] } }), /validationContext: SAN matchers need trusted CAs/);
+    nack(TYPE_URLS.cluster, tls({ tlsParams: { tlsMinimumProtocolVersion: 'TLSv1_0' } }), /tlsParams\.tlsMinimumProtocolVersion: TLSv1_0 is not supported/);
+    nack(TYPE_URLS.cluster, tls({ tlsParams: { cipherSuites: ['NOT-A-CIPHER'] } }), /tlsParams\.cipherSuites: OpenSSL accepts none of them/);
     nack(TYPE_URLS.cluster, tls({ validationContext: { verifyCertificateSpki: ['x'] } }), /validationContext: field verifyCertificateSpki is not supported/);
+    nack(
+      TYPE_URLS.cluster,
+      tls({ tlsCertificateSdsSecretConfigs: [{ name: 'default', sdsConfig: { apiConfigSource: { apiType: 'GRPC', grpcServices: [{ envoyGrpc: { clusterName: 'elsewhere' } }] } } }] }),
+      /tlsCertificateSdsSecretConfigs\[0\]\.sdsConfig\.apiConfigSource\.grpcServices\[0\]\.envoyGrpc\.clusterName: only the agent's SDS cluster sds-grpc/,
+    );
+    const downstream = (ctx: object) => ({
+      ...listener('l', hcm('r')),
+      filterChains: [{ ...(listener('l', hcm('r')) as any).filterChains[0], transportSocket: { name: 'envoy.transport_sockets.tls', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext', ...ctx } } }],
+    });
+    nack(TYPE_URLS.listener, downstream({ commonTlsContext: { tlsCertificates: [{ certificateChain: { inlineString: 'C' }, privateKey: { inlineString: 'K' } }] }, requireSni: { value: true } }), /DownstreamTlsContext|typedConfig: field requireSni is not supported/);
+    nack(TYPE_URLS.listener, downstream({ commonTlsContext: { tlsCertificates: [{ certificateChain: { inlineString: 'C' }, privateKey: { inlineString: 'K' } }] }, requireClientCertificate: { value: true } }), /requireClientCertificate: requiring a client certificate needs a validation context/);
+    nack(TYPE_URLS.listener, downstream({ commonTlsContext: {} }), /a server needs a certificate/);
   });
 
   it('HttpConnectionManager (inside a Listener)', () => {

@@ -32,6 +32,8 @@ import { sendShadow } from './shadow.ts';
 import { validAuthority } from './h1-server.ts';
 import { normalizationEnabled, normalizePath, PATH_REJECTED } from './path-normalization.ts';
 import { internalByXff, isInternalAddress, stripInternalHeaders } from './header-sanitizing.ts';
+import { applyXfcc } from './xfcc.ts';
+import { checkHttpRbac, RBAC_DENIED_BODY, RBAC_FLAG } from './rbac.ts';
 
 /** What one listener's HTTP connection manager serves with; replaced as a whole on config change. */
 export interface ActiveHttpConfig {
@@ -221,9 +223,13 @@ function classify(err: Error & { code?: string }): AttemptFailure {
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_SAN_MISMATCH':
+    case 'ERR_TLS_SECRET_MISSING':
+    case 'ERR_TLS_CONTEXT_INVALID':
       return 'connect';
     default:
-      return 'reset';
+      // A TLS handshake the upstream (or its certificate) failed: no connection was made.
+      return err.code !== undefined && (err.code.startsWith('ERR_SSL_') || /CERT|ISSUER/.test(err.code)) ? 'connect' : 'reset';
   }
 }
 
@@ -364,6 +370,11 @@ export class Exchange implements RequestHead, DownstreamEvents {
       this.path = normalized;
     }
     this.sanitize();
+    // Envoy's filter order: the RBAC filters decide before the fault filter and the router.
+    if (hcm.rbac.length > 0 && !checkHttpRbac(hcm.rbac, this, this.req.socket, hcm.useRemoteAddress, cfg.stats.rbac)) {
+      this.localReply(403, RBAC_DENIED_BODY, RBAC_FLAG, false);
+      return;
+    }
 
     const vh = cfg.routes.selectVirtualHost(this.authority);
     const route = vh === undefined ? undefined : vh.route(this);
@@ -444,6 +455,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
       if (!internal) stripInternalHeaders(h);
       else if (h['x-envoy-internal'] !== undefined) delete h['x-envoy-internal']; // set by the proxy below
     }
+    applyXfcc(this.headers, hcm.forwardClientCert, hcm.clientCertDetails, this.req.socket);
   }
 
   faultDelayDone(): void {

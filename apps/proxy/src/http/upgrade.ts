@@ -9,8 +9,7 @@
 // The tunnel is a bounded byte pipe both ways (stream backpressure: neither
 // side's bytes pile up past the sockets' buffers) with an idle timeout: no
 // byte either way for that long closes both connections.
-import net, { type Socket } from 'node:net';
-import tls from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Host } from '../upstream/host.ts';
 import { DEFAULT_RESPONSE_LIMITS, H1ResponseParser, type H1Controller, type H1Handler, type H1ResponseSink } from '../upstream/h1-pool.ts';
 
@@ -37,11 +36,11 @@ class UpgradeRequest implements H1Controller, H1ResponseSink {
     this.handler = handler;
     this.parser = new H1ResponseParser(this, DEFAULT_RESPONSE_LIMITS);
     this.parser.expect(false, true);
-    const tlsOptions = host.tlsOptions();
-    const socket = (this.socket =
-      tlsOptions === undefined ? net.connect({ host: host.address, port: host.port, noDelay: true }) : tls.connect({ ...tlsOptions, host: host.address, port: host.port }));
+    // An upgrade is HTTP/1.1: a TLS host is offered http/1.1 after its configured ALPN protocols.
+    const { socket, ready } = host.connect({ protocol: 'http/1.1' });
+    this.socket = socket;
     this.#connectTimer = setTimeout(() => this.#fail(codeError('connect timeout', 'UND_ERR_CONNECT_TIMEOUT')), connectTimeoutMs);
-    socket.once(tlsOptions === undefined ? 'connect' : 'secureConnect', () => {
+    socket.once(ready, () => {
       clearTimeout(this.#connectTimer);
       this.#connectTimer = undefined;
       socket.write(head, 'latin1');

@@ -212,21 +212,35 @@ describe('filter chain config errors name the field', () => {
     assert.equal(spec.listenerFiltersTimeoutMs, 15_000, "Envoy's default");
   });
 
-  it('serves TLS passthrough (SNI → tcp_proxy) and reports chains that terminate TLS as skipped', () => {
+  it('serves TLS passthrough (SNI → tcp_proxy) and compiles chains that terminate TLS (SDS certificate, ALPN, required client certificate)', () => {
+    const sds = { apiConfigSource: { apiType: 'GRPC', transportApiVersion: 'V3', grpcServices: [{ envoyGrpc: { clusterName: 'sds-grpc' } }], setNodeOnFirstMessageOnly: true }, initialFetchTimeout: { seconds: 0 }, resourceApiVersion: 'V3' };
     const spec = compileListener(
       listener([
         { filterChainMatch: { serverNames: ['a.example'], transportProtocol: 'tls' }, filters: [TCP('a')] },
         {
           name: 'mtls',
           filterChainMatch: { transportProtocol: 'tls', applicationProtocols: ['istio'] },
-          transportSocket: { name: 'envoy.transport_sockets.tls', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext' } },
+          transportSocket: {
+            name: 'envoy.transport_sockets.tls',
+            typedConfig: {
+              '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+              commonTlsContext: {
+                tlsCertificateSdsSecretConfigs: [{ name: 'default', sdsConfig: sds }],
+                combinedValidationContext: { defaultValidationContext: {}, validationContextSdsSecretConfig: { name: 'ROOTCA', sdsConfig: sds } },
+              },
+              requireClientCertificate: { value: true },
+            },
+          },
           filters: [TCP('b')],
         },
       ]),
     );
-    assert.equal(spec.chains[0].unserved, undefined);
-    assert.match(spec.chains[1].unserved ?? '', /filterChains\[1\] \(mtls\): needs TLS termination/);
-    assert.deepEqual(spec.skipped, [spec.chains[1].unserved]);
+    assert.equal(spec.chains[0].tls, undefined);
+    assert.deepEqual(spec.chains[1].tls?.certificate, { name: 'default', source: 'agent' });
+    assert.deepEqual(spec.chains[1].tls?.ca, { name: 'ROOTCA', source: 'agent' });
+    assert.equal(spec.chains[1].tls?.requireClientCertificate, true);
+    assert.deepEqual(spec.chains[1].tls?.alpn, []);
+    assert.deepEqual(spec.skipped, []);
     assert.equal(spec.kind, 'tcp');
   });
 });

@@ -9,10 +9,12 @@
 // inspectors (tls_inspector, http_inspector) read the first bytes within
 // listener_filters_timeout; the filter chain is picked by FilterChainMatch
 // (filter-chain-match.ts), else the default chain, else the connection is
-// closed and counted in listener.<prefix>.no_filter_chain_match. Each HTTP
-// chain has its own HCM config and H1Server (the inspected bytes are
-// unshifted and the socket handed to it by `net.emit('connection')`); each TCP
-// chain its TcpProxy.
+// closed and counted in listener.<prefix>.no_filter_chain_match. A chain
+// with a DownstreamTlsContext first terminates TLS (downstream-tls.ts; the
+// verified peer is on the TLS socket's connectionInfo()). Each HTTP chain has
+// its own HCM config and H1Server (the inspected bytes are unshifted and the
+// socket handed to it by `net.emit('connection')`); each TCP chain its
+// TcpProxy.
 //
 // An update that keeps a listener's address swaps its configuration in place:
 // a chain whose match and kind stay keeps its server and connections
@@ -44,6 +46,9 @@ import {
   type OriginalDestinationResolver,
 } from './original-destination.ts';
 import { TcpProxy, TcpStats } from './tcp-proxy.ts';
+import type { SecretLookup } from '../secrets/secret-lookup.ts';
+import { TlsContexts } from '../upstream/tls-contexts.ts';
+import { DownstreamTls, DownstreamTlsStats } from './downstream-tls.ts';
 
 export interface ListenerDeps {
   clusters: ClusterManager;
@@ -64,6 +69,8 @@ export interface ListenerDeps {
   originalDestination?: OriginalDestinationResolver;
   /** Whether the default resolver can work here (tests inject a failure); @mesh/original-dst's answer by default. */
   originalDestinationAvailability?: () => { ok: true } | { ok: false; reason: string };
+  /** SDS secrets of filter chains that terminate TLS (pilot's and the agent's); without it such chains refuse every connection. */
+  secrets?: SecretLookup;
 }
 
 /**
@@ -85,8 +92,10 @@ export class ListenerStats {
   /** Listener filters that did not finish within listener_filters_timeout. */
   downstreamPreCxTimeout = 0;
   noFilterChainMatch = 0;
-  /** The matching chain terminates TLS, which this proxy does not do: closed. */
+  /** The matching chain is not served: closed. */
   unservedFilterChain = 0;
+  /** The ssl.* counters of chains that terminate TLS. */
+  readonly tls = new DownstreamTlsStats();
   /** tls_inspector: a ClientHello over 64 KiB: closed. */
   clientHelloTooLarge = 0;
   /** Connections handed to another listener by use_original_dst. */
@@ -109,6 +118,7 @@ export class ListenerStats {
       `${p}unserved_filter_chain: ${this.unservedFilterChain}`,
       `${p}tls_inspector.client_hello_too_large: ${this.clientHelloTooLarge}`,
       `${p}original_dst_handoff: ${this.handedOff}`,
+      ...this.tls.lines(p),
     ];
   }
 }
@@ -128,10 +138,11 @@ function onSocketClose(this: ListenerSocket): void {
 function ignoreError(): void {}
 
 const EMPTY_ROUTES = new RouteTable({ name: '' });
+const EMPTY_BYTES = Buffer.alloc(0);
 
 /** Which chain runtime serves a chain: kept across updates while its match and kind stay. */
 function chainIdentity(c: FilterChainSpec, isDefault: boolean): string {
-  return `${isDefault ? 'default' : 'chain'}|${c.kind}|${JSON.stringify(c.match)}`;
+  return `${isDefault ? 'default' : 'chain'}|${c.kind}|${c.tls ? 'tls' : 'plain'}|${JSON.stringify(c.match)}`;
 }
 
 /** One served filter chain at run time: its HTTP server (and HCM config) or TCP proxy. */
@@ -143,6 +154,8 @@ export class ChainRuntime implements ExchangeContext {
   active: ActiveHttpConfig | undefined = undefined;
   readonly h1: H1Server | undefined;
   readonly tcp: TcpProxy | undefined;
+  /** The chain's TLS termination (a DownstreamTlsContext), undefined for plaintext. */
+  tls: DownstreamTls | undefined = undefined;
   #draining = false;
   readonly #listener: ActiveListener;
   readonly #deps: ListenerDeps;
@@ -175,6 +188,19 @@ export class ChainRuntime implements ExchangeContext {
   /** Swaps the chain's configuration in place (same match and kind). */
   update(spec: FilterChainSpec, routes: Map<string, RouteTable>, tcpStats: (prefix: string) => TcpStats): void {
     this.spec = spec;
+    if (spec.tls === undefined) this.tls = undefined;
+    else if (this.tls !== undefined) this.tls.update(spec.tls);
+    else {
+      const listener = this.#listener;
+      this.tls = new DownstreamTls(spec.tls, {
+        contexts: listener.manager.tlsContexts,
+        log: this.#deps.log,
+        listenerName: this.listenerName,
+        chainName: spec.name,
+        stats: () => listener.listenerStats.tls,
+        warnMissing: (secret) => listener.manager.warnMissingSecret(this.listenerName, secret),
+      });
+    }
     if (spec.kind === 'tcp') {
       this.tcp!.spec = spec.tcp!;
       this.tcp!.stats = tcpStats(spec.tcp!.statPrefix);
@@ -217,8 +243,19 @@ export class ChainRuntime implements ExchangeContext {
     socket.on('close', onDownstreamSocketClose);
   }
 
-  /** Takes a connection whose first bytes (`bytes`) were read by the listener filters. */
-  serve(socket: Socket, bytes: Buffer): void {
+  /**
+   * Takes a connection whose first bytes (`bytes`) were read by the listener filters; a TLS chain
+   * terminates TLS first (`clientAlpn`: what the ClientHello offered, when tls_inspector read it).
+   */
+  serve(socket: Socket, bytes: Buffer, clientAlpn?: readonly string[]): void {
+    if (this.tls !== undefined) {
+      this.tls.accept(socket, bytes, clientAlpn, (secure) => this.#serveSocket(secure, EMPTY_BYTES));
+      return;
+    }
+    this.#serveSocket(socket, bytes);
+  }
+
+  #serveSocket(socket: Socket, bytes: Buffer): void {
     if (bytes.length > 0) socket.unshift(bytes);
     if (this.tcp !== undefined) {
       this.tcp.handle(socket);
@@ -327,6 +364,10 @@ export class ActiveListener {
 
   get chains(): ReadonlyMap<string, ChainRuntime> {
     return this.#chains;
+  }
+
+  get manager(): ListenerManager {
+    return this.#manager;
   }
 
   /** Swaps the configuration in place (same address and mode). */
@@ -482,8 +523,9 @@ export class ActiveListener {
       socket.destroy();
       return;
     }
-    socket.off('error', ignoreError);
-    runtime.serve(socket, inspected.bytes);
+    // A TLS chain keeps ignoring the accepted socket's errors: the TLS socket on top of it reports them.
+    if (runtime.tls === undefined) socket.off('error', ignoreError);
+    runtime.serve(socket, inspected.bytes, inspected.transportProtocol === 'tls' ? inspected.applicationProtocols : undefined);
   }
 
   /** Binds; on failure (port in use) retries with back-off while the listener is wanted. */
@@ -559,6 +601,7 @@ function listenerMode(spec: ListenerSpec): 'direct' | 'dispatch' {
     all.length === 1 &&
     all[0].kind === 'http' &&
     all[0].unserved === undefined &&
+    all[0].tls === undefined &&
     isEmptyMatch(all[0]);
   return plain ? 'direct' : 'dispatch';
 }
@@ -585,11 +628,33 @@ export class ListenerManager {
   #byAddress = new Map<string, ActiveListener>();
   readonly #listenerStats = new Map<string, ListenerStats>();
   readonly #tcpStats = new Map<string, TcpStats>();
+  /** Network RBAC counters (one namespace per filter stat_prefix, shared by every chain). */
+  readonly #rbacStats = new Map<string, number>();
+
+  /** TLS material of chains that terminate TLS, built from the current secrets. */
+  readonly tlsContexts: TlsContexts;
+  /** listener|secret pairs already logged as missing (once each until the secret arrives). */
+  readonly #warnedSecrets = new Set<string>();
+  readonly #unsubscribe: (() => void) | undefined;
 
   private readonly deps: ListenerDeps;
 
   constructor(deps: ListenerDeps) {
     this.deps = deps;
+    this.tlsContexts = new TlsContexts(deps.secrets);
+    // A secret that arrives (or rotates) may be logged as missing again if it ever disappears.
+    this.#unsubscribe = deps.secrets?.onChange((ref) => {
+      const suffix = `|${ref.source}/${ref.name}`;
+      for (const k of this.#warnedSecrets) if (k.endsWith(suffix)) this.#warnedSecrets.delete(k);
+    });
+  }
+
+  /** Logs (once per listener and secret) a connection refused because its chain's secret has not arrived. */
+  warnMissingSecret(listener: string, secret: string): void {
+    const key = `${listener}|${secret}`;
+    if (this.#warnedSecrets.has(key)) return;
+    this.#warnedSecrets.add(key);
+    this.deps.log.warn('a filter chain needs a TLS secret that has not arrived; its connections are refused until it does', { listener, secret });
   }
 
   listenerStatsFor(prefix: string): ListenerStats {
@@ -600,13 +665,18 @@ export class ListenerManager {
 
   tcpStatsFor(prefix: string): TcpStats {
     let s = this.#tcpStats.get(prefix);
-    if (s === undefined) this.#tcpStats.set(prefix, (s = new TcpStats(prefix)));
+    if (s === undefined) this.#tcpStats.set(prefix, (s = new TcpStats(prefix, this.#rbacStats)));
     return s;
   }
 
-  /** Envoy /stats lines for listeners (listener.<prefix>.*) and TCP proxies (tcp.<prefix>.*). */
+  /** Envoy /stats lines for listeners (listener.<prefix>.*, with ssl.*), TCP proxies (tcp.<prefix>.*) and upstream TLS (cluster.<name>.ssl.*). */
   statLines(): string[] {
-    return [...[...this.#listenerStats.values()].flatMap((s) => s.lines()), ...[...this.#tcpStats.values()].flatMap((s) => s.lines())];
+    return [
+      ...[...this.#listenerStats.values()].flatMap((s) => s.lines()),
+      ...[...this.#tcpStats.values()].flatMap((s) => s.lines()),
+      ...[...this.#rbacStats].map(([name, n]) => `${name}: ${n}`),
+      ...this.deps.clusters.tlsStatLines(),
+    ];
   }
 
   /** Applies LDS; resolves once every new listener has tried to bind. */
@@ -693,6 +763,7 @@ export class ListenerManager {
 
   /** Drains every listener (shutdown). */
   async drainAll(timeoutMs: number): Promise<void> {
+    this.#unsubscribe?.();
     const all = [...this.listeners.values()];
     this.listeners.clear();
     this.#byAddress = new Map();

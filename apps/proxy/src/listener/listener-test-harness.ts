@@ -46,7 +46,7 @@ export interface Harness {
 
 export function startHarness(deps: Partial<ListenerDeps> = {}): Harness {
   const stats = new StatsStore({ workload: 'test', namespace: 'test', app: 'test', version: 'v1' });
-  const clusters = new ClusterManager(stats, testLog);
+  const clusters = new ClusterManager(stats, testLog, { secrets: deps.secrets });
   const listeners = new ListenerManager({ clusters, stats, log: testLog, random: Math.random, forceAccessLog: false, drainTimeoutMs: 500, ...deps });
   const compiler = new SnapshotCompiler();
   return {

@@ -4,11 +4,12 @@
 // cluster with no host (Istio's BlackHoleCluster) closes the connection at
 // once. Upstream connections bind the cluster's upstream_bind_config source
 // address (Istio's 127.0.0.6 for inbound passthrough).
-import net, { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from '@mesh/telemetry';
 import type { TcpProxySpec } from '../config/listener-config.ts';
 import type { ClusterManager } from '../upstream/cluster-manager.ts';
 import { originalDestinationOf } from './original-destination.ts';
+import { checkNetworkRbac, type Counters } from '../http/rbac.ts';
 
 /** Envoy's tcp.<stat_prefix>.* counters. */
 export class TcpStats {
@@ -23,9 +24,12 @@ export class TcpStats {
   downstreamCxRxBytesTotal = 0;
   downstreamCxTxBytesTotal = 0;
   readonly prefix: string;
+  /** The network RBAC filters' counters (`<rbac stat_prefix>.rbac.*`), shared by every TCP proxy of the listener manager. */
+  readonly rbac: Counters;
 
-  constructor(prefix: string) {
+  constructor(prefix: string, rbac: Counters = new Map()) {
     this.prefix = prefix;
+    this.rbac = rbac;
   }
 
   lines(): string[] {
@@ -77,6 +81,13 @@ export class TcpProxy {
   handle(downstream: Socket): void {
     const stats = this.stats;
     stats.downstreamCxTotal++;
+    const rbac = this.spec.rbac;
+    // Decided before anything is opened upstream: a denied peer never reaches the workload.
+    if (rbac !== undefined && rbac.length > 0 && !checkNetworkRbac(rbac, downstream, stats.rbac)) {
+      this.log.debug('tcp proxy: connection denied by RBAC', { remote: downstream.remoteAddress });
+      downstream.destroy();
+      return;
+    }
     const name = this.#clusterName();
     const cluster = name === undefined ? undefined : this.clusters.get(name);
     if (!cluster) {
@@ -94,7 +105,9 @@ export class TcpProxy {
     }
     host.active++;
     stats.downstreamCxActive++;
-    const upstream = net.connect({ host: host.address, port: host.port, noDelay: true, timeout: cluster.spec.connectTimeoutMs, localAddress: cluster.spec.sourceAddress });
+    // The host's transport socket: plaintext, or TLS with the configured ALPN only (no HTTP protocol is added for TCP).
+    const { socket: upstream, ready } = host.connect();
+    upstream.setTimeout(cluster.spec.connectTimeoutMs);
     this.#open.add(downstream);
     let released = false;
     const close = () => {
@@ -110,19 +123,21 @@ export class TcpProxy {
       downstream.destroy();
       upstream.destroy();
     };
-    upstream.once('connect', () => {
+    let connected = false;
+    upstream.once(ready, () => {
+      connected = true;
       cluster.stats.cxTotal++;
       upstream.setTimeout(this.spec.idleTimeoutMs);
     });
     upstream.on('timeout', () => {
-      if (upstream.connecting) {
+      if (!connected) {
         cluster.stats.cxConnectFail++;
         stats.upstreamCxConnectFail++;
       } else stats.idleTimeout++;
       close();
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
-      if (upstream.connecting || err.code === 'ECONNREFUSED') {
+      if (!connected || err.code === 'ECONNREFUSED') {
         cluster.stats.cxConnectFail++;
         stats.upstreamCxConnectFail++;
       }

@@ -3,17 +3,18 @@
 // priority, panic threshold and outlier ejections applied), and passive
 // outlier detection.
 import { createLoadBalancer, type LoadBalancer } from './load-balancer.ts';
-import { Host, hostKey, type PoolSecrets } from './host.ts';
+import { Host, hostKey, type UpstreamTlsDeps } from './host.ts';
 import { OutlierDetector, type LocalOriginFailure } from './outlier-detector.ts';
 import { isIP } from 'node:net';
-import { MAX_ORIGINAL_DST_HOSTS, type ClusterSpec, type EndpointSpec } from '../config/cluster-config.ts';
+import { MAX_ORIGINAL_DST_HOSTS, transportFor, type ClusterSpec, type EndpointSpec } from '../config/cluster-config.ts';
 import type { ClusterStats } from '../stats.ts';
 import type { Logger } from '@mesh/telemetry';
 
 export interface ClusterDeps {
   stats: ClusterStats;
   log: Logger;
-  secrets?: PoolSecrets;
+  /** TLS material and counters for hosts whose transport socket is TLS; without it such hosts refuse to connect. */
+  tls?: UpstreamTlsDeps;
   random?: () => number;
   /** Clock for outlier detection (ms); Date.now by default. */
   now?: () => number;
@@ -69,7 +70,16 @@ export class Cluster {
     this.spec = spec;
     if (old.poolKey !== spec.poolKey || old.type !== spec.type) {
       // Hosts carry the spec their pools were built with: replace them all.
-      const endpoints = this.hosts.map((h) => ({ host: h.address, port: h.port, weight: h.weight, health: h.health, priority: h.priority, hostname: h.hostname, locality: h.locality }));
+      const endpoints = this.hosts.map((h) => ({
+        host: h.address,
+        port: h.port,
+        weight: h.weight,
+        health: h.health,
+        priority: h.priority,
+        hostname: h.hostname,
+        locality: h.locality,
+        transportSocketMatch: h.transportSocketMatch,
+      }));
       for (const h of this.hosts) void h.close();
       this.hosts = [];
       for (const h of this.#originalDst.values()) void h.close();
@@ -104,7 +114,13 @@ export class Cluster {
     const next: Host[] = [];
     for (const e of endpoints) {
       const key = hostKey(e.host, e.port);
-      const existing = byKey.get(key);
+      let existing = byKey.get(key);
+      // Another transport socket (its EDS metadata changed): another host, so TLS and plaintext connections are never shared.
+      if (existing && !next.includes(existing) && existing.tls !== transportFor(this.spec, e.transportSocketMatch)) {
+        byKey.delete(key);
+        void existing.close();
+        existing = undefined;
+      }
       if (existing && !next.includes(existing)) {
         existing.weight = e.weight;
         existing.health = e.health;
@@ -112,7 +128,7 @@ export class Cluster {
         byKey.delete(key);
         next.push(existing);
       } else if (!existing) {
-        next.push(new Host(e, this.spec, this.stats, this.#deps.secrets));
+        next.push(new Host(e, this.spec, this.stats, this.#deps.tls));
       }
     }
     for (const removed of byKey.values()) void removed.close();
@@ -189,7 +205,7 @@ export class Cluster {
           return undefined;
         }
       }
-      host = new Host({ host: address, port, weight: 1, health: 'HEALTHY', priority: 0, hostname: undefined, locality: '' }, this.spec, this.stats, this.#deps.secrets);
+      host = new Host({ host: address, port, weight: 1, health: 'HEALTHY', priority: 0, hostname: undefined, locality: '' }, this.spec, this.stats, this.#deps.tls);
       this.#originalDst.set(key, host);
       this.#dynamic.add(host);
     }

@@ -1,12 +1,19 @@
 // One upstream endpoint of one cluster: its address, weight and health, the
-// passive outlier-detection state, and its undici connection pool (made on
-// first use; closed gracefully when the endpoint leaves the cluster, so
-// requests already sent to it finish).
-import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+// passive outlier-detection state, its transport socket (the cluster's, or
+// the transport_socket_match its EDS metadata picks: one cluster may mix
+// mTLS and plaintext endpoints) and its connection pool (made on first use;
+// closed gracefully when the endpoint leaves the cluster, so requests already
+// sent to it finish). TLS connections take their context's material when
+// they are opened (tls-contexts.ts): a rotated client certificate is used by
+// new connections, open ones are left alone; a missing secret fails the
+// connection, never falls back to plaintext.
+import net, { type Socket } from 'node:net';
+import tls, { type PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
 import { H1Pool, type H1DispatchOptions, type H1Handler } from './h1-pool.ts';
-import { healthyStatus, type ClusterSpec, type EndpointSpec } from '../config/cluster-config.ts';
+import { healthyStatus, transportFor, type ClusterSpec, type EndpointSpec, type UpstreamTlsSpec } from '../config/cluster-config.ts';
 import type { ClusterStats } from '../stats.ts';
+import { parseSubjectAltName, sanMatches, type TlsContexts } from './tls-contexts.ts';
 
 /** What the router needs from a connection pool: undici's Pool and the lean H1Pool both fit. */
 export interface UpstreamPool {
@@ -17,9 +24,43 @@ export interface UpstreamPool {
   readonly destroyed: boolean;
 }
 
-export interface PoolSecrets {
-  /** PEM material of an SDS secret by name (tls certificate or validation context). */
-  secret(name: string): { cert?: string; key?: string; ca?: string } | undefined;
+/** Envoy's cluster.<name>.ssl.* counters (upstream connections). */
+export class UpstreamTlsStats {
+  handshake = 0;
+  connectionError = 0;
+  failVerifyError = 0;
+  failVerifySan = 0;
+  /** The transport socket's certificate or trust bundle (an SDS secret) has not arrived: the connection was refused. */
+  secretMissing = 0;
+
+  lines(cluster: string): string[] {
+    const p = `cluster.${cluster}.ssl.`;
+    return [
+      `${p}handshake: ${this.handshake}`,
+      `${p}connection_error: ${this.connectionError}`,
+      `${p}fail_verify_error: ${this.failVerifyError}`,
+      `${p}fail_verify_san: ${this.failVerifySan}`,
+      `${p}secret_missing: ${this.secretMissing}`,
+    ];
+  }
+}
+
+/** What a cluster's hosts need to originate TLS. */
+export interface UpstreamTlsDeps {
+  readonly contexts: TlsContexts;
+  readonly stats: UpstreamTlsStats;
+  /** Logs a missing secret (once per cluster and secret). */
+  warnMissing(secret: string): void;
+}
+
+/** How an upstream connection opened by Host.connect() is ready: 'connect' (plaintext) or 'secureConnect' (TLS, peer verified). */
+export interface HostConnection {
+  readonly socket: Socket;
+  readonly ready: 'connect' | 'secureConnect';
+}
+
+function codeError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 export class Host {
@@ -45,15 +86,21 @@ export class Host {
   /** use_downstream_protocol_config: the HTTP/2 pool for requests that came in over HTTP/2. */
   #h2Pool: UpstreamPool | undefined;
   #closed = false;
+  /** This endpoint's transport socket: undefined for plaintext. */
+  readonly tls: UpstreamTlsSpec | undefined;
+  /** The endpoint's envoy.transport_socket_match metadata (kept to rebuild the host on a cluster update). */
+  readonly transportSocketMatch: Readonly<Record<string, unknown>> | undefined;
 
   private readonly spec: ClusterSpec;
   private readonly stats: ClusterStats;
-  private readonly secrets: PoolSecrets | undefined;
+  private readonly tlsDeps: UpstreamTlsDeps | undefined;
 
-  constructor(endpoint: EndpointSpec, spec: ClusterSpec, stats: ClusterStats, secrets: PoolSecrets | undefined) {
+  constructor(endpoint: EndpointSpec, spec: ClusterSpec, stats: ClusterStats, tlsDeps: UpstreamTlsDeps | undefined) {
     this.spec = spec;
     this.stats = stats;
-    this.secrets = secrets;
+    this.tlsDeps = tlsDeps;
+    this.transportSocketMatch = endpoint.transportSocketMatch;
+    this.tls = transportFor(spec, endpoint.transportSocketMatch);
     this.address = endpoint.host;
     this.port = endpoint.port;
     this.key = hostKey(endpoint.host, endpoint.port);
@@ -76,7 +123,7 @@ export class Host {
   get pool(): UpstreamPool {
     if (this.#pool !== undefined) return this.#pool;
     const spec = this.spec;
-    if (!spec.tls && !spec.http2) {
+    if (!this.tls && !spec.http2) {
       // Plaintext HTTP/1.1, the mesh's common case: the lean pool on the hot path.
       const h1 = new H1Pool(this.address, this.port, {
         connections: spec.maxConnections,
@@ -105,9 +152,10 @@ export class Host {
 
   #undiciPool(http2: boolean): UpstreamPool {
     const spec = this.spec;
-    const tls = spec.tls;
-    const origin = `${tls ? 'https' : 'http'}://${this.key}`;
-    const connect: Record<string, unknown> = { timeout: spec.connectTimeoutMs, noDelay: true, ...this.tlsOptions() };
+    const secure = this.tls !== undefined;
+    const origin = `${secure ? 'https' : 'http'}://${this.key}`;
+    // TLS connections are opened by connect() (material looked up per connection); plaintext ones by undici.
+    const connect = secure ? this.#connector(http2 ? 'h2' : 'http/1.1') : { timeout: spec.connectTimeoutMs, noDelay: true };
     const pool = new Pool(origin, {
       connections: spec.maxConnections,
       pipelining: http2 ? 100 : 1,
@@ -119,7 +167,7 @@ export class Host {
       keepAliveMaxTimeout: spec.idleTimeoutMs,
       maxRequestsPerClient: spec.maxRequestsPerConnection || undefined,
       allowH2: http2,
-      useH2c: http2 && !tls,
+      useH2c: http2 && !secure,
       strictContentLength: false,
       // undici takes the source address as a client option; one in `connect` would be overwritten.
       ...(spec.sourceAddress !== undefined ? { localAddress: spec.sourceAddress } : {}),
@@ -129,28 +177,90 @@ export class Host {
     return pool as unknown as UpstreamPool;
   }
 
-  /** The cluster's upstream TLS settings as tls.connect options (undefined: plaintext). Also used for upgraded (WebSocket) connections. */
-  tlsOptions(): ConnectionOptions | undefined {
-    const tls = this.spec.tls;
-    if (!tls) return undefined;
-    const ca = tls.ca ?? (tls.caSecret ? this.secrets?.secret(tls.caSecret)?.ca : undefined);
-    const certSecret = tls.certSecret ? this.secrets?.secret(tls.certSecret) : undefined;
-    const connect: ConnectionOptions = {
-      servername: tls.sni ?? this.hostname ?? (isIp(this.address) ? undefined : this.address),
-      ca,
-      cert: tls.cert ?? certSecret?.cert,
-      key: tls.key ?? certSecret?.key,
-      rejectUnauthorized: !tls.insecureSkipVerify,
-      ALPNProtocols: tls.alpn.length ? tls.alpn : undefined,
-    };
-    if (tls.subjectAltNames.length > 0 && !tls.insecureSkipVerify) {
-      const wanted = tls.subjectAltNames;
-      connect.checkServerIdentity = (_host: string, cert: PeerCertificate) => {
-        const names = (cert.subjectaltname ?? '').split(', ').map((n) => n.slice(n.indexOf(':') + 1));
-        return wanted.some((w) => names.includes(w)) ? undefined : new Error(`upstream certificate SANs [${names.join(', ')}] match none of ${wanted.join(', ')}`);
+  /** undici's connector for a TLS host: `protocol` is the pool's own ALPN protocol, offered after the configured ones. */
+  #connector(protocol: string) {
+    return (opts: { localAddress?: string | null }, callback: (...args: [null, Socket] | [Error, null]) => void): void => {
+      const { socket, ready } = this.connect({ protocol, localAddress: opts.localAddress ?? undefined });
+      let done = false;
+      const finish = (err: Error | null) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        socket.off(ready, onReady);
+        socket.off('error', finish);
+        if (err !== null) {
+          socket.destroy();
+          callback(err, null);
+        } else callback(null, socket);
       };
+      const onReady = () => finish(null);
+      const timer = setTimeout(() => finish(codeError(`connect timeout to ${this.key}`, 'UND_ERR_CONNECT_TIMEOUT')), this.spec.connectTimeoutMs);
+      socket.once(ready, onReady);
+      socket.once('error', finish);
+    };
+  }
+
+  /**
+   * Opens a connection to this host with its transport socket. TLS offers the configured ALPN
+   * protocols plus `protocol` (the HTTP pool's own: 'http/1.1' or 'h2'; none for TCP), presents the
+   * current client certificate and checks the peer against the trusted CAs and the SAN matchers.
+   * A secret that has not arrived fails the socket (code ERR_TLS_SECRET_MISSING) on the next tick.
+   */
+  connect(o: { protocol?: string; localAddress?: string } = {}): HostConnection {
+    const localAddress = o.localAddress ?? this.spec.sourceAddress;
+    const spec = this.tls;
+    if (spec === undefined) {
+      return { socket: net.connect({ host: this.address, port: this.port, noDelay: true, ...(localAddress !== undefined ? { localAddress } : {}) }), ready: 'connect' };
     }
-    return connect;
+    const deps = this.tlsDeps;
+    const material = deps?.contexts.resolve(spec);
+    if (material === undefined || !material.ok) {
+      const refused = new net.Socket();
+      let err: Error;
+      if (material !== undefined && material.why === 'secret_missing') {
+        deps!.stats.secretMissing++;
+        deps!.warnMissing(`${material.secret.source}/${material.secret.name}`);
+        err = codeError(`TLS secret ${material.secret.name} (${material.secret.source}) has not arrived`, 'ERR_TLS_SECRET_MISSING');
+      } else {
+        if (deps) deps.stats.connectionError++;
+        err = codeError(`the upstream TLS context is unusable: ${material?.ok === false && material.why === 'invalid' ? material.message : 'no TLS contexts'}`, 'ERR_TLS_CONTEXT_INVALID');
+      }
+      process.nextTick(() => refused.destroy(err));
+      return { socket: refused, ready: 'secureConnect' };
+    }
+    const stats = deps!.stats;
+    const alpn = offeredAlpn(spec.alpn, o.protocol);
+    const servername = spec.sni ?? this.hostname ?? (net.isIP(this.address) ? undefined : this.address);
+    const matchers = spec.sanMatchers;
+    const socket = tls.connect({
+      host: this.address,
+      port: this.port,
+      ...(localAddress !== undefined ? { localAddress } : {}),
+      secureContext: material.context,
+      ...(servername !== undefined ? { servername } : {}),
+      ALPNProtocols: alpn.length ? alpn : undefined,
+      rejectUnauthorized: spec.verify,
+      // Envoy checks the upstream certificate's SANs only against the configured matchers (no implicit host name check).
+      checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+        if (sanMatches(matchers, parseSubjectAltName(cert.subjectaltname))) return undefined;
+        stats.failVerifySan++;
+        return codeError(`upstream certificate SANs [${cert.subjectaltname ?? ''}] match none of the cluster's SAN matchers`, 'ERR_TLS_SAN_MISMATCH');
+      },
+    });
+    socket.setNoDelay(true);
+    socket.once('secureConnect', () => stats.handshake++);
+    socket.once('error', (err: Error & { code?: string }) => {
+      if (err.code === 'ERR_TLS_SAN_MISMATCH') return;
+      if (socket.connecting) return; // TCP connect failure: counted as a connect failure, not TLS
+      if (err.code !== undefined && /CERT|ISSUER|SIGNATURE|VERIFY/.test(err.code) && !err.code.startsWith('ERR_SSL_')) stats.failVerifyError++;
+      else stats.connectionError++;
+    });
+    return { socket, ready: 'secureConnect' };
+  }
+
+  /** Whether this host's connections are TLS. */
+  get secure(): boolean {
+    return this.tls !== undefined;
   }
 
   /** Stops new requests; in-flight ones finish, then connections close. */
@@ -169,6 +279,14 @@ export function hostKey(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
+/**
+ * The ALPN list a new upstream TLS connection offers: the configured one plus the pool's own protocol. For Istio's
+ * mesh mTLS (a configured list naming `istio`) an HTTP pool offers what Istio's `istio.alpn` filter sets instead -
+ * `istio-http/1.1, istio, http/1.1` or `istio-h2, istio, h2` - which is how a server sidecar's inbound chains tell
+ * mesh HTTP from mesh TCP on a port whose protocol is sniffed.
+ */
+export function offeredAlpn(configured: readonly string[], protocol: string | undefined): string[] {
+  if (protocol === undefined) return [...configured];
+  if (configured.includes('istio')) return [protocol === 'h2' ? 'istio-h2' : `istio-${protocol}`, 'istio', protocol];
+  return configured.includes(protocol) ? [...configured] : [...configured, protocol];
 }
