@@ -9,94 +9,15 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeMeshPorts, startLocalMesh, startSampleApp, type LocalMesh, type SampleApp, type WorkloadSpec } from '@mesh/local-mesh';
-import { freePort, waitFor } from '@mesh/testing';
+import { freeMeshPorts, startLocalMesh, startSampleApp, type LocalMesh, type SampleApp } from '@mesh/local-mesh';
+import { waitFor } from '@mesh/testing';
+import { callHttpbin, freeHttpbinSleepPorts, httpbinSleepWorkloads, httpbinSleepYaml, type HttpbinSleepPorts } from './httpbin-sleep.ts';
 
 const NAMESPACES = ['foo', 'bar', 'legacy'] as const;
 type Ns = (typeof NAMESPACES)[number];
 const SIDECAR_NAMESPACES: readonly Ns[] = ['foo', 'bar'];
-const HTTPBIN_PORT = 8000;
-
-interface NsPorts {
-  app: number;
-  /** foo/bar: httpbin's sidecar ingress listener (the WorkloadEntry's port); legacy: the app itself. */
-  ingress: number;
-  /** sleep's sidecar egress listener (foo/bar only). */
-  egress: number;
-}
-
-function registry(ns: Ns, p: NsPorts): string {
-  const sidecar = SIDECAR_NAMESPACES.includes(ns);
-  const docs = [
-    `apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: httpbin, namespace: ${ns}}
-spec:
-  hosts: [httpbin.${ns}.svc.cluster.local]
-  location: MESH_INTERNAL
-  resolution: STATIC
-  ports: [{number: ${HTTPBIN_PORT}, name: http, protocol: HTTP}]
-  workloadSelector: {labels: {app: httpbin}}
-`,
-    `apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: httpbin, namespace: ${ns}}
-spec:
-  address: 127.0.0.1
-  ports: {http: ${p.ingress}}
-  serviceAccount: httpbin
-  labels:
-    app: httpbin
-${sidecar ? '    security.istio.io/tlsMode: istio\n' : ''}`,
-  ];
-  if (sidecar) {
-    docs.push(
-      `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: httpbin, namespace: ${ns}}
-spec:
-  workloadSelector: {labels: {app: httpbin}}
-  ingress:
-  - port: {number: ${p.ingress}, protocol: HTTP, name: http}
-    defaultEndpoint: 127.0.0.1:${p.app}
-    captureMode: NONE
-  egress:
-  - hosts: ["./*"]
-`,
-      `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: sleep, namespace: ${ns}}
-spec:
-  workloadSelector: {labels: {app: sleep}}
-  egress:
-  - port: {number: ${p.egress}, protocol: HTTP, name: http-egress}
-    bind: 127.0.0.1
-    captureMode: NONE
-    hosts: ["*/*"]
-`,
-    );
-  }
-  return docs.map((d) => `---\n${d}`).join('');
-}
-
-/** One request the way `kubectl exec sleep -- curl http://httpbin.<to>:8000/headers` makes it: the status, or 0 when the connection failed (curl's 000). */
-function curl(port: number, to: Ns, absolute: boolean, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  const host = `httpbin.${to}.svc.cluster.local:${HTTPBIN_PORT}`;
-  return new Promise((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: absolute ? `http://${host}/headers` : '/headers', headers: { host, ...headers }, agent: false, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', () => resolve({ status: 0, body: '' }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, body: '' }));
-    req.end();
-  });
-}
 
 function openssl(args: string[], input = ''): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -113,10 +34,11 @@ describe("Istio's mutual TLS migration and explicit-deny tasks on the local mesh
   let configDir: string;
   let stateDir: string;
   let legacyApp: SampleApp;
-  const ports = {} as Record<Ns, NsPorts>;
+  const ports = {} as Record<Ns, HttpbinSleepPorts>;
 
   /** sleep.<from> -> httpbin.<to>: through sleep's sidecar (foo, bar) or straight to the WorkloadEntry's address (legacy: no sidecar). */
-  const call = (from: Ns, to: Ns) => (from === 'legacy' ? curl(ports[to].ingress, to, false) : curl(ports[from].egress, to, true));
+  const call = (from: Ns, to: Ns) =>
+    from === 'legacy' ? callHttpbin(to === 'legacy' ? ports.legacy.app : ports[to].ingress, to, { viaProxy: false }) : callHttpbin(ports[from].egress, to);
   const matrix = async () => {
     const out: string[] = [];
     for (const from of NAMESPACES) for (const to of NAMESPACES) out.push(`sleep.${from} to httpbin.${to}: ${(await call(from, to)).status}`);
@@ -137,22 +59,10 @@ describe("Istio's mutual TLS migration and explicit-deny tasks on the local mesh
   before(async () => {
     configDir = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-mtls-config-'));
     stateDir = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-mtls-state-'));
-    for (const ns of NAMESPACES) ports[ns] = { app: await freePort(), ingress: await freePort(), egress: await freePort() };
-    ports.legacy.ingress = ports.legacy.app;
-    for (const ns of NAMESPACES) writeFileSync(path.join(configDir, `${ns}.yaml`), registry(ns, ports[ns]));
+    for (const ns of NAMESPACES) ports[ns] = await freeHttpbinSleepPorts();
+    for (const ns of NAMESPACES) writeFileSync(path.join(configDir, `${ns}.yaml`), httpbinSleepYaml(ns, ports[ns], SIDECAR_NAMESPACES.includes(ns)));
     legacyApp = await startSampleApp({ service: 'httpbin', version: 'legacy', port: ports.legacy.app });
-    const workloads: WorkloadSpec[] = SIDECAR_NAMESPACES.flatMap((ns) => [
-      {
-        name: `httpbin-${ns}`,
-        namespace: ns,
-        labels: { app: 'httpbin' },
-        sidecarResource: 'httpbin',
-        serviceAccount: 'httpbin',
-        app: { script: 'tools/local-mesh/src/sample-app.ts', args: ['--service', 'httpbin', '--version', ns, '--port', String(ports[ns].app)], port: ports[ns].app, healthPath: '/healthz' },
-        listenerPorts: [ports[ns].ingress],
-      },
-      { name: `sleep-${ns}`, namespace: ns, labels: { app: 'sleep' }, sidecarResource: 'sleep', serviceAccount: 'sleep', listenerPorts: [ports[ns].egress] },
-    ]);
+    const workloads = SIDECAR_NAMESPACES.flatMap((ns) => httpbinSleepWorkloads(ns, ports[ns]));
     mesh = await startLocalMesh({
       configDir,
       stateDir,
@@ -204,17 +114,7 @@ spec:
   });
 
   it("explicit deny (Istio's task): GET to httpbin.foo is denied unless x-token is admin; an ALLOW policy for /ip leaves everything else denied", async () => {
-    const get = (path: string, headers: Record<string, string> = {}) =>
-      new Promise<{ status: number; body: string }>((resolve) => {
-        const host = `httpbin.foo.svc.cluster.local:${HTTPBIN_PORT}`;
-        const req = httpRequest({ host: '127.0.0.1', port: ports.bar.egress, path: `http://${host}${path}`, headers: { host, ...headers }, agent: false }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        });
-        req.on('error', () => resolve({ status: 0, body: '' }));
-        req.end();
-      });
+    const get = (path: string, headers: Record<string, string> = {}) => callHttpbin(ports.bar.egress, 'foo', { path, headers });
     writeFileSync(path.join(configDir, 'deny-method-get.yaml'), `apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata:
@@ -264,8 +164,8 @@ spec:
   - from: [{source: {principals: ["cluster.local/ns/foo/sa/sleep"]}}]
 `);
     await waitFor('bar denied by principal', async () => (await get('/ip', { 'x-token': 'admin' })).status === 403, { timeoutMs: 15_000, intervalMs: 100 });
-    assert.equal((await curl(ports.foo.egress, 'foo', true, { 'x-token': 'admin' })).status, 200, "foo's sleep is allowed");
-    assert.equal((await curl(ports.foo.egress, 'foo', true)).status, 403, 'GET without the admin token is still denied to foo');
+    assert.equal((await callHttpbin(ports.foo.egress, 'foo', { headers: { 'x-token': 'admin' } })).status, 200, "foo's sleep is allowed");
+    assert.equal((await callHttpbin(ports.foo.egress, 'foo')).status, 403, 'GET without the admin token is still denied to foo');
     unlinkSync(path.join(configDir, 'allow-path-ip.yaml'));
     unlinkSync(path.join(configDir, 'deny-method-get.yaml'));
     await settle(expectMatrix(() => false));

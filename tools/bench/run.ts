@@ -1,4 +1,4 @@
-// `npm run bench [-- proxy|sidecars|memory|citadel|injector] [--seconds N] [--connections N]`:
+// `npm run bench [-- proxy|sidecars|mtls|memory|citadel|injector] [--seconds N] [--connections N]`:
 // runs the benchmarks side by side and prints Markdown tables ready for
 // docs/benchmarks.md, with the machine and date they were taken on.
 // `memory` (issue #7): a sidecar with a 1,000-service config through a soak of
@@ -15,6 +15,12 @@
 // (wrk, default 32), `--rate N` (default 1000), `--rounds N` (latency: direct
 // then sidecars, N times; default 3), `--node-options '...'` (the sidecars';
 // default: the proxy image's), `--no-build`.
+// `mtls` (issue #9): the same two sidecars speaking mutual TLS (auto mTLS) vs
+// plaintext vs direct, in one run: wrk throughput per core, p99 at a fixed
+// rate, new mTLS handshakes per second between the sidecars, and the server
+// sidecar's memory per idle connection; `--seconds` (default 10),
+// `--connections` (default 32), `--rate` (default 1000), `--rounds` (default 3),
+// `--idle-connections N` (default 1000), `--node-options '...'`, `--no-build`.
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,6 +29,7 @@ import { WORKSPACE_ROOT } from '@mesh/testing';
 import { benchProxy, formatProxyRows } from './proxy.ts';
 import { benchMemory, formatMemoryRows, formatMemorySamples } from './memory.ts';
 import { benchSidecars, formatSidecarsLatency, formatSidecarsNotes, formatSidecarsThroughput } from './sidecars.ts';
+import { benchMtls, formatMtlsHandshakes, formatMtlsLatency, formatMtlsMemory, formatMtlsNotes, formatMtlsThroughput } from './mtls.ts';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: number) => {
@@ -43,7 +50,7 @@ for (let i = 0; i < argv.length; i++) {
 const want = (name: string) => which.length === 0 || which.includes(name);
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-const tools = new Set([...(want('proxy') || want('sidecars') ? ['wrk', 'nginx', 'taskset'] : []), ...(want('citadel') || want('injector') ? ['taskset'] : [])]);
+const tools = new Set([...(want('proxy') || want('sidecars') || want('mtls') ? ['wrk', 'nginx', 'taskset'] : []), ...(want('mtls') ? ['openssl'] : []), ...(want('citadel') || want('injector') ? ['taskset'] : [])]);
 for (const tool of tools) {
   if (spawnSync('sh', ['-c', `command -v ${tool} || test -x /usr/sbin/${tool}`], { stdio: 'ignore' }).status !== 0) {
     log(`${tool} is missing: apt-get install wrk nginx-light util-linux`);
@@ -74,6 +81,27 @@ if (want('sidecars')) {
   console.log(`### Latency at a fixed ${rate.toLocaleString('en')} req/s: open loop (tools/bench/open-loop.ts), ${seconds} s after a 2 s warm-up, measured from each request's scheduled send time; ${rounds} rounds of direct, the sidecars and the nginx reference\n`);
   console.log(formatSidecarsLatency(r) + '\n');
   console.log(formatSidecarsNotes(r) + '\n');
+}
+
+if (want('mtls')) {
+  const seconds = opt('seconds', 10);
+  const connections = opt('connections', 32);
+  const rate = opt('rate', 1000);
+  const rounds = opt('rounds', 3);
+  const idleConnections = opt('idle-connections', 1000);
+  const r = await benchMtls({ seconds, connections, rate, rounds, idleConnections, nodeOptions: optString('node-options'), noBuild: argv.includes('--no-build'), log });
+  console.log(`## Two sidecars: mutual TLS (auto mTLS) vs plaintext vs direct\n`);
+  console.log(`### Throughput: wrk -t1 -c${connections} -d${seconds}s, keep-alive; two sidecars on one core (both pinned to core 0), wrk, upstream and control plane on core 1\n`);
+  console.log(formatMtlsThroughput(r) + '\n');
+  if (rounds > 0) {
+    console.log(`### Latency at a fixed ${rate.toLocaleString('en')} req/s: open loop, ${seconds} s after a 2 s warm-up, ${rounds} rounds of direct, plaintext and mutual TLS\n`);
+    console.log(formatMtlsLatency(r) + '\n');
+  }
+  console.log(`### New connections: a DestinationRule maxRequestsPerConnection 1, so every request opens a new sidecar-to-sidecar connection (wrk -t1 -c${connections} -d${seconds}s)\n`);
+  console.log(formatMtlsHandshakes(r) + '\n');
+  console.log(`### Memory per idle connection: ${idleConnections.toLocaleString('en')} idle keep-alive connections (one request answered on each) to the server sidecar's inbound port\n`);
+  console.log(formatMtlsMemory(r) + '\n');
+  console.log(formatMtlsNotes(r) + '\n');
 }
 
 if (want('memory')) {

@@ -151,7 +151,7 @@ spec:
 `;
 }
 
-function build(log: (msg: string) => void): void {
+export function build(log: (msg: string) => void): void {
   // The launcher's fromDist runs every app from its bundle, so all five are built.
   for (const app of ['citadel', 'galley', 'pilot', 'injector', 'proxy']) {
     log(`building apps/${app}/dist/main.js`);
@@ -161,7 +161,7 @@ function build(log: (msg: string) => void): void {
 }
 
 /** One GET with node:http (fetch would not let us set Host). */
-function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
+export function statusOf(url: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     http
       .get(url, { headers, agent: false, timeout: 2_000 }, (res) => {
@@ -175,12 +175,12 @@ function statusOf(url: string, headers: Record<string, string> = {}): Promise<nu
   });
 }
 
-function pin(pid: number, cpu: number): void {
+export function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['-a', '-cp', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
 /** CPU seconds (user + system, every thread) a process has used (/proc/PID/stat, in USER_HZ = 100). */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -189,7 +189,7 @@ function cpuSeconds(pid: number): number {
  * Busy ticks (USER_HZ) per core from /proc/stat: user + nice + system + irq + softirq + steal. Loopback TCP's
  * softirq time is counted here but not in a process's utime + stime.
  */
-function coreTicks(): number[] {
+export function coreTicks(): number[] {
   const ticks: number[] = [];
   for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
     const m = /^cpu(\d+) (\d+) (\d+) (\d+) \d+ \d+ (\d+) (\d+) (\d+)/.exec(line);
@@ -198,10 +198,10 @@ function coreTicks(): number[] {
   return ticks;
 }
 
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+export const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Sum of a sidecar's istio_requests_total series. */
-async function requestsTotal(statsPort: number): Promise<number> {
+export async function requestsTotal(statsPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${statsPort}/stats/prometheus`)).text();
   let sum = 0;
   for (const line of text.split('\n')) if (line.startsWith('istio_requests_total')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
@@ -209,7 +209,7 @@ async function requestsTotal(statsPort: number): Promise<number> {
 }
 
 /** The open-loop generator as its own process pinned to the load core, like wrk. */
-async function openLoopPinned(url: string, options: { rate: number; seconds: number; warmupSeconds: number; headers?: Record<string, string> }): Promise<OpenLoopResult> {
+export async function openLoopPinned(url: string, options: { rate: number; seconds: number; warmupSeconds: number; headers?: Record<string, string> }): Promise<OpenLoopResult> {
   const args = ['-c', String(LOAD_CPU), process.execPath, path.join(import.meta.dirname, 'open-loop.ts'), '--url', url, '--rate', String(options.rate), '--seconds', String(options.seconds), '--warmup-seconds', String(options.warmupSeconds)];
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push('--header', `${k}: ${v}`);
   const { stdout } = await run('taskset', args, { maxBuffer: 1 << 20, env: { ...process.env, NODE_OPTIONS: '' } });

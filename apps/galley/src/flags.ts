@@ -12,6 +12,13 @@ export const SERVE_FLAGS = {
   debounceMs: { type: 'number', help: 'quiet time after a file change before the directory is rescanned', env: 'GALLEY_DEBOUNCE_MS', default: 100 },
   resyncSeconds: { type: 'number', help: 'full rescan interval, a safety net for missed file events (0 disables)', env: 'GALLEY_RESYNC_SECONDS', default: 60 },
   domainSuffix: { type: 'string', help: 'cluster domain suffix for short host names in cross-resource checks', env: 'GALLEY_DOMAIN_SUFFIX', default: 'cluster.local' },
+  credentialDir: {
+    type: 'string',
+    help: "TLS credentials for credentialName (Gateway servers, DestinationRule TLS at gateways): <dir>/<name>/{tls.crt,tls.key,ca.crt}, or <dir>/<namespace>/<name>/...; none when empty",
+    env: 'GALLEY_CREDENTIAL_DIR',
+    default: '',
+  },
+  credentialNamespace: { type: 'string', help: 'namespace of the credentials directly below --credential-dir (the gateways\' namespace)', env: 'GALLEY_CREDENTIAL_NAMESPACE', default: 'istio-system' },
 } satisfies Record<string, FlagSpec>;
 
 export const VALIDATE_FLAGS = {

@@ -7,6 +7,7 @@ import {
   ConfigChangedSchema,
   ConfigRejectedSchema,
   ConfigResourceSchema,
+  CredentialSchema,
   MESH_CONFIG_KEY,
   MeshConfigSchema,
   SUBJECTS,
@@ -15,11 +16,13 @@ import {
   type Bus,
   type ConfigKind,
   type ConfigResource,
+  type Credential,
   type MeshConfig,
 } from '@mesh/contracts';
 import { analyzeResources, supportFindings, type Finding, type SupportFinding } from '@mesh/config';
 import { counter, gauge, histogram, type Logger } from '@mesh/telemetry';
 import { BucketSync } from './bucket-sync.ts';
+import { CredentialDirectory, describeCredentials } from './credentials.ts';
 import { DEFAULT_MESH_CONFIG, readMeshConfig, watchFile } from './mesh-config.ts';
 import { canonicalJson, effectiveState, reconcile, type ReconcileResult, type Rejection } from './reconcile.ts';
 import type { ConfigSource, SourceSnapshot } from './source.ts';
@@ -47,6 +50,10 @@ export interface GalleyOptions {
   meshConfigResyncMs?: number;
   /** Connection name in NATS. */
   name?: string;
+  /** Directory of TLS credentials for `credentialName` (credentials.ts); none when absent. */
+  credentialDir?: string;
+  /** Namespace of the credentials directly below credentialDir (default istio-system, the gateways'). */
+  credentialNamespace?: string;
 }
 
 export interface Galley {
@@ -54,6 +61,8 @@ export interface Galley {
   readonly ready: Promise<void>;
   configz(): unknown;
   rejected(): unknown;
+  /** The published credentials: namespace/name and which parts they hold, never their contents. */
+  credentials(): unknown;
   stop(): Promise<void>;
 }
 
@@ -121,6 +130,17 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
     onWrite: (op, _key, revision) => log.info(op === 'put' ? 'mesh config written' : 'mesh config removed', { revision }),
   });
 
+  // Credentials are published as they are read; none at all when no directory is given (the bucket is then left alone).
+  let credentials: CredentialDirectory | undefined;
+  const credentialSync = new BucketSync<Credential>({
+    bucket: BUCKETS.credentials,
+    log,
+    open: async () => (await busReady).kv(BUCKETS.credentials, CredentialSchema),
+    desired: () => (credentials ? new Map(credentials.current) : undefined),
+    // Names only: the values hold private keys.
+    onWrite: (op, key, revision) => log.info(op === 'put' ? `credential ${key} published` : `credential ${key} removed`, { credential: key, revision }),
+  });
+
   const busReady = (async () => {
     const b = await connectBus({ servers: options.natsUrl, name: options.name ?? 'galley', log });
     if (stopped) {
@@ -134,6 +154,7 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
           // The server may have lost its state: re-read both buckets and write what differs.
           configSync.markStale();
           meshSync.markStale();
+          credentialSync.markStale();
         }
       }
     })();
@@ -321,6 +342,19 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
   }
   meshSync.trigger();
 
+  if (options.credentialDir) {
+    credentials = new CredentialDirectory({
+      dir: options.credentialDir,
+      namespace: options.credentialNamespace || 'istio-system',
+      log,
+      resyncMs: options.meshConfigResyncMs ?? 60_000,
+      onChange: () => credentialSync.trigger(),
+    });
+    await credentials.start();
+    log.info(`reading TLS credentials from ${options.credentialDir}: ${credentials.current.size} valid`, { dir: options.credentialDir, namespace: options.credentialNamespace || 'istio-system' });
+    credentialSync.trigger();
+  }
+
   log.info(`reading config from ${source.description}`, { source: source.description, nats: options.natsUrl, meshConfig: options.meshConfigFile || '(defaults)' });
   await source.start(onSnapshot);
 
@@ -351,8 +385,11 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
       analysis: lastFindings,
       unsupported: lastUnsupported,
     }),
+    credentials: () => ({ dir: options.credentialDir ?? null, credentials: credentials ? describeCredentials(credentials.current) : [] }),
     stop: async () => {
       stopped = true;
+      credentials?.stop();
+      credentialSync.stop();
       await source.stop();
       configSync.stop();
       meshSync.stop();

@@ -240,22 +240,22 @@ spec:
   });
 
   it('refuses security configuration it cannot enforce, naming the field, and keeps the last accepted version', async () => {
-    const jwt = (rules: string) => `apiVersion: security.istio.io/v1
+    const jwt = (spec: string) => `apiVersion: security.istio.io/v1
 kind: RequestAuthentication
 metadata: {name: jwt}
 spec:
-  selector: {matchLabels: {app: httpbin}}
-${rules}`;
-    writeFileSync(file('jwt.yaml'), jwt(''));
-    await waitFor('the version without rules is stored', async () => !!(await value('RequestAuthentication.default.jwt')));
-    writeFileSync(file('jwt.yaml'), jwt('  jwtRules: [{issuer: testing@secure.istio.io, jwksUri: "https://example.com/jwks.json"}]\n'));
+${spec}  jwtRules: [{issuer: testing@secure.istio.io, jwksUri: "https://example.com/jwks.json"}]
+`;
+    writeFileSync(file('jwt.yaml'), jwt('  selector: {matchLabels: {app: httpbin}}\n'));
+    await waitFor('the version with a selector is stored', async () => !!(await value('RequestAuthentication.default.jwt')));
+    writeFileSync(file('jwt.yaml'), jwt('  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]\n'));
     const line = await galley.waitForLine((l) => l.level === 'warn' && l.resource === 'RequestAuthentication default/jwt' && String(l.msg).startsWith('rejected'));
-    assert.match(String(line.msg), /spec\.jwtRules|not enforced by this mesh, so the resource is refused: JWT validation is not implemented/);
+    assert.match(String(line.msg), /spec\.targetRefs|not enforced by this mesh, so the resource is refused: targetRefs is not implemented/);
     assert.match(String(line.msg), /keeping the last accepted version$/);
     await waitFor('rejection event', () => rejected.some((r) => r.name === 'jwt'));
-    assert.deepEqual(rejected.find((r) => r.name === 'jwt')!.errors.map((e) => e.path), ['spec.jwtRules']);
+    assert.deepEqual(rejected.find((r) => r.name === 'jwt')!.errors.map((e) => e.path), ['spec.targetRefs']);
     const stored = await value('RequestAuthentication.default.jwt');
-    assert.equal((stored as any).spec.jwtRules, undefined, 'the refused rules never reach NATS');
+    assert.equal((stored as any).spec.targetRefs, undefined, 'the refused version never reaches NATS');
     unlinkSync(file('jwt.yaml'));
     await waitFor('deleted from KV', async () => !(await value('RequestAuthentication.default.jwt')));
   });

@@ -42,9 +42,12 @@ if (process.argv[2] === 'validate') {
       meshConfigFile: flags.meshConfig || undefined,
       domainSuffix: flags.domainSuffix,
       meshConfigResyncMs: flags.resyncSeconds * 1000,
+      credentialDir: flags.credentialDir || undefined,
+      credentialNamespace: flags.credentialNamespace,
     });
     svc.addDebug('/debug/configz', () => galley.configz());
     svc.addDebug('/debug/rejected', () => galley.rejected());
+    svc.addDebug('/debug/credentials', () => galley.credentials());
     svc.onShutdown(() => galley.stop());
     void galley.ready.then(() => {
       svc.log.info('config written to NATS; ready');

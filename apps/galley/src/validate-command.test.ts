@@ -64,6 +64,7 @@ apiVersion: security.istio.io/v1
 kind: RequestAuthentication
 metadata: {name: jwt, namespace: prod}
 spec:
+  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]
   jwtRules:
   - issuer: testing@secure.istio.io
     jwksUri: https://raw.githubusercontent.com/istio/istio/release-1.24/security/tools/jwt/samples/jwks.json
@@ -137,7 +138,7 @@ describe('runValidate', () => {
     assert.deepEqual(lines, [
       `${file}:8 DestinationRule prod/reviews: spec.trafficPolicy.loadBalancer.simple: warning: PASSTHROUGH is not implemented: ROUND_ROBIN is used`,
       `${file}:18 VirtualService prod/reviews: spec.http[0].corsPolicy: warning: corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service`,
-      `${file}:27 RequestAuthentication prod/jwt: spec.jwtRules: not enforced by this mesh, so the resource is refused: JWT validation is not implemented: requests with invalid or forged tokens are not rejected`,
+      `${file}:27 RequestAuthentication prod/jwt: spec.targetRefs: not enforced by this mesh, so the resource is refused: targetRefs is not implemented: the policy would not validate tokens on what it targets`,
       '1 file: 2 valid, 1 invalid; 1 error; 2 warnings (2 about config this mesh does not implement)',
     ]);
     // Only warnings: valid, status 0.

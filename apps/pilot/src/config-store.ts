@@ -1,13 +1,13 @@
 // Pilot's in-memory copy of what NATS holds: validated config, the service
 // registry, mesh config and trust bundle. It survives NATS outages (pilot
 // keeps serving its last model) and is replaced wholesale on a resync.
-import type { ConfigResource, MeshConfig, TrustBundle } from '@mesh/contracts';
+import type { ConfigResource, Credential, MeshConfig, TrustBundle } from '@mesh/contracts';
 import type { ModelInput } from './model/push-context.ts';
 
 export type StoreSource = 'config' | 'registry';
 
 export interface StoreChange {
-  source: StoreSource | 'meshConfig' | 'trustBundle';
+  source: StoreSource | 'meshConfig' | 'trustBundle' | 'credentials';
   key: string;
   op: 'put' | 'delete';
 }
@@ -16,6 +16,8 @@ export class ConfigStore {
   readonly #maps: Record<StoreSource, Map<string, ConfigResource>> = { config: new Map(), registry: new Map() };
   meshConfig: MeshConfig | undefined;
   trustBundle: TrustBundle | undefined;
+  /** TLS credentials for credentialName, by credentialKey(namespace, name); they hold private keys: never logged or dumped. */
+  readonly credentials = new Map<string, Credential>();
   /** Highest KV revision seen per source, for debug output. */
   readonly revisions: Record<string, number> = {};
   /** Called after every effective change. */
@@ -55,6 +57,21 @@ export class ConfigStore {
     this.onChange({ source: 'trustBundle', key: 'bundle', op: value ? 'put' : 'delete' });
   }
 
+  putCredential(key: string, value: Credential): void {
+    if (JSON.stringify(this.credentials.get(key)) === JSON.stringify(value)) return;
+    this.credentials.set(key, value);
+    this.onChange({ source: 'credentials', key, op: 'put' });
+  }
+
+  deleteCredential(key: string): void {
+    if (this.credentials.delete(key)) this.onChange({ source: 'credentials', key, op: 'delete' });
+  }
+
+  replaceCredentials(entries: Map<string, Credential>): void {
+    for (const key of [...this.credentials.keys()]) if (!entries.has(key)) this.deleteCredential(key);
+    for (const [key, value] of entries) this.putCredential(key, value);
+  }
+
   size(): number {
     return this.#maps.config.size + this.#maps.registry.size;
   }
@@ -64,6 +81,7 @@ export class ConfigStore {
     return {
       configs: [...this.#maps.config.values(), ...this.#maps.registry.values()],
       meshConfig: this.meshConfig,
+      credentials: new Map(this.credentials),
       revision: this.revisions.config,
     };
   }

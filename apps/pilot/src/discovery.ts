@@ -12,6 +12,7 @@ import { proxyFromNode, type Proxy } from './model/proxy.ts';
 import { describeIssue } from './model/errors.ts';
 import { generateResources, generateSnapshot, isCompatibilityMode } from './generators/index.ts';
 import type { ProxyStatusReporter } from './proxy-status.ts';
+import { JwksResolver } from './jwks-resolver.ts';
 
 const pushCounter = counter('pilot_xds_pushes_total', 'Push contexts built and pushed', ['trigger']);
 const pushDuration = histogram('pilot_push_duration_seconds', 'Time to build a push context and every proxy snapshot', [], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5]);
@@ -35,6 +36,8 @@ export interface DiscoveryOptions {
   /** Identifies this replica (control_plane.identifier, proxy status). */
   pilotId: string;
   status?: ProxyStatusReporter;
+  /** RequestAuthentication jwksUri fetching (refresh period, timeout); tests shorten them. */
+  jwks?: { refreshMs?: number; timeoutMs?: number };
 }
 
 export interface PushStatus {
@@ -82,11 +85,14 @@ export class DiscoveryService {
   #lastStatus: PushStatus | undefined;
   readonly #loggedIssues = new Set<string>();
   readonly #pushListeners = new Set<(s: PushStatus) => void>();
+  /** jwksUri keys, fetched by pilot and inlined into jwt_authn (a change pushes). */
+  readonly jwks: JwksResolver;
 
   constructor(options: DiscoveryOptions) {
     this.#opts = options;
     this.#log = options.log;
     this.#debouncer = new Debouncer({ debounceMs: options.debounceMs, maxDelayMs: options.debounceMaxMs }, (reasons) => this.pushNow('config change', reasons));
+    this.jwks = new JwksResolver({ ...options.jwks, log: options.log, onChange: (uri) => this.#push && this.#debouncer.trigger(`jwks ${uri}`) });
     const status = options.status;
     const hooks: AdsServerHooks = {
       onStreamOpen: (s) => this.#onStreamOpen(s),
@@ -131,7 +137,7 @@ export class DiscoveryService {
     const started = performance.now();
     const startedAt = new Date().toISOString();
     const version = `${startedAt}/${++this.#pushSeq}`;
-    const push = new PushContext(this.#opts.store.input(), { domainSuffix: this.#opts.domainSuffix, version });
+    const push = new PushContext(this.#opts.store.input(), { domainSuffix: this.#opts.domainSuffix, version, jwks: this.jwks });
     this.#push = push;
     for (const proxy of this.#proxies.values()) this.#updateProxy(proxy, push);
     // After generation: building a proxy's resources can add issues (a resource that could not be encoded).
@@ -211,7 +217,8 @@ export class DiscoveryService {
     const secret = push.memo('sds|ROOTCA', () => prepareResource(TYPE_URLS.secret, rootca));
     const resources: Record<string, PreparedResource[]> = {};
     for (const t of snapshot.typeUrls()) resources[t] = [...snapshot.type(t).resources.values()];
-    resources[TYPE_URLS.secret] = [secret];
+    // Keeps the gateway credentials the generators added (generators/secrets.ts).
+    resources[TYPE_URLS.secret] = [...(resources[TYPE_URLS.secret] ?? []), secret];
     return Snapshot.build((_t, hash) => hash, resources);
   }
 
@@ -255,6 +262,7 @@ export class DiscoveryService {
 
   async close(): Promise<void> {
     this.#debouncer.stop();
+    this.jwks.close();
     await this.server.close(2_000);
   }
 }

@@ -5,6 +5,7 @@
 import {
   BUCKETS,
   ConfigResourceSchema,
+  CredentialSchema,
   MESH_CONFIG_KEY,
   MeshConfigSchema,
   TRUST_BUNDLE_KEY,
@@ -94,11 +95,12 @@ export function startNatsSource(bus: Bus, store: ConfigStore, log: Logger): Nats
   };
 
   const initialized = (async () => {
-    const [config, registry, mesh, trust] = await Promise.all([
+    const [config, registry, mesh, trust, credentials] = await Promise.all([
       bus.kv(BUCKETS.config, ConfigResourceSchema),
       bus.kv(BUCKETS.registry, ConfigResourceSchema),
       bus.kv(BUCKETS.meshConfig, MeshConfigSchema),
       bus.kv(BUCKETS.trustBundle, TrustBundleSchema),
+      bus.kv(BUCKETS.credentials, CredentialSchema),
     ]);
     mirrors.push(resourceMirror(config, 'config'), resourceMirror(registry, 'registry'));
     mirrors.push(
@@ -111,6 +113,11 @@ export function startNatsSource(bus: Bus, store: ConfigStore, log: Logger): Nats
         replace: (e) => store.setTrustBundle(e.get(TRUST_BUNDLE_KEY)),
         put: (k, v) => k === TRUST_BUNDLE_KEY && store.setTrustBundle(v),
         delete: (k) => k === TRUST_BUNDLE_KEY && store.setTrustBundle(undefined),
+      }),
+      new BucketMirror(credentials, credentials.bucket, log, {
+        replace: (e) => store.replaceCredentials(e),
+        put: (k, v) => store.putCredential(k, v),
+        delete: (k) => store.deleteCredential(k),
       }),
     );
     await syncAll();

@@ -2,7 +2,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUCKETS, ConfigResourceSchema, ProxyStatusSchema, configKey, connectBus, proxyStatusKey, type Bus, type ConfigResource, type TypedKv, type ProxyStatus } from '@mesh/contracts';
-import { startNats, waitFor, type NatsServer } from '@mesh/testing';
+import { freePort, startNats, waitFor, type NatsServer } from '@mesh/testing';
 import { registry } from '@mesh/telemetry';
 import { AdsClient, TYPE_URLS, type XdsSnapshot } from '@mesh/xds';
 import { startPilot, type Pilot, type PilotOptions } from './pilot.ts';
@@ -139,21 +139,24 @@ describe('pilot with real NATS and ADS', () => {
     const pilot = pilots[0];
     const gw = client(pilot);
     await nextSnapshot(gw, () => true);
-    // Written straight into NATS (galley refuses both): pilot still reports what it cannot enforce.
-    await put(res('RequestAuthentication', 'jwt', { jwtRules: [{ issuer: 'testing@secure.istio.io', jwksUri: 'https://example.com/jwks.json' }] }));
-    await put(res('AuthorizationPolicy', 'deny-get', { action: 'DENY', rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }));
-    const status = await waitFor('push with the unsupported config', async () => {
+    // Written straight into NATS (galley refuses both): pilot still reports what it cannot enforce. The JWKS URI answers
+    // nothing (a port no one listens on): pilot's fetch fails, and says so (its provider rejects every token).
+    const jwksUri = `http://127.0.0.1:${await freePort()}/jwks.json`;
+    const gwTarget = [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'gw' }];
+    await put(res('RequestAuthentication', 'jwt', { targetRefs: gwTarget, jwtRules: [{ issuer: 'testing@secure.istio.io', jwksUri }] }, 'istio-system'));
+    await put(res('AuthorizationPolicy', 'deny-get', { action: 'CUSTOM', provider: { name: 'ext' }, rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }));
+    const status = await waitFor('push with the unsupported config and the failed JWKS fetch', async () => {
       const s = debug.get('/debug/push_status')!(new URL('http://x/')) as any;
-      return s.issues?.some((i: any) => i.name === 'deny-get') && s.issues.some((i: any) => i.name === 'jwt') ? s : undefined;
+      return s.issues?.some((i: any) => i.name === 'deny-get') && s.issues.some((i: any) => i.name === 'jwt' && i.category === 'unresolved' && /could not fetch/.test(i.message)) ? s : undefined;
     });
     const mine = status.issues.filter((i: any) => (i.name === 'jwt' || i.name === 'deny-get') && i.category === 'unsupported');
     assert.deepEqual(mine, [
       {
         kind: 'RequestAuthentication',
-        namespace: 'default',
+        namespace: 'istio-system',
         name: 'jwt',
-        field: 'spec.jwtRules',
-        message: 'JWT validation is not implemented: requests with invalid or forged tokens are not rejected',
+        field: 'spec.targetRefs',
+        message: 'targetRefs is not implemented: the policy would not validate tokens on what it targets',
         severity: 'error',
         category: 'unsupported',
       },
@@ -161,19 +164,32 @@ describe('pilot with real NATS and ADS', () => {
         kind: 'AuthorizationPolicy',
         namespace: 'default',
         name: 'deny-get',
-        field: 'spec.rules[0].from[0].source.requestPrincipals',
-        message: 'no JWT is validated yet (RequestAuthentication is not implemented), so this never matches and the DENY rule would deny nothing',
+        field: 'spec.action',
+        message: 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked',
         severity: 'error',
         category: 'unsupported',
       },
+      {
+        kind: 'RequestAuthentication',
+        namespace: 'istio-system',
+        name: 'jwt',
+        field: 'spec.targetRef',
+        message: 'targetRef/targetRefs are not implemented: the policy validates tokens on every workload of its namespace',
+        severity: 'warning',
+        category: 'unsupported',
+      },
     ]);
+    const fetchFailure = status.issues.find((i: any) => i.name === 'jwt' && i.category === 'unresolved');
+    assert.equal(fetchFailure.field, 'spec.jwtRules[0].jwksUri');
+    assert.equal(fetchFailure.severity, 'error');
+    assert.match(fetchFailure.message, /every token of issuer testing@secure\.istio\.io is rejected/);
     assert.ok(JSON.parse(JSON.stringify(status)).issueCounts['error/unsupported'] >= 2);
     const metrics = await registry.getSingleMetricAsString('pilot_translation_issues');
     assert.match(metrics, /pilot_translation_issues\{kind="AuthorizationPolicy",severity="error",category="unsupported"\} 1/);
     assert.match(metrics, /pilot_translation_issues\{kind="RequestAuthentication",severity="error",category="unsupported"\} 1/);
-    await config.delete(configKey('RequestAuthentication', 'default', 'jwt'));
+    await config.delete(configKey('RequestAuthentication', 'istio-system', 'jwt'));
     await config.delete(configKey('AuthorizationPolicy', 'default', 'deny-get'));
-    await waitFor('issues gone', async () => !(debug.get('/debug/push_status')!(new URL('http://x/')) as any).issues.some((i: any) => i.name === 'deny-get'));
+    await waitFor('issues gone', async () => !(debug.get('/debug/push_status')!(new URL('http://x/')) as any).issues.some((i: any) => i.name === 'deny-get' || i.name === 'jwt'));
     assert.doesNotMatch(await registry.getSingleMetricAsString('pilot_translation_issues'), /AuthorizationPolicy/);
   });
 

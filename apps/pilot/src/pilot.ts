@@ -9,11 +9,14 @@ import { ConfigStore } from './config-store.ts';
 import { DiscoveryService } from './discovery.ts';
 import { startNatsSource, type NatsConfigSource } from './nats-source.ts';
 import { ProxyStatusReporter } from './proxy-status.ts';
+import { startSecureXds, type SecureXds, type SecureXdsOptions } from './secure-xds.ts';
 
 export interface PilotOptions {
   natsUrl: string;
   xdsHost: string;
   xdsPort: number;
+  /** The mTLS ADS port (15011) and pilot's certificate from citadel; absent: plaintext only. */
+  secureXds?: Omit<SecureXdsOptions, 'server' | 'store' | 'log'>;
   bindHost: string;
   defaultOutboundPort: number;
   privilegedPortOffset: number;
@@ -32,6 +35,7 @@ export interface Pilot {
   readonly discovery: DiscoveryService;
   readonly store: ConfigStore;
   readonly xdsPort: number;
+  readonly secureXds: SecureXds | undefined;
   readonly bus: Bus;
   stop(): Promise<void>;
 }
@@ -65,6 +69,7 @@ export async function startPilot(options: PilotOptions): Promise<Pilot> {
 
   let source: NatsConfigSource | undefined;
   let xdsPort = 0;
+  let secureXds: SecureXds | undefined;
   try {
     source = startNatsSource(bus, store, log);
     const resources = await source.initialized;
@@ -72,7 +77,18 @@ export async function startPilot(options: PilotOptions): Promise<Pilot> {
     discovery.pushNow('initial sync');
     xdsPort = await discovery.server.listen(options.xdsHost, options.xdsPort);
     log.info(`ADS listening on ${options.xdsHost}:${xdsPort}`, { address: `${options.xdsHost}:${xdsPort}` });
+    if (options.secureXds) {
+      secureXds = await startSecureXds({ ...options.secureXds, server: discovery.server, store, log });
+      const s = secureXds;
+      // Discovery owns the store's change callback; the secure port only needs to hear of trust bundle changes.
+      const onChange = store.onChange;
+      store.onChange = (change) => {
+        onChange(change);
+        if (change.source === 'trustBundle') s.refreshRoots();
+      };
+    }
   } catch (err) {
+    await secureXds?.stop();
     source?.stop();
     await discovery.close();
     await bus.close().catch(() => {});
@@ -84,6 +100,7 @@ export async function startPilot(options: PilotOptions): Promise<Pilot> {
       proxy: s.node.id,
       protocol: s.protocol,
       peer: s.peer,
+      peerIdentity: s.peerIdentity,
       connectedAt: s.connectedAt,
       types: Object.fromEntries([...s.types].map(([t, st]) => [shortTypeName(t), { ...st, typeUrl: undefined }])),
     })),
@@ -105,10 +122,12 @@ export async function startPilot(options: PilotOptions): Promise<Pilot> {
     discovery,
     store,
     xdsPort,
+    secureXds,
     bus,
     async stop() {
       // Stop accepting and close streams first (proxies reconnect to another replica), then NATS.
       await discovery.close();
+      await secureXds?.stop();
       source?.stop();
       await status.close();
       await bus.close().catch(() => {});

@@ -9,6 +9,7 @@ import { collectProcessMetrics, createLogger, type LogLevel } from '@mesh/teleme
 import { proxyPrometheus, startSidePorts } from './admin.ts';
 import { parseAppProbers } from './agent/app-probers.ts';
 import { createAgentIdentity } from './agent/identity-setup.ts';
+import { pilotServerIds, pilotTls, useXdsTls } from './agent/pilot-connection.ts';
 import { MergedMetrics, parseScrapeAnnotations } from './agent/merged-metrics.ts';
 import { startStatusServer } from './agent/status-server.ts';
 import { snapshotFromResources } from './config/snapshot-compiler.ts';
@@ -18,7 +19,14 @@ import { translateAgentArgs } from './istio-agent-args.ts';
 
 export const RUN_FLAGS = {
   mode: { type: 'string', help: 'gateway (node type router~) or sidecar (node type sidecar~)', env: 'PROXY_MODE', default: 'sidecar' },
-  pilot: { type: 'string', help: "pilot's ADS address (host:port)", env: 'PILOT_ADDRESS', default: '127.0.0.1:15010' },
+  pilot: { type: 'string', help: "pilot's ADS address (host:port): 15011 is its mTLS port, 15010 its plaintext loopback port", env: 'PILOT_ADDRESS', default: '127.0.0.1:15010' },
+  xdsTls: {
+    type: 'string',
+    help: "auto, on or off: connect to pilot over mutual TLS with the workload certificate (needs --ca-address); auto: when the --pilot port is 15011 or 15012, as Istio's agent decides by the discovery address",
+    env: 'XDS_TLS',
+    default: 'auto',
+  },
+  pilotSan: { type: 'list', help: "SPIFFE ids pilot's certificate may carry over TLS (empty: spiffe://<trust-domain>/ns/istio-system/sa/istiod)", env: 'PILOT_SAN', default: [] },
   nodeId: { type: 'string', help: 'xDS node id; built from --mode, INSTANCE_IP, POD_NAME and POD_NAMESPACE when empty', env: 'NODE_ID', default: '' },
   podName: { type: 'string', help: 'workload instance name (node id and metadata NAME)', env: 'POD_NAME', default: '' },
   podNamespace: { type: 'string', help: 'namespace (node id and metadata NAMESPACE)', env: 'POD_NAMESPACE', default: '' },
@@ -77,6 +85,9 @@ async function run(): Promise<void> {
     collectProcessMetrics();
     // Before any port opens: a start that can never get its certificate fails here, saying why.
     const agentSources = createAgentIdentity(flags, log);
+    const xdsTls = !flags.staticConfig && useXdsTls(flags.xdsTls, flags.pilot);
+    if (xdsTls && !agentSources) throw new Error(`xDS over TLS to ${flags.pilot} (--xds-tls ${flags.xdsTls}) needs a workload certificate: set --ca-address`);
+    const pilotIds = xdsTls ? pilotServerIds(flags.pilotSan, flags.trustDomain) : [];
     const mode = flags.mode as ProxyMode;
     const node = buildNode({
       mode,
@@ -92,6 +103,8 @@ async function run(): Promise<void> {
       interceptionMode: flags.interceptionMode,
       bindAddress: flags.bindAddress,
     });
+    // Istio's node metadata: pilot checks it against the client certificate on its mTLS port.
+    if (flags.serviceAccount) node.metadata.SERVICE_ACCOUNT = flags.serviceAccount;
     const drainMs = flags.drainSeconds * 1000;
     const proxy = new Proxy({ log, identity: identityOf(node), accessLog: flags.accessLog || level === 'debug', drainTimeoutMs: drainMs, maxConnectionsPerListener: flags.maxConnectionsPerListener, node, agent: agentSources });
 
@@ -183,12 +196,14 @@ async function run(): Promise<void> {
     const { AdsClient, selectProtoFiles, xdsClientProtoFiles } = await import('@mesh/xds');
     // Only the protos an xDS client decodes: not the control plane's service and CSDS definitions.
     selectProtoFiles(xdsClientProtoFiles());
+    const tls = xdsTls && agentSources ? pilotTls(agentSources, pilotIds, log) : undefined;
     client = new AdsClient({
       target: flags.pilot,
       node,
       log,
       validate: proxy.validate,
       protocol: flags.xdsProtocol as 'sotw' | 'delta',
+      ...(tls ? { credentials: tls.credentials, channelOptions: tls.channelOptions } : {}),
     });
     client.on('connected', () => log.info('connected to pilot', { pilot: flags.pilot }));
     client.on('disconnected', ({ reason }) =>
@@ -198,7 +213,11 @@ async function run(): Promise<void> {
     client.on('snapshot', (snapshot) => {
       proxy.apply(snapshot).catch((err) => log.error('applying config failed', { err }));
     });
-    client.start();
+    if (tls && !agentSources?.identity.current()) {
+      log.info('waiting for the workload certificate before connecting to pilot over TLS', { pilot: flags.pilot });
+      await tls.firstCertificate;
+    }
+    if (!shuttingDown) client.start();
   });
 }
 

@@ -65,16 +65,7 @@ spec:
         'warning traffic-management.yaml VirtualService default/ratings-route spec.http[3].corsPolicy',
         'warning traffic-management.yaml VirtualService default/ratings-fault spec.http[1].match[0].sourceLabels',
         'warning traffic-management.yaml DestinationRule default/bookinfo-ratings-port spec.trafficPolicy.portLevelSettings[1].loadBalancer.localityLbSetting',
-        'warning traffic-management.yaml VirtualService default/bookinfo-sni spec.tls',
-        'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[1].port.protocol',
-        'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[2].port.protocol',
-        'warning gateways.yaml Gateway istio-system/bookinfo-gateway spec.servers[3].port.protocol',
         'warning service-entries.yaml ServiceEntry default/external-svc-mongocluster spec.addresses[0]',
-        'error security.yaml RequestAuthentication istio-system/jwt-example spec.jwtRules',
-        'error security.yaml RequestAuthentication foo/inline-jwks spec.jwtRules',
-        'warning security.yaml AuthorizationPolicy istio-system/require-jwt spec.rules[0].from[0].source.requestPrincipals',
-        'warning security.yaml AuthorizationPolicy istio-system/require-jwt spec.rules[0].when[0].key',
-        'warning security.yaml AuthorizationPolicy foo/httpbin spec.rules[0].when[0].key',
         'error security.yaml AuthorizationPolicy foo/ext-authz spec.action',
       ],
     );
@@ -82,7 +73,7 @@ spec:
     assert.equal(custom.message, 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked');
   });
 
-  it('refuses a DENY rule on request principals or JWT claims (no JWT is validated, so it would deny nothing); the same in ALLOW only allows less', () => {
+  it('accepts RequestAuthentication and request principals / JWT claims in AuthorizationPolicy (enforced); refuses targetRef, warns for a rule without keys', () => {
     const policy = (action: string) => `
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -90,18 +81,44 @@ metadata: {name: ${action.toLowerCase()}, namespace: foo}
 spec:
   action: ${action}
   rules:
-  - from: [{source: {requestPrincipals: ["testing@secure.istio.io/testing@secure.istio.io"]}}]
-    when: [{key: "request.auth.claims[groups]", values: [group1]}]
+  - from: [{source: {requestPrincipals: ["testing@secure.istio.io/testing@secure.istio.io"], notRequestPrincipals: ["*"]}}]
+    when: [{key: "request.auth.claims[groups]", values: [group1]}, {key: request.auth.audiences, values: [a]}]
 `;
-    assert.deepEqual(summary(policy('DENY') + '---' + policy('ALLOW')), [
-      'error AuthorizationPolicy foo/deny spec.rules[0].from[0].source.requestPrincipals',
-      'error AuthorizationPolicy foo/deny spec.rules[0].when[0].key',
-      'warning AuthorizationPolicy foo/allow spec.rules[0].from[0].source.requestPrincipals',
-      'warning AuthorizationPolicy foo/allow spec.rules[0].when[0].key',
+    const ra = `
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: jwt, namespace: foo}
+spec:
+  selector: {matchLabels: {app: httpbin}}
+  jwtRules:
+  - issuer: testing@secure.istio.io
+    jwksUri: https://example.com/jwks.json
+    audiences: [a]
+    fromHeaders: [{name: x-jwt, prefix: "Bearer "}]
+    fromParams: [token]
+    fromCookies: [session]
+    forwardOriginalToken: true
+    outputPayloadToHeader: x-jwt-payload
+    outputClaimToHeaders: [{header: x-group, claim: group}]
+    timeout: 3s
+    spaceDelimitedClaims: [roles]
+  - issuer: discovery-only
+`;
+    const targeted = `
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: targeted, namespace: foo}
+spec:
+  targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: gw}]
+  jwtRules: [{issuer: a, jwks: '{"keys":[]}'}]
+`;
+    assert.deepEqual(summary(policy('DENY') + '---' + policy('ALLOW') + '---' + ra + '---' + targeted), [
+      'warning RequestAuthentication foo/jwt spec.jwtRules[1].jwksUri',
+      'error RequestAuthentication foo/targeted spec.targetRefs',
     ]);
   });
 
-  it('makes TLS origination that would not be secure an error: credentialName, caCrl, no caCertificates', () => {
+  it('makes TLS origination that would not be secure an error (caCrl, no caCertificates); credentialName, which fails closed off gateways, a warning', () => {
     assert.deepEqual(
       summary(`
 apiVersion: networking.istio.io/v1
@@ -125,9 +142,62 @@ spec:
       tls: {mode: DISABLE}
 `),
       [
-        'error DestinationRule prod/a spec.trafficPolicy.portLevelSettings[0].tls.credentialName',
+        'warning DestinationRule prod/a spec.trafficPolicy.portLevelSettings[0].tls.credentialName',
         'error DestinationRule prod/a spec.trafficPolicy.portLevelSettings[1].tls.caCertificates',
         'error DestinationRule prod/a spec.trafficPolicy.portLevelSettings[3].tls.caCrl',
+      ],
+    );
+  });
+
+  it('serves Gateway TLS (SIMPLE, MUTUAL, ISTIO_MUTUAL, PASSTHROUGH with tls routes) and reports AUTO_PASSTHROUGH, unpinned or unrevoked client certificates, and tls routes for sidecars', () => {
+    assert.deepEqual(
+      summary(`
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [httpbin.example.com]
+    tls: {mode: SIMPLE, credentialName: httpbin-credential, minProtocolVersion: TLSV1_2, cipherSuites: [ECDHE-RSA-AES256-GCM-SHA384]}
+  - port: {number: 443, name: https-mutual, protocol: HTTPS}
+    hosts: [mutual.example.com]
+    tls: {mode: MUTUAL, credentialName: mutual-credential, subjectAltNames: [client.example.com], caCrl: /crl.pem}
+  - port: {number: 8443, name: tls, protocol: TLS}
+    hosts: [nginx.example.com]
+    tls: {mode: PASSTHROUGH}
+  - port: {number: 15443, name: tls-auto, protocol: TLS}
+    hosts: ['*.local']
+    tls: {mode: AUTO_PASSTHROUGH}
+  - port: {number: 9443, name: https-mesh, protocol: HTTPS}
+    hosts: ['*']
+    tls: {mode: ISTIO_MUTUAL, verifyCertificateHash: [ab]}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: nginx, namespace: istio-system}
+spec:
+  hosts: [nginx.example.com]
+  gateways: [gw]
+  tls:
+  - match: [{port: 8443, sniHosts: [nginx.example.com]}]
+    route: [{destination: {host: nginx.default.svc.cluster.local, port: {number: 443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: mesh-sni}
+spec:
+  hosts: [a.example.com]
+  tls:
+  - match: [{sniHosts: [a.example.com]}]
+    route: [{destination: {host: a.example.com}}]
+`),
+      [
+        'error Gateway istio-system/gw spec.servers[1].tls.caCrl',
+        'warning Gateway istio-system/gw spec.servers[3].tls.mode',
+        'error Gateway istio-system/gw spec.servers[4].tls.verifyCertificateHash',
+        'warning VirtualService default/mesh-sni spec.tls',
       ],
     );
   });

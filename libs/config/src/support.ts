@@ -154,8 +154,18 @@ const virtualService = fields({
   http: items(httpRoute),
   // TCP routes apply on Gateways' TCP servers and on sidecars' TCP outbound listeners (traffic capture or Sidecar egress).
   tcp: items(tcpRoute),
-  tls: no('TLS (SNI) routes are not implemented: TLS traffic goes to the service named by its SNI, not where these routes say'),
+  // TLS (SNI) routes apply on Gateways' PASSTHROUGH servers; sidecars do not route by them (see below).
+  tls: OK,
   exportTo: EXPORT_TO,
+});
+
+const virtualServiceRule = custom((spec, at, report) => {
+  walk(virtualService, spec, at, report);
+  const s = isObject(spec) ? spec : {};
+  const gateways = Array.isArray(s.gateways) ? s.gateways : [];
+  if (present(s.tls) && (gateways.length === 0 || gateways.includes('mesh'))) {
+    report([...at, 'tls'], 'warning', 'TLS (SNI) routes are implemented on Gateway PASSTHROUGH servers only: sidecars (gateway mesh) send TLS traffic to the service named by its SNI, not where these routes say');
+  }
 });
 
 // ---------------------------------------------------------------- DestinationRule
@@ -189,17 +199,21 @@ const connectionPool = fields({
   }),
 });
 
-// TLS origination: ISTIO_MUTUAL (the workload certificate from citadel), SIMPLE and MUTUAL with certificate files are implemented.
+// TLS origination: ISTIO_MUTUAL (the workload certificate from citadel), SIMPLE and MUTUAL with certificate files,
+// and with credentialName at gateways (Istio reads it there; elsewhere the cluster fails closed).
 const clientTls = custom((value, at, report) => {
   const tls = (isObject(value) ? value : {}) as Record<string, any>;
   const mode = tls.mode ?? 'DISABLE';
   if (mode !== 'SIMPLE' && mode !== 'MUTUAL') return;
   if (tls.credentialName) {
-    report([...at, 'credentialName'], 'error', 'credentialName is not implemented: pilot would have to leave the cluster without endpoints (every request failing) rather than send plaintext');
-    return;
+    report(
+      [...at, 'credentialName'],
+      'warning',
+      "credentialName is read at gateways only (as in Istio without a workloadSelector): a sidecar gets this cluster without endpoints, so its requests fail instead of going out without this TLS; a gateway needs the credential's ca.crt (or <name>-cacert) unless insecureSkipVerify",
+    );
   }
   if (tls.caCrl) report([...at, 'caCrl'], 'error', 'caCrl is not implemented: revoked server certificates are accepted');
-  if (!tls.caCertificates && tls.insecureSkipVerify !== true) {
+  if (!tls.caCertificates && !tls.credentialName && tls.insecureSkipVerify !== true) {
     report(
       [...at, 'caCertificates'],
       'error',
@@ -234,22 +248,50 @@ const destinationRule = fields({
 
 // ---------------------------------------------------------------- Gateway
 
+/** Gateway server TLS modes pilot builds filter chains for: termination, and passthrough routed by VirtualService tls routes. */
+export const GATEWAY_TLS_MODES: readonly string[] = ['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL', 'PASSTHROUGH'];
+
+// A server's TLS (Istio's "Secure Gateways"): the certificate from credentialName (served over SDS from the
+// gateway's namespace) or files, client certificates for MUTUAL, SNI selection by hosts, TLS versions and ciphers.
+const serverTls = fields({
+  mode: OK,
+  httpsRedirect: OK,
+  credentialName: OK,
+  serverCertificate: OK,
+  privateKey: OK,
+  caCertificates: OK,
+  subjectAltNames: OK,
+  minProtocolVersion: OK,
+  maxProtocolVersion: OK,
+  cipherSuites: OK,
+  credentialNames: no('credentialNames is not implemented: without credentialName (or certificate files) this server refuses every connection'),
+  caCrl: no('caCrl is not implemented: revoked client certificates are accepted', 'error'),
+  verifyCertificateSpki: no('verifyCertificateSpki is not implemented: client certificates are not pinned', 'error'),
+  verifyCertificateHash: no('verifyCertificateHash is not implemented: client certificates are not pinned', 'error'),
+});
+
 const gatewayServer = custom((server, at, report) => {
   if (!isObject(server)) return;
   const protocol = String((server.port as Record<string, unknown> | undefined)?.protocol ?? '').toUpperCase();
   const port = (server.port as Record<string, unknown> | undefined)?.number;
-  const served = GATEWAY_HTTP_PROTOCOLS.includes(protocol) || GATEWAY_TCP_PROTOCOLS.includes(protocol);
+  const tlsMode = String((isObject(server.tls) ? server.tls.mode : undefined) ?? 'SIMPLE').toUpperCase();
+  const isTls = protocol === 'HTTPS' || protocol === 'TLS';
+  const served = GATEWAY_HTTP_PROTOCOLS.includes(protocol) || GATEWAY_TCP_PROTOCOLS.includes(protocol) || (isTls && GATEWAY_TLS_MODES.includes(tlsMode));
   if (!served) {
-    const what = protocol === 'HTTPS' || protocol === 'TLS' ? 'TLS termination and passthrough are' : `${protocol} servers are`;
-    report([...at, 'port', 'protocol'], 'warning', `${what} not implemented: no listener is built for port ${port}, so it is not served`);
+    if (isTls) {
+      const why = tlsMode === 'AUTO_PASSTHROUGH' ? 'AUTO_PASSTHROUGH (routing by the SNI of mesh-internal mTLS) is' : `TLS mode ${tlsMode} is`;
+      report([...at, 'tls', 'mode'], 'warning', `${why} not implemented: no filter chain is built for this server, so port ${port} does not serve it`);
+    } else {
+      report([...at, 'port', 'protocol'], 'warning', `${protocol} servers are not implemented: no listener is built for port ${port}, so it is not served`);
+    }
   }
   walk(
     fields({
       port: fields({ number: OK, protocol: OK, name: OK, targetPort: no('targetPort is not implemented: the gateway listens on the server port') }),
       bind: no("bind is not implemented: the listener binds the gateway proxy's address"),
       hosts: OK,
-      // Only httpsRedirect is meaningful on the servers that are built; an unserved server was reported above.
-      tls: served ? fields({ httpsRedirect: OK }) : OK,
+      // An unserved server was reported above; plain servers only carry httpsRedirect.
+      tls: !served ? OK : isTls ? serverTls : fields({ httpsRedirect: OK }),
       defaultEndpoint: no('defaultEndpoint is not implemented on Gateways'),
       name: STATS_ONLY,
     }),
@@ -320,41 +362,53 @@ const sidecar = fields({
 
 const peerAuthentication = fields({ selector: OK, mtls: OK, portLevelMtls: OK });
 
-const requestAuthentication = custom((spec, at, report) => {
-  const rules = isObject(spec) && Array.isArray(spec.jwtRules) ? spec.jwtRules : [];
-  if (rules.length) report([...at, 'jwtRules'], 'error', 'JWT validation is not implemented: requests with invalid or forged tokens are not rejected');
-  else report(at, 'warning', 'RequestAuthentication is not implemented and is ignored');
+// Enforced: pilot builds Envoy's jwt_authn filter (one provider per rule; jwksUri fetched by pilot and inlined) and the
+// proxy verifies tokens before the RBAC filters, which match requestPrincipals and request.auth.* on what it verified.
+const jwtRule = custom((rule, at, report) => {
+  walk(
+    fields({
+      issuer: OK,
+      audiences: OK,
+      jwksUri: OK,
+      jwks: OK,
+      fromHeaders: OK,
+      fromParams: OK,
+      fromCookies: OK,
+      forwardOriginalToken: OK,
+      outputPayloadToHeader: OK,
+      outputClaimToHeaders: OK,
+      timeout: OK,
+      spaceDelimitedClaims: OK,
+    }),
+    rule,
+    at,
+    report,
+  );
+  // More restrictive, never less: without keys the rule's tokens cannot be verified, so they are all rejected.
+  if (isObject(rule) && !present(rule.jwksUri) && !present(rule.jwks)) {
+    report([...at, 'jwksUri'], 'warning', 'OpenID discovery of the issuer is not implemented: without jwksUri or jwks every token of this rule is rejected');
+  }
 });
 
-// ALLOW, DENY and AUDIT are enforced (Envoy RBAC, built by pilot). No JWT is validated yet, so request principals and
-// request.auth.* conditions never match: in an ALLOW rule that allows less (reported), in a DENY rule it would deny
-// less than written - refused.
+const requestAuthentication = fields({
+  selector: OK,
+  jwtRules: items(jwtRule),
+  targetRef: no('targetRef is not implemented: the policy would not validate tokens on what it targets', 'error'),
+  targetRefs: no('targetRefs is not implemented: the policy would not validate tokens on what it targets', 'error'),
+});
+
+// ALLOW, DENY and AUDIT are enforced (Envoy RBAC, built by pilot), request principals and request.auth.* conditions
+// included (on what RequestAuthentication's jwt_authn filter verified).
 const authorizationPolicy = custom((spec, at, report) => {
   const s = isObject(spec) ? spec : {};
   const action = typeof s.action === 'string' ? s.action : 'ALLOW';
   if (action === 'CUSTOM') report([...at, 'action'], 'error', 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked');
   for (const f of ['targetRef', 'targetRefs']) if (present(s[f])) report([...at, f], 'error', `${f} is not implemented: the policy would not apply to what it targets`);
   if (action === 'AUDIT') report([...at, 'action'], 'warning', 'AUDIT is counted in the RBAC stats (rbac.logged) but not written to the access log');
-  const rules = Array.isArray(s.rules) ? s.rules : [];
-  rules.forEach((rule, i) => {
-    if (!isObject(rule)) return;
-    const jwtFields: PathSegment[][] = [];
-    (Array.isArray(rule.from) ? rule.from : []).forEach((from, j) => {
-      const source = isObject(from) && isObject(from.source) ? from.source : {};
-      if (present(source.requestPrincipals)) jwtFields.push([...at, 'rules', i, 'from', j, 'source', 'requestPrincipals']);
-    });
-    (Array.isArray(rule.when) ? rule.when : []).forEach((cond, j) => {
-      if (isObject(cond) && typeof cond.key === 'string' && cond.key.startsWith('request.auth.')) jwtFields.push([...at, 'rules', i, 'when', j, 'key']);
-    });
-    for (const p of jwtFields) {
-      if (action === 'DENY') report(p, 'error', 'no JWT is validated yet (RequestAuthentication is not implemented), so this never matches and the DENY rule would deny nothing');
-      else report(p, 'warning', 'no JWT is validated yet (RequestAuthentication is not implemented), so this never matches and the rule allows nothing');
-    }
-  });
 });
 
 const RULES: Record<string, Rule> = {
-  VirtualService: virtualService,
+  VirtualService: virtualServiceRule,
   DestinationRule: destinationRule,
   Gateway: gateway,
   ServiceEntry: serviceEntry,

@@ -334,12 +334,12 @@ describe('checkResource accepts resources with warnings', () => {
 });
 
 describe('checkResource refuses security configuration the mesh cannot enforce (the last accepted version stays)', () => {
-  const jwt = res('RequestAuthentication', { selector: { matchLabels: { app: 'httpbin' } }, jwtRules: [{ issuer: 'testing@secure.istio.io', jwksUri: 'https://example.com/jwks.json' }] });
+  const jwt = res('RequestAuthentication', { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'gw' }], jwtRules: [{ issuer: 'testing@secure.istio.io', jwksUri: 'https://example.com/jwks.json' }] });
   it('names the field and says why, by default', () => {
     const result = checkResource(jwt);
     assert.equal(result.resource, undefined);
-    assert.deepEqual(result.errors.map((e) => e.path), ['spec.jwtRules']);
-    assert.match(result.errors[0].message, /^not enforced by this mesh, so the resource is refused: JWT validation is not implemented/);
+    assert.deepEqual(result.errors.map((e) => e.path), ['spec.targetRefs']);
+    assert.match(result.errors[0].message, /^not enforced by this mesh, so the resource is refused: targetRefs is not implemented/);
   });
   it('accepts it when asked only whether it is valid Istio', () => {
     const result = checkResource(jwt, { unenforcedSecurity: 'accept' });

@@ -1,4 +1,4 @@
-export { BUCKETS, SUBJECTS, TRUST_BUNDLE_KEY, MESH_CONFIG_KEY, configKey, parseConfigKey, proxyStatusKey, type BucketName, type SubjectName } from './names.ts';
+export { BUCKETS, SUBJECTS, TRUST_BUNDLE_KEY, MESH_CONFIG_KEY, configKey, parseConfigKey, credentialKey, parseCredentialKey, proxyStatusKey, type BucketName, type SubjectName } from './names.ts';
 export {
   CONFIG_KINDS,
   ObjectMetaSchema,
@@ -11,6 +11,8 @@ export {
   MeshConfigSchema,
   ProxyStatusSchema,
   TypeSyncSchema,
+  CredentialSchema,
+  type Credential,
   type ConfigKind,
   type ConfigResource,
   type ConfigChanged,

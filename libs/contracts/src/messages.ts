@@ -101,3 +101,32 @@ export const ProxyStatusSchema = z.object({
   types: z.record(z.string(), TypeSyncSchema),
 });
 export type ProxyStatus = z.infer<typeof ProxyStatusSchema>;
+
+// The messages never quote the value: it may be a private key.
+const pem = (label: string, what: string) =>
+  z
+    .string()
+    .max(1024 * 1024)
+    .refine((v) => v.includes(`-----BEGIN ${label}`), { message: `must hold a PEM ${what}` });
+
+/**
+ * A TLS credential as Istio's `credentialName` names it: a kubernetes.io/tls
+ * Secret (tls.crt, tls.key) or a generic one that may also hold ca.crt, or
+ * only ca.crt (the `<name>-cacert` Secret of a MUTUAL server). Never logged.
+ */
+export const CredentialSchema = z
+  .object({
+    namespace: z.string().min(1).max(63),
+    name,
+    /** tls.crt: the certificate chain, leaf first. */
+    cert: pem('CERTIFICATE', 'certificate').optional(),
+    /** tls.key: its private key. */
+    key: pem('', 'private key').optional(),
+    /** ca.crt: the CAs that client certificates (MUTUAL) or servers (origination) are verified against. */
+    ca: pem('CERTIFICATE', 'certificate').optional(),
+    /** Where it came from: a directory, or `kubernetes`. */
+    source: z.string().optional(),
+  })
+  .refine((c) => !!c.cert === !!c.key, { message: 'tls.crt and tls.key come together' })
+  .refine((c) => !!c.cert || !!c.ca, { message: 'needs tls.crt and tls.key, or ca.crt' });
+export type Credential = z.infer<typeof CredentialSchema>;

@@ -13,6 +13,11 @@ export const BUCKETS = {
   meshConfig: 'mesh-meshconfig',
   /** Per-proxy xDS sync status written by pilot replicas. Key: proxyStatusKey(proxyId). */
   proxyStatus: 'mesh-proxy-status',
+  /**
+   * TLS credentials Gateways and DestinationRules name by `credentialName` (Istio's kubernetes.io/tls Secrets),
+   * written by galley. Key: credentialKey(namespace, name). Holds private keys: read by pilot only.
+   */
+  credentials: 'mesh-credentials',
 } as const;
 export type BucketName = (typeof BUCKETS)[keyof typeof BUCKETS];
 
@@ -40,6 +45,16 @@ export function configKey(kind: string, namespace: string, name: string): string
 export function parseConfigKey(key: string): { kind: string; namespace: string; name: string } | undefined {
   const m = /^([A-Za-z]+)\.([a-z0-9-]+)\.(.+)$/.exec(key);
   return m ? { kind: m[1], namespace: m[2], name: m[3] } : undefined;
+}
+
+/** A credential's KV key: namespaces are DNS labels (no '.'), so the name is the remainder after the first '.'. */
+export function credentialKey(namespace: string, name: string): string {
+  return `${namespace}.${name}`;
+}
+
+export function parseCredentialKey(key: string): { namespace: string; name: string } | undefined {
+  const m = /^([a-z0-9-]+)\.(.+)$/.exec(key);
+  return m ? { namespace: m[1], name: m[2] } : undefined;
 }
 
 /** Proxy ids look like `sidecar~10.0.0.1~reviews-v1.default~default.svc.cluster.local`; '~' is not a KV key character. */

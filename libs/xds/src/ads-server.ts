@@ -18,11 +18,17 @@ import {
 import type { Snapshot, SnapshotCache } from './snapshot.ts';
 import { protoRoot } from './protos.ts';
 import { registerCsds } from './csds.ts';
+import { streamPeer, type StreamAuthorizer } from './xds-tls.ts';
 
 const streamsGauge = gauge('mesh_xds_streams', 'Open ADS streams', ['protocol']);
 const pushes = counter('mesh_xds_pushes_total', 'xDS responses sent', ['type']);
 const acks = counter('mesh_xds_acks_total', 'xDS ACKs received', ['type']);
 const nacks = counter('mesh_xds_nacks_total', 'xDS NACKs received', ['type']);
+const refusals = counter(
+  'mesh_xds_auth_failures_total',
+  "xDS streams refused with PERMISSION_DENIED because the node's claims do not match its client certificate, by reason",
+  ['reason'],
+);
 
 /** Types whose empty subscription means "everything" (legacy wildcard). */
 const WILDCARD_TYPES = new Set<string>([TYPE_URLS.listener, TYPE_URLS.cluster]);
@@ -54,6 +60,8 @@ export interface StreamInfo {
   /** The cache key this stream is served from. */
   nodeKey: string;
   peer: string;
+  /** The SPIFFE id of the verified client certificate (secure listeners only). */
+  peerIdentity?: string;
   connectedAt: string;
   types: Map<string, TypeStatus>;
 }
@@ -101,10 +109,13 @@ abstract class StreamBase<Req extends { node?: XdsNode; typeUrl?: string }, Res>
   #unwatch?: () => void;
   closed = false;
 
-  constructor(server: AdsServer, id: number, call: Call<Req, Res>) {
+  readonly #authorize: StreamAuthorizer | undefined;
+
+  constructor(server: AdsServer, id: number, call: Call<Req, Res>, authorize?: StreamAuthorizer) {
     this.server = server;
     this.id = id;
     this.call = call;
+    this.#authorize = authorize;
     this.log = server.log.child({ stream: id });
   }
 
@@ -128,6 +139,26 @@ abstract class StreamBase<Req extends { node?: XdsNode; typeUrl?: string }, Res>
         this.fail(grpc.status.INVALID_ARGUMENT, 'the first request of a stream must carry node.id');
         return;
       }
+      const peer = streamPeer(this.call);
+      if (this.#authorize) {
+        const refusal = this.#authorize(node, peer);
+        if (refusal) {
+          refusals.inc({ reason: refusal.reason });
+          this.server.logRefusal(`${peer.spiffeId ?? '-'} ${node.id} ${refusal.reason}`, () =>
+            this.log.warn('refusing an xDS stream whose node does not match its client certificate', {
+              node: node.id,
+              peer: peer.address,
+              peerIdentity: peer.spiffeId,
+              reason: refusal.reason,
+              details: refusal.message,
+            }),
+          );
+          this.closed = true;
+          this.server.forget(this);
+          this.call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: `xDS stream refused: ${refusal.message}` });
+          return;
+        }
+      }
       let nodeKey: string;
       try {
         nodeKey = this.server.nodeKeyOf(node);
@@ -140,12 +171,13 @@ abstract class StreamBase<Req extends { node?: XdsNode; typeUrl?: string }, Res>
         protocol: this.protocol,
         node,
         nodeKey,
-        peer: this.call.getPeer(),
+        peer: peer.address,
+        ...(peer.spiffeId ? { peerIdentity: peer.spiffeId } : {}),
         connectedAt: new Date().toISOString(),
         types: new Map(),
       };
       this.log = this.log.child({ node: node.id });
-      this.log.info('xDS stream opened', { protocol: this.protocol, peer: this.info.peer, nodeKey });
+      this.log.info('xDS stream opened', { protocol: this.protocol, peer: this.info.peer, peerIdentity: peer.spiffeId, nodeKey });
       streamsGauge.inc({ protocol: this.protocol });
       this.#unwatch = this.server.cache.watch(nodeKey, (s) => this.onSnapshot(s));
       this.server.hook('onStreamOpen', this.info);
@@ -378,7 +410,9 @@ export class AdsServer {
   readonly #nodeKey: (node: XdsNode) => string;
   readonly #streams = new Set<StreamBase<any, any>>();
   #nextId = 0;
-  #grpcServer?: grpc.Server;
+  readonly #grpcServers = new Set<grpc.Server>();
+  /** Refusals already logged (same certificate, node and reason): a client retrying every second logs once. */
+  readonly #loggedRefusals = new Set<string>();
 
   constructor(options: AdsServerOptions) {
     this.cache = options.cache;
@@ -406,8 +440,18 @@ export class AdsServer {
     this.#streams.delete(stream);
   }
 
-  /** Adds the AggregatedDiscoveryService to a grpc-js server (to share one port with other services). */
-  register(server: grpc.Server): void {
+  logRefusal(key: string, log: () => void): void {
+    if (this.#loggedRefusals.has(key)) return;
+    if (this.#loggedRefusals.size >= 1_000) this.#loggedRefusals.clear();
+    this.#loggedRefusals.add(key);
+    log();
+  }
+
+  /**
+   * Adds the AggregatedDiscoveryService to a grpc-js server (to share one port with other services).
+   * `authorize` decides on each stream's first request (the secure port's identity check).
+   */
+  register(server: grpc.Server, authorize?: StreamAuthorizer): void {
     protoRoot(this.log);
     const attach = (stream: StreamBase<any, any>, call: Call<any, any>) => {
       this.#streams.add(stream);
@@ -428,20 +472,36 @@ export class AdsServer {
       call.on('close', () => stream.close('closed'));
     };
     server.addService(adsServiceDefinition(), {
-      StreamAggregatedResources: (call: Call<DiscoveryRequest, DiscoveryResponse>) => attach(new SotwStream(this, ++this.#nextId, call), call),
-      DeltaAggregatedResources: (call: Call<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => attach(new DeltaStream(this, ++this.#nextId, call), call),
+      StreamAggregatedResources: (call: Call<DiscoveryRequest, DiscoveryResponse>) => attach(new SotwStream(this, ++this.#nextId, call, authorize), call),
+      DeltaAggregatedResources: (call: Call<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => attach(new DeltaStream(this, ++this.#nextId, call, authorize), call),
     });
   }
 
-  /** Starts a gRPC server carrying ADS and CSDS on host:port (0 = a free port); resolves with the bound port. */
-  async listen(host: string, port: number, credentials = grpc.ServerCredentials.createInsecure(), options: grpc.ServerOptions = {}): Promise<number> {
+  /**
+   * Starts a gRPC server carrying ADS and CSDS on host:port (0 = a free port); resolves with the bound port.
+   * Called once per listener: the same snapshots and streams are served on each (plaintext 15010, mTLS 15011).
+   * With `authorize`, CSDS is not served there: it would hand every proxy's config to any certificate holder.
+   */
+  async listen(
+    host: string,
+    port: number,
+    credentials = grpc.ServerCredentials.createInsecure(),
+    options: grpc.ServerOptions = {},
+    authorize?: StreamAuthorizer,
+  ): Promise<number> {
     const server = new grpc.Server({ ...ADS_SERVER_CHANNEL_OPTIONS, ...options });
-    this.register(server);
-    registerCsds(server, this);
-    const bound = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    this.#grpcServer = server;
+    this.register(server, authorize);
+    if (!authorize) registerCsds(server, this);
+    let bound: number;
+    try {
+      bound = await new Promise<number>((resolve, reject) =>
+        server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p))),
+      );
+    } catch (err) {
+      server.forceShutdown();
+      throw err;
+    }
+    this.#grpcServers.add(server);
     return bound;
   }
 
@@ -455,22 +515,26 @@ export class AdsServer {
    * reconnect elsewhere) and shuts the gRPC server down, forcibly after `graceMs`.
    */
   async close(graceMs = 5_000): Promise<void> {
-    const server = this.#grpcServer;
+    const servers = [...this.#grpcServers];
+    this.#grpcServers.clear();
     for (const s of [...this.#streams]) {
       s.call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'control plane shutting down' });
       s.close('server shutting down');
     }
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, graceMs);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    this.#grpcServer = undefined;
+    await Promise.all(
+      servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              server.forceShutdown();
+              resolve();
+            }, graceMs);
+            server.tryShutdown(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+      ),
+    );
   }
 }

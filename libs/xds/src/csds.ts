@@ -3,7 +3,7 @@
 // rejected (ERROR). What `istioctl proxy-status` and grpcdebug read.
 import * as grpc from '@grpc/grpc-js';
 import { messageType } from './protos.ts';
-import { TO_OBJECT_OPTIONS, toStruct } from './codec.ts';
+import { TO_OBJECT_OPTIONS, TYPE_URLS, toStruct } from './codec.ts';
 import type { AdsServer, StreamInfo } from './ads-server.ts';
 
 const SERVICE = 'envoy.service.status.v3.ClientStatusDiscoveryService';
@@ -63,7 +63,8 @@ function clientConfig(server: AdsServer, s: StreamInfo, exclude: boolean): Recor
         typeUrl,
         name,
         versionInfo: t.ackedVersion ?? '',
-        ...(r && !exclude ? { xdsConfig: { typeUrl, value: r.wire.value } } : {}),
+        // Secrets (gateway credentials hold private keys) are listed by name and status only, never dumped.
+        ...(r && !exclude && typeUrl !== TYPE_URLS.secret ? { xdsConfig: { typeUrl, value: r.wire.value } } : {}),
         ...(t.sentAt ? { lastUpdated: timestamp(t.sentAt) } : {}),
         configStatus: r ? status : 'NOT_SENT',
         clientStatus: t.lastError ? 'NACKED' : r && t.ackedVersion === t.sentVersion ? 'ACKED' : 'REQUESTED',

@@ -61,6 +61,14 @@ export type { CommonTlsContext, CommonTlsContext__Output } from './generated/env
 export type { Secret, Secret__Output } from './generated/envoy/extensions/transport_sockets/tls/v3/Secret.ts';
 export type { RBAC as Rbac, RBAC__Output as Rbac__Output } from './generated/envoy/extensions/filters/http/rbac/v3/RBAC.ts';
 export type { JwtAuthentication, JwtAuthentication__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtAuthentication.ts';
+export type { JwtProvider, JwtProvider__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtProvider.ts';
+export type { JwtHeader, JwtHeader__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtHeader.ts';
+export type { JwtRequirement, JwtRequirement__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtRequirement.ts';
+export type { JwtRequirementOrList, JwtRequirementOrList__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtRequirementOrList.ts';
+export type { JwtRequirementAndList, JwtRequirementAndList__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtRequirementAndList.ts';
+export type { JwtClaimToHeader, JwtClaimToHeader__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/JwtClaimToHeader.ts';
+export type { RequirementRule, RequirementRule__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/RequirementRule.ts';
+export type { ProviderWithAudiences, ProviderWithAudiences__Output } from './generated/envoy/extensions/filters/http/jwt_authn/v3/ProviderWithAudiences.ts';
 export type { RBACPerRoute as RbacPerRoute, RBACPerRoute__Output as RbacPerRoute__Output } from './generated/envoy/extensions/filters/http/rbac/v3/RBACPerRoute.ts';
 export type { RBAC as NetworkRbac, RBAC__Output as NetworkRbac__Output } from './generated/envoy/extensions/filters/network/rbac/v3/RBAC.ts';
 export type { RBAC as RbacRules, RBAC__Output as RbacRules__Output } from './generated/envoy/config/rbac/v3/RBAC.ts';

@@ -40,6 +40,18 @@ export {
   type StreamInfo,
   type TypeStatus,
 } from './ads-server.ts';
+export {
+  XdsTlsCertificates,
+  adsServerCredentials,
+  adsClientCredentials,
+  istioIdentityAuthorizer,
+  claimedNamespaces,
+  streamPeer,
+  type AdsClientTlsOptions,
+  type StreamAuthorizer,
+  type StreamPeer,
+  type StreamRefusal,
+} from './xds-tls.ts';
 export { AdsClient, ADS_CLIENT_CHANNEL_OPTIONS, type AdsClientOptions, type AdsClientEvents, type XdsSnapshot } from './ads-client.ts';
 export {
   adsServiceDefinition,

@@ -17,6 +17,12 @@ const flags = {
   stateDir: { type: 'string', help: "where local state lives (citadel's root of trust)", env: 'MESH_STATE_DIR', default: '.mesh' },
   build: { type: 'boolean', help: 'build the apps first and run the built bundles (--no-build runs the TypeScript sources)', default: true },
   logLevel: { type: 'string', help: 'log level of every component: debug, info, warn, error', env: 'LOG_LEVEL', default: 'info' },
+  credentialDir: {
+    type: 'string',
+    help: 'TLS credentials for Gateway credentialName (galley --credential-dir): <dir>/<name>/{tls.crt,tls.key,ca.crt}, namespace istio-system, or <dir>/<namespace>/<name>/...',
+    env: 'MESH_CREDENTIAL_DIR',
+    default: '',
+  },
 } as const;
 
 await runMain('npm start --', 'run the whole mesh locally, every component a separate process', flags, async (f) => {
@@ -81,7 +87,7 @@ await runMain('npm start --', 'run the whole mesh locally, every component a sep
     onProgress: say,
   };
   try {
-    mesh = bookinfo ? await startBookinfoMesh(common) : await startLocalMesh({ ...common, configDir, sample });
+    mesh = bookinfo ? await startBookinfoMesh(common) : await startLocalMesh({ ...common, configDir, sample, credentialDir: f.credentialDir ? path.resolve(f.credentialDir) : undefined });
   } catch (err) {
     process.stderr.write(`\nthe mesh did not start: ${(err as Error).message}\n`);
     process.exit(1);
@@ -94,7 +100,7 @@ await runMain('npm start --', 'run the whole mesh locally, every component a sep
     'The mesh is up.',
     '',
     `  ingress gateway   ${gw}   (ready: http://127.0.0.1:${p.gatewayStatus}/healthz/ready, admin: http://127.0.0.1:${p.gatewayAdmin}/config_dump)`,
-    `  pilot             xDS 127.0.0.1:${p.pilotXds}, debug http://127.0.0.1:${p.pilotMonitoring}/debug`,
+    `  pilot             xDS mTLS 127.0.0.1:${p.pilotSecureXds} (proxies), plaintext 127.0.0.1:${p.pilotXds} (tools), debug http://127.0.0.1:${p.pilotMonitoring}/debug`,
     `  galley            watching ${watched}, debug http://127.0.0.1:${p.galleyMonitoring}/debug/configz`,
     `  citadel           CA gRPC 127.0.0.1:${p.citadelGrpc}, monitoring http://127.0.0.1:${p.citadelMonitoring}/metrics`,
     `  injector          webhook https://127.0.0.1:${p.injectorWebhook}/inject`,

@@ -76,11 +76,21 @@ export interface LocalMeshOptions {
   accessLog?: boolean;
   /** Called by stop() after every process has stopped (removing a temporary config directory). */
   cleanup?: () => void;
+  /**
+   * TLS credentials for Gateway/DestinationRule credentialName, given to galley as --credential-dir:
+   * `<dir>/<name>/{tls.crt,tls.key,ca.crt}` (namespace istio-system, the gateway's) or `<dir>/<namespace>/<name>/...`.
+   */
+  credentialDir?: string;
+  /** The workload certificate lifetime every proxy asks citadel for (the proxy's --secret-ttl, renewed at half; default 24h). */
+  secretTtl?: string;
 }
 
 export interface MeshPorts {
   nats: number;
+  /** pilot's plaintext ADS port: loopback tools (grpc-js-xds, debugging); no proxy uses it. */
   pilotXds: number;
+  /** pilot's mTLS ADS port: every proxy connects here with its workload certificate. */
+  pilotSecureXds: number;
   pilotMonitoring: number;
   galleyMonitoring: number;
   citadelGrpc: number;
@@ -125,6 +135,7 @@ export interface LocalMesh {
 const DEFAULT_PORTS: MeshPorts = {
   nats: 4222,
   pilotXds: 15010,
+  pilotSecureXds: 15011,
   pilotMonitoring: 15014,
   galleyMonitoring: 15015,
   citadelGrpc: 15012,
@@ -275,14 +286,37 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
 
     progress('starting the control plane: citadel, galley, pilot, injector');
     launch('citadel', script('citadel'), ['--ca-port', String(ports.citadelGrpc), '--monitoring-port', String(ports.citadelMonitoring), '--admin-port', String(ports.citadelAdmin), '--root-dir', citadelDir]);
-    launch('galley', script('galley'), ['--config-dir', options.configDir, '--monitoring-port', String(ports.galleyMonitoring)]);
-    launch('pilot', script('pilot'), ['--xds-port', String(ports.pilotXds), '--monitoring-port', String(ports.pilotMonitoring)]);
+    launch('galley', script('galley'), [
+      '--config-dir', options.configDir,
+      '--monitoring-port', String(ports.galleyMonitoring),
+      ...(options.credentialDir ? ['--credential-dir', options.credentialDir] : []),
+    ]);
     launch('injector', script('injector'), ['--port', String(ports.injectorWebhook), '--monitoring-port', String(ports.injectorMonitoring)]);
     const apps = [...workloads.values()].filter((w) => w.spec.app);
     if (apps.length > 0) progress(`starting the applications: ${apps.map((w) => w.spec.name).join(', ')}`);
     for (const { spec } of apps) launch(spec.name, spec.app!.script, spec.app!.args, spec.app!.env);
+    // Every proxy and pilot itself get their certificates from citadel, proving who they are with a bootstrap token the
+    // launcher mints on citadel's loopback admin port (in Kubernetes: the pod's service-account token).
+    const tokenDir = path.join(options.stateDir, 'tokens');
+    mkdirSync(tokenDir, { recursive: true, mode: 0o700 });
+    const caArgs = async (proc: string, namespace: string, serviceAccount: string): Promise<string[]> => {
+      const url = `http://127.0.0.1:${ports.citadelAdmin}/token?namespace=${encodeURIComponent(namespace)}&serviceAccount=${encodeURIComponent(serviceAccount)}&ttlSeconds=${TOKEN_TTL_SECONDS}`;
+      const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { token?: string; error?: string };
+      if (!res.ok || !body.token) throw new Error(`citadel did not issue a bootstrap token for ${namespace}/${serviceAccount}: ${body.error ?? res.status}`);
+      const file = path.join(tokenDir, `${proc}.jwt`);
+      writeFileSync(file, body.token, { mode: 0o600 });
+      return ['--ca-address', `127.0.0.1:${ports.citadelGrpc}`, '--ca-root-cert', path.join(citadelDir, 'root-cert.pem'), '--ca-token-file', file];
+    };
+    // pilot's serving certificate for its mTLS port (spiffe://cluster.local/ns/istio-system/sa/istiod) needs citadel first.
+    await ready('citadel', `http://127.0.0.1:${ports.citadelMonitoring}/ready`);
+    launch('pilot', script('pilot'), [
+      '--xds-port', String(ports.pilotXds),
+      '--secure-xds-port', String(ports.pilotSecureXds),
+      '--monitoring-port', String(ports.pilotMonitoring),
+      ...(await caArgs('pilot', 'istio-system', 'istiod')),
+    ]);
     await Promise.all([
-      ready('citadel', `http://127.0.0.1:${ports.citadelMonitoring}/ready`),
       ready('galley', `http://127.0.0.1:${ports.galleyMonitoring}/ready`),
       ready('pilot', `http://127.0.0.1:${ports.pilotMonitoring}/ready`),
       ready('injector', `http://127.0.0.1:${ports.injectorMonitoring}/ready`),
@@ -306,31 +340,20 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       );
     }
 
-    // Every proxy gets its workload certificate from citadel, proving who it is with a bootstrap token the launcher
-    // mints on citadel's loopback admin port (in Kubernetes: the pod's service-account token).
-    const tokenDir = path.join(options.stateDir, 'tokens');
-    mkdirSync(tokenDir, { recursive: true, mode: 0o700 });
-    const identity = async (proc: string, namespace: string, serviceAccount: string): Promise<string[]> => {
-      const url = `http://127.0.0.1:${ports.citadelAdmin}/token?namespace=${encodeURIComponent(namespace)}&serviceAccount=${encodeURIComponent(serviceAccount)}&ttlSeconds=${TOKEN_TTL_SECONDS}`;
-      const res = await fetch(url, { method: 'POST', signal: AbortSignal.timeout(5000) });
-      const body = (await res.json()) as { token?: string; error?: string };
-      if (!res.ok || !body.token) throw new Error(`citadel did not issue a bootstrap token for ${namespace}/${serviceAccount}: ${body.error ?? res.status}`);
-      const file = path.join(tokenDir, `${proc}.jwt`);
-      writeFileSync(file, body.token, { mode: 0o600 });
-      return [
-        '--ca-address', `127.0.0.1:${ports.citadelGrpc}`,
-        '--ca-root-cert', path.join(citadelDir, 'root-cert.pem'),
-        '--ca-token-file', file,
-        '--service-account', serviceAccount,
-        '--pod-namespace', namespace,
-      ];
-    };
+    // A proxy's workload identity; pilot checks the node's claimed namespace and service account against it.
+    const identity = async (proc: string, namespace: string, serviceAccount: string): Promise<string[]> => [
+      ...(await caArgs(proc, namespace, serviceAccount)),
+      '--service-account', serviceAccount,
+      '--pod-namespace', namespace,
+    ];
 
     progress('starting the data plane: the ingress gateway' + (workloads.size > 0 ? ` and the sidecars of ${[...workloads.keys()].join(', ')}` : ''));
-    const pilot = `127.0.0.1:${ports.pilotXds}`;
+    // Over mTLS with the workload certificate ('on': in tests the port is not 15011, which 'auto' would recognise).
+    const pilot = `127.0.0.1:${ports.pilotSecureXds}`;
     launch('gateway', script('proxy'), [
       '--mode', 'gateway',
       '--pilot', pilot,
+      '--xds-tls', 'on',
       '--node-id', 'router~127.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local',
       '--labels', 'istio=ingressgateway,app=istio-ingressgateway',
       '--admin-port', String(ports.gatewayAdmin),
@@ -338,12 +361,14 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       '--stats-port', String(ports.gatewayStats),
       '--agent-port', String(ports.gatewayAgent),
       ...(await identity('gateway', 'istio-system', 'istio-ingressgateway-service-account')),
+      ...(options.secretTtl ? ['--secret-ttl', options.secretTtl] : []),
     ]);
     for (const { spec, sidecar } of workloads.values()) {
       const ns = spec.namespace ?? 'default';
       launch(`${spec.name}-sidecar`, script('proxy'), [
         '--mode', 'sidecar',
         '--pilot', pilot,
+        '--xds-tls', 'on',
         '--node-id', `sidecar~127.0.0.1~${spec.name}.${ns}~${ns}.svc.cluster.local`,
         '--labels', Object.entries(spec.labels).map(([k, v]) => `${k}=${v}`).join(','),
         '--interception-mode', 'NONE',
@@ -353,6 +378,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
         '--agent-port', String(sidecar.agent),
         ...(await identity(`${spec.name}-sidecar`, ns, workloadServiceAccount(spec))),
         ...(options.accessLog ? ['--access-log'] : []),
+        ...(options.secretTtl ? ['--secret-ttl', options.secretTtl] : []),
       ]);
     }
     await Promise.all([

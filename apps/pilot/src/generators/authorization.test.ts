@@ -8,6 +8,7 @@ import type { ConfigResource } from '@mesh/contracts';
 import { authorizationFilters } from './authorization.ts';
 import { generateSnapshot } from './index.ts';
 import { capturedSidecar, gateway, generate, push, res } from '../test-support.ts';
+import { testJwks } from './request-authentication.test-support.ts';
 
 const ap = (name: string, spec: Record<string, unknown>, namespace = 'default') => res('AuthorizationPolicy', name, spec, namespace);
 
@@ -17,7 +18,8 @@ function filters(configs: ConfigResource[], namespace: string, labels: Record<st
   const f = authorizationFilters(p, { namespace, labels });
   return {
     push: p,
-    http: f.http.map((x) => ({ name: x.name, config: normalize(CONFIG_TYPE_URLS.rbac, x.typedConfig!) })),
+    // The RBAC filters only (a RequestAuthentication's jwt_authn filter comes first: request-authentication.test.ts).
+    http: f.http.filter((x) => x.name !== 'envoy.filters.http.jwt_authn').map((x) => ({ name: x.name, config: normalize(CONFIG_TYPE_URLS.rbac, x.typedConfig!) })),
     tcp: f.tcp.map((x) => ({ name: x.name, config: normalize(CONFIG_TYPE_URLS.networkRbac, x.typedConfig!) })),
   };
 }
@@ -115,6 +117,8 @@ describe('AuthorizationPolicy translation (Istio task policies)', () => {
   it('translates namespaces, hosts, notX fields and conditions of both sides', () => {
     const f = filters(
       [
+        // Request principals and claims are matched in what jwt_authn verified for this RequestAuthentication's issuer.
+        res('RequestAuthentication', 'jwt', { jwtRules: [{ issuer: 'issuer', jwks: testJwks() }] }),
         ap('mixed', {
           rules: [
             {
@@ -149,9 +153,16 @@ describe('AuthorizationPolicy translation (Istio task policies)', () => {
           andIds: {
             ids: [
               { notId: { authenticated: { principalName: { suffix: '/sa/evil' } } } },
-              { metadata: { filter: 'istio_authn', path: [{ key: 'request.auth.principal' }], value: { stringMatch: { prefix: 'issuer/' } } } },
+              { metadata: { filter: 'envoy.filters.http.jwt_authn', path: [{ key: 'issuer' }, { key: 'sub' }], value: { stringMatch: { safeRegex: { regex: '.+' } } } } },
               { authenticated: { principalName: { safeRegex: { regex: '.*/ns/prod/.*' } } } },
-              { metadata: { filter: 'istio_authn', path: [{ key: 'request.auth.claims' }, { key: 'groups' }], value: { listMatch: { oneOf: { stringMatch: { exact: 'admins' } } } } } },
+              {
+                orIds: {
+                  ids: [
+                    { metadata: { filter: 'envoy.filters.http.jwt_authn', path: [{ key: 'issuer' }, { key: 'groups' }], value: { stringMatch: { exact: 'admins' } } } },
+                    { metadata: { filter: 'envoy.filters.http.jwt_authn', path: [{ key: 'issuer' }, { key: 'groups' }], value: { listMatch: { oneOf: { stringMatch: { exact: 'admins' } } } } } },
+                  ],
+                },
+              },
               { remoteIp: { addressPrefix: '1.2.3.4', prefixLen: { value: 32 } } },
             ],
           },

@@ -27,17 +27,17 @@ import { isIP } from 'node:net';
 import { FieldError } from '../model/errors.ts';
 import { policiesFor, type AuthorizationPolicyModel, type ConditionModel, type OperationModel, type RuleModel, type SourceModel, type WorkloadRef } from '../model/authorization-policies.ts';
 import type { PushContext } from '../model/push-context.ts';
+import { JWT_AUTHN_METADATA, requestAuthentication } from './request-authentication.ts';
 
 export type ChainKind = 'http' | 'tcp';
 
 export interface AuthorizationFilters {
-  /** For the workload's HTTP connection managers, before the fault filter. */
+  /** For the workload's HTTP connection managers, before the fault filter: jwt_authn (RequestAuthentication), then RBAC. */
   http: HttpFilter[];
   /** For the workload's TCP chains, before the tcp_proxy. */
   tcp: Filter[];
 }
 
-const ISTIO_AUTHN = 'istio_authn';
 /** Istio's stat prefix of the network RBAC filter: the counters are `tcp.rbac.allowed` / `tcp.rbac.denied`. */
 const TCP_STAT_PREFIX = 'tcp.';
 const DRY_RUN_PREFIX = { DENY: 'istio_dry_run_deny_', ALLOW: 'istio_dry_run_allow_', LOG: 'istio_dry_run_log_' } as const;
@@ -106,12 +106,51 @@ function serviceAccountId(v: string, field: string): RbacPrincipal {
   return authenticated({ safeRegex: { regex: `spiffe://[^/]+/ns/${regexEscape(parts[0])}/sa/${regexEscape(parts[1])}` } });
 }
 
-function authnMetadata(path: string[], value: StringMatcher, list = false): { filter: string; path: Array<{ key: string }>; value: object } {
-  return { filter: ISTIO_AUTHN, path: path.map((key) => ({ key })), value: list ? { listMatch: { oneOf: { stringMatch: value } } } : { stringMatch: value } };
+// Request authentication (JWT): jwt_authn writes each verified payload into its
+// dynamic metadata under the token's issuer (payload_in_metadata, see
+// request-authentication.ts). A request's principal is `<iss>/<sub>`, so its
+// conditions become, for each issuer the workload's RequestAuthentications
+// accept, matchers on that issuer's payload; with no such issuer they match
+// nothing (no token can be verified there).
+
+/** What matches no request (an Envoy principal must not be an empty OR). */
+const NOBODY: RbacPrincipal = { notId: ANY_PRINCIPAL };
+
+function anyOf(ids: RbacPrincipal[]): RbacPrincipal {
+  return ids.length === 0 ? NOBODY : orIds(ids);
 }
 
-function requestPrincipalId(v: string): RbacPrincipal {
-  return { metadata: authnMetadata(['request.auth.principal'], wildcard(v)) };
+function claimMatcher(issuer: string, claim: string[], value: object): RbacPrincipal {
+  return { metadata: { filter: JWT_AUTHN_METADATA, path: [issuer, ...claim].map((key) => ({ key })), value } };
+}
+
+/** A claim (string, or a list of strings such as aud, groups or a space-delimited scope) matched by `m` in any accepted issuer's payload. */
+function claimId(issuers: readonly string[], claim: string[], m: StringMatcher): RbacPrincipal {
+  return anyOf(issuers.flatMap((iss) => [claimMatcher(iss, claim, { stringMatch: m }), claimMatcher(iss, claim, { listMatch: { oneOf: { stringMatch: m } } })]));
+}
+
+/** requestPrincipals / request.auth.principal: `<iss>/<sub>` with Istio's wildcards, split at each accepted issuer. */
+function requestPrincipalId(v: string, issuers: readonly string[]): RbacPrincipal {
+  const sub = (iss: string, m: StringMatcher) => claimMatcher(iss, ['sub'], { stringMatch: m });
+  const present: StringMatcher = { safeRegex: { regex: '.+' } };
+  const ids: RbacPrincipal[] = [];
+  for (const iss of issuers) {
+    const head = `${iss}/`;
+    if (v === '*') ids.push(sub(iss, present));
+    else if (v.endsWith('*')) {
+      const prefix = v.slice(0, -1);
+      if (head.startsWith(prefix)) ids.push(sub(iss, present));
+      else if (prefix.startsWith(head)) ids.push(sub(iss, { prefix: prefix.slice(head.length) }));
+    } else if (v.startsWith('*')) {
+      const suffix = v.slice(1);
+      ids.push(sub(iss, { suffix }));
+      // A suffix reaching into the issuer: `<tail of iss>/<sub>`, with the sub exact.
+      for (let k = suffix.indexOf('/'); k >= 0; k = suffix.indexOf('/', k + 1)) {
+        if (iss.endsWith(suffix.slice(0, k))) ids.push(sub(iss, { exact: suffix.slice(k + 1) }));
+      }
+    } else if (v.startsWith(head)) ids.push(sub(iss, { exact: v.slice(head.length) }));
+  }
+  return anyOf(ids);
 }
 
 /** Upper/lower case alternatives for each letter, so a regex matches a host in any case (RE2 flags are not portable here). */
@@ -184,10 +223,10 @@ function isHttpOnlyCondition(key: string): boolean {
   return key.startsWith('request.') || key.startsWith('experimental.');
 }
 
-function sourceIds(s: SourceModel, field: string, kind: ChainKind): RbacPrincipal[] {
+function sourceIds(s: SourceModel, field: string, kind: ChainKind, issuers: readonly string[]): RbacPrincipal[] {
   const c = principals();
   c.add(s.principals, s.notPrincipals, principalId, `${field}.principals`, `${field}.notPrincipals`);
-  if (kind === 'http') c.add(s.requestPrincipals, s.notRequestPrincipals, requestPrincipalId, `${field}.requestPrincipals`, `${field}.notRequestPrincipals`);
+  if (kind === 'http') c.add(s.requestPrincipals, s.notRequestPrincipals, (v) => requestPrincipalId(v, issuers), `${field}.requestPrincipals`, `${field}.notRequestPrincipals`);
   c.add(s.namespaces, s.notNamespaces, namespaceId, `${field}.namespaces`, `${field}.notNamespaces`);
   c.add(s.serviceAccounts, s.notServiceAccounts, serviceAccountId, `${field}.serviceAccounts`, `${field}.notServiceAccounts`);
   c.add(s.ipBlocks, s.notIpBlocks, (v, f) => ({ directRemoteIp: cidr(v, f) }), `${field}.ipBlocks`, `${field}.notIpBlocks`);
@@ -210,7 +249,7 @@ const CLAIM_KEY = /^request\.auth\.claims((?:\[[^\]]+\])+)$/;
 const HEADER_KEY = /^request\.headers\[([^\]]+)\]$/;
 
 /** One `when` condition: a principal or a permission (undefined: an HTTP-only condition on a TCP chain, left out). */
-function condition(c: ConditionModel, field: string, kind: ChainKind): { id?: RbacPrincipal; rule?: RbacPermission } {
+function condition(c: ConditionModel, field: string, kind: ChainKind, issuers: readonly string[]): { id?: RbacPrincipal; rule?: RbacPermission } {
   if (kind === 'tcp' && isHttpOnlyCondition(c.key)) return {};
   const ids = principals();
   const rules = permissions();
@@ -221,8 +260,8 @@ function condition(c: ConditionModel, field: string, kind: ChainKind): { id?: Rb
   const claim = CLAIM_KEY.exec(key);
   if (header) ids.add(c.values, c.notValues, (v) => headerValue(header[1].toLowerCase(), v), vf, nf);
   else if (claim) {
-    const path = ['request.auth.claims', ...[...claim[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1])];
-    ids.add(c.values, c.notValues, (v) => ({ metadata: authnMetadata(path, wildcard(v), true) }), vf, nf);
+    const path = [...claim[1].matchAll(/\[([^\]]+)\]/g)].map((m) => m[1]);
+    ids.add(c.values, c.notValues, (v) => claimId(issuers, path, wildcard(v)), vf, nf);
   } else {
     switch (key) {
       case 'source.ip':
@@ -241,11 +280,13 @@ function condition(c: ConditionModel, field: string, kind: ChainKind): { id?: Rb
         ids.add(c.values, c.notValues, serviceAccountId, vf, nf);
         break;
       case 'request.auth.principal':
+        ids.add(c.values, c.notValues, (v) => requestPrincipalId(v, issuers), vf, nf);
+        break;
       case 'request.auth.presenter':
-        ids.add(c.values, c.notValues, (v) => ({ metadata: authnMetadata([key], wildcard(v)) }), vf, nf);
+        ids.add(c.values, c.notValues, (v) => claimId(issuers, ['azp'], wildcard(v)), vf, nf);
         break;
       case 'request.auth.audiences':
-        ids.add(c.values, c.notValues, (v) => ({ metadata: authnMetadata([key], wildcard(v), true) }), vf, nf);
+        ids.add(c.values, c.notValues, (v) => claimId(issuers, ['aud'], wildcard(v)), vf, nf);
         break;
       case 'destination.ip':
         rules.add(c.values, c.notValues, (v, f) => ({ destinationIp: cidr(v, f) }), vf, nf);
@@ -272,17 +313,20 @@ function andRules(rules: RbacPermission[]): RbacPermission {
   return rules.length === 0 ? ANY_PERMISSION : rules.length === 1 ? rules[0] : { andRules: { rules } };
 }
 
-/** One rule as an Envoy policy; throws FieldError for what cannot be translated. */
-export function translateRule(rule: RuleModel, kind: ChainKind): RbacPolicy {
+/**
+ * One rule as an Envoy policy; throws FieldError for what cannot be translated.
+ * `issuers`: the JWT issuers the workload's RequestAuthentications accept (request.auth.* and requestPrincipals).
+ */
+export function translateRule(rule: RuleModel, kind: ChainKind, issuers: readonly string[] = []): RbacPolicy {
   if (rule.error) throw new FieldError(rule.error.field, rule.error.message);
   const whenIds: RbacPrincipal[] = [];
   const whenRules: RbacPermission[] = [];
   rule.when.forEach((c, i) => {
-    const t = condition(c, `${rule.field}.when[${i}]`, kind);
+    const t = condition(c, `${rule.field}.when[${i}]`, kind, issuers);
     if (t.id) whenIds.push(t.id);
     if (t.rule) whenRules.push(t.rule);
   });
-  const froms = rule.from.length ? rule.from.map((s, i) => sourceIds(s, `${rule.field}.from[${i}].source`, kind)) : [[]];
+  const froms = rule.from.length ? rule.from.map((s, i) => sourceIds(s, `${rule.field}.from[${i}].source`, kind, issuers)) : [[]];
   const tos = rule.to.length ? rule.to.map((o, i) => operationRules(o, `${rule.field}.to[${i}].operation`, kind)) : [[]];
   return {
     permissions: tos.map((rs) => andRules([...rs, ...whenRules])),
@@ -305,7 +349,7 @@ function policyName(p: AuthorizationPolicyModel, suffix: string): string {
   return `ns[${p.namespace}]-policy[${p.name}]-${suffix}`;
 }
 
-function buildPolicies(push: PushContext, policies: readonly AuthorizationPolicyModel[], kind: ChainKind): Record<EnvoyAction, ActionPolicies> {
+function buildPolicies(push: PushContext, policies: readonly AuthorizationPolicyModel[], kind: ChainKind, issuers: readonly string[]): Record<EnvoyAction, ActionPolicies> {
   const out: Record<EnvoyAction, ActionPolicies> = { DENY: {}, ALLOW: {}, LOG: {} };
   const report = (p: AuthorizationPolicyModel, field: string, message: string, severity: 'error' | 'warning', category: 'invalid' | 'unsupported') =>
     push.report({ ...p.ref, field, message, severity, category });
@@ -340,7 +384,7 @@ function buildPolicies(push: PushContext, policies: readonly AuthorizationPolicy
         }
       }
       try {
-        map[name] = translateRule(rule, kind);
+        map[name] = translateRule(rule, kind, issuers);
       } catch (err) {
         const e = err instanceof FieldError ? err : new FieldError(rule.field, (err as Error).message);
         const message = e.message.slice(e.field.length + 2);
@@ -364,16 +408,22 @@ function rbacConfig(action: EnvoyAction, a: ActionPolicies): { rules?: RbacRules
   return { ...(enforced ? { rules: enforced } : {}), ...(shadow ? { shadowRules: shadow, shadowRulesStatPrefix: DRY_RUN_PREFIX[action] } : {}) };
 }
 
-/** The RBAC filters for a workload (its namespace and labels), built once per push. */
+/**
+ * The security filters for a workload (its namespace and labels), built once
+ * per push: for HTTP, the jwt_authn filter of its RequestAuthentications
+ * (request-authentication.ts) followed by the RBAC filters, which read what
+ * it verified; for TCP, the network RBAC filters.
+ */
 export function authorizationFilters(push: PushContext, workload: WorkloadRef): AuthorizationFilters {
   const key = `authz|${workload.namespace}|${JSON.stringify(Object.entries(workload.labels).sort())}`;
   return push.memo(key, () => {
+    const authn = requestAuthentication(push, workload);
     const applying = policiesFor(push.authorizationPolicies, workload, push.rootNamespace);
-    const http: HttpFilter[] = [];
+    const http: HttpFilter[] = authn.filter ? [authn.filter] : [];
     const tcp: Filter[] = [];
     if (applying.length === 0) return { http, tcp };
-    const httpPolicies = buildPolicies(push, applying, 'http');
-    const tcpPolicies = buildPolicies(push, applying, 'tcp');
+    const httpPolicies = buildPolicies(push, applying, 'http', authn.issuers);
+    const tcpPolicies = buildPolicies(push, applying, 'tcp', authn.issuers);
     for (const action of ['DENY', 'ALLOW', 'LOG'] as const) {
       const h = rbacConfig(action, httpPolicies[action]);
       if (h) http.push({ name: FILTER_NAMES.rbac, typedConfig: typedConfig('rbac', h) });

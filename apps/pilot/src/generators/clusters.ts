@@ -9,6 +9,7 @@ import { policyToCluster, type ClusterPolicy, type SubsetModel } from '../model/
 import { clusterName } from '../model/virtual-services.ts';
 import { loadAssignment } from './endpoints.ts';
 import { autoMtlsMatches, istioMutualUpstream, istioSni, upstreamTlsSocket } from './mtls.ts';
+import { credentialUpstreamTls } from './gateway-tls.ts';
 
 const ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
 
@@ -20,8 +21,27 @@ const ADS: ConfigSource = { ads: {}, resourceApiVersion: 'V3' };
  * endpoints labelled tlsMode istio get ISTIO_MUTUAL, the others plaintext.
  * Proxyless gRPC clients get none of it. Undefined: the cluster must not be served.
  */
-function withTls(push: PushContext, svc: Service, port: ServicePort, subset: SubsetModel | undefined, policy: ClusterPolicy, cluster: Cluster, proxyless: boolean): Cluster | undefined {
-  const tls = policy.tls;
+function withTls(push: PushContext, svc: Service, port: ServicePort, subset: SubsetModel | undefined, policy: ClusterPolicy, cluster: Cluster, proxyless: boolean, gatewayNamespace: string | undefined): Cluster | undefined {
+  let tls = policy.tls;
+  if (tls?.mode === 'CREDENTIAL') {
+    const dr = push.destinationRule(svc.hostname);
+    const field = tls.field;
+    const report = (message: string) => dr && push.report({ ...dr.ref, field, message, severity: 'error', category: gatewayNamespace === undefined ? 'unsupported' : 'unresolved' });
+    if (gatewayNamespace === undefined) {
+      // Istio reads credentialName at gateways; a sidecar would need a workloadSelector on the rule (not implemented).
+      report('credentialName is read at gateways only (Istio; a sidecar only with a DestinationRule workloadSelector, which this mesh does not implement): for sidecars the cluster is served without endpoints (proxyless gRPC clients: left out), so their traffic to it fails instead of being sent without the configured TLS');
+      tls = { mode: 'FAIL_CLOSED', field: tls.field };
+    } else {
+      const built = credentialUpstreamTls(tls.origination, (name) => push.credential(gatewayNamespace, name));
+      if ('problem' in built) {
+        report(`${built.problem}: gateways in namespace ${gatewayNamespace} get this cluster without endpoints, so traffic to it fails instead of being sent without the configured TLS`);
+        tls = { mode: 'FAIL_CLOSED', field: tls.field };
+      } else {
+        cluster.transportSocket = upstreamTlsSocket(built.context);
+        return cluster;
+      }
+    }
+  }
   if (tls?.mode === 'FAIL_CLOSED') {
     // gRPC's xDS client NACKs a cluster that is not EDS: leave it out (its routes then fail).
     if (proxyless) return undefined;
@@ -41,7 +61,7 @@ function withTls(push: PushContext, svc: Service, port: ServicePort, subset: Sub
   return cluster;
 }
 
-function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: ServicePort, subset: SubsetModel | undefined, proxyless: boolean): Cluster | undefined {
+function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: ServicePort, subset: SubsetModel | undefined, proxyless: boolean, gatewayNamespace?: string): Cluster | undefined {
   const name = clusterName(port.number, subset?.name, svc.hostname);
   const policy = scope.clusterPolicy(svc.hostname, subset?.name, port.number, proxyless) ?? policyToCluster({}, () => {}, proxyless);
   const cluster: Cluster = { name, connectTimeout: { seconds: 10 }, ...structuredClone(policy.cluster) };
@@ -88,7 +108,7 @@ function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: 
       };
     }
   }
-  return withTls(push, svc, port, subset, policy, cluster, proxyless);
+  return withTls(push, svc, port, subset, policy, cluster, proxyless, gatewayNamespace);
 }
 
 const DOWNSTREAM_PROTOCOL = { httpProtocolOptions: {}, http2ProtocolOptions: {} };
@@ -118,6 +138,8 @@ export interface ClusterOptions {
    * without capture, used explicitly).
    */
   passthroughFromHeader: boolean;
+  /** For a gateway proxy: its namespace, whose credentials DestinationRule credentialName names. */
+  gatewayNamespace?: string;
 }
 
 /** The outbound clusters of a scope (shared by every proxy with that scope), and Istio's BlackHoleCluster and PassthroughCluster. */
@@ -130,7 +152,7 @@ export function buildClusters(push: PushContext, scope: ProxyScope, options: Clu
     const dr = scope.destinationRule(svc.hostname);
     for (const port of svc.ports) {
       for (const s of [undefined, ...(dr?.subsets ?? [])]) {
-        const c = buildCluster(push, scope, svc, port, s, proxyless);
+        const c = buildCluster(push, scope, svc, port, s, proxyless, options.gatewayNamespace);
         if (c) out.push(c);
       }
     }

@@ -13,6 +13,7 @@ import {
   type Listener,
   type PreparedResource,
   type RouteConfiguration,
+  type Secret,
 } from '@mesh/xds';
 import { istioFieldOf } from '../model/destination-rules.ts';
 import { MESH_CONFIG_ORIGIN, type Origin } from '../model/errors.ts';
@@ -21,8 +22,10 @@ import type { PushContext } from '../model/push-context.ts';
 import { buildClusters, inboundPassthroughCluster } from './clusters.ts';
 import { sidecarInbound, sidecarOutbound } from './sidecar.ts';
 import { buildEndpoints } from './endpoints.ts';
-import { gatewayListeners, proxylessListeners, sidecarListeners } from './listeners.ts';
-import { gatewayHttpPorts, gatewayRoute, proxylessRoutes, sidecarOutboundRoute, type GenerationLog } from './routes.ts';
+import { proxylessListeners, sidecarListeners } from './listeners.ts';
+import { gatewayListeners } from './gateway-listeners.ts';
+import { gatewayHttpPorts, gatewayHttpsRoute, gatewayHttpsServers, gatewayRoute, proxylessRoutes, sidecarOutboundRoute, type GenerationLog } from './routes.ts';
+import { gatewaySecrets } from './secrets.ts';
 
 export interface GeneratorOptions {
   /** Gateway server ports below 1024 are bound at port + this (0 disables). */
@@ -81,11 +84,18 @@ function generateParts(push: PushContext, proxy: Proxy, options: GeneratorOption
   const endpoints = push.memo(eds, () => buildEndpoints(push, scope));
   if (proxy.type === 'router') {
     const gateways = push.gatewaysFor(proxy.labels);
-    const cds = `cds|explicit|${k}`;
+    // Gateways originate TLS with credentials of their own namespace (DestinationRule credentialName): their own clusters.
+    const cds = `cds|gateway|${proxy.namespace}|${k}`;
     return {
       listeners: gatewayListeners(push, scope, proxy, gateways, options.privilegedPortOffset, options.log),
-      routes: gatewayHttpPorts(gateways).map((port) => gatewayRoute(push, scope, gateways, port, options.log)),
-      sharedClusters: push.memo(cds, () => buildClusters(push, scope, { proxyless: false, passthroughFromHeader: true })),
+      routes: [
+        ...gatewayHttpPorts(gateways).map((port) => gatewayRoute(push, scope, gateways, port, options.log)),
+        // Istio requires port names unique within a Gateway; should two servers still share a name, the first one's table is served.
+        ...gatewayHttpsServers(gateways)
+          .filter((e, i, all) => all.findIndex((o) => o.routeName === e.routeName) === i)
+          .map(({ gw, server }) => gatewayHttpsRoute(push, scope, gw, server, options.log)),
+      ],
+      sharedClusters: push.memo(cds, () => buildClusters(push, scope, { proxyless: false, passthroughFromHeader: true, gatewayNamespace: proxy.namespace })),
       ownClusters: [],
       endpoints,
       keys: { cds, eds },
@@ -226,6 +236,7 @@ function prepared(push: PushContext, key: string | undefined, typeUrl: string, o
 
 export function generateSnapshot(push: PushContext, proxy: Proxy, options: GeneratorOptions): Snapshot {
   const p = generateParts(push, proxy, options);
+  const secrets: Secret[] = gatewaySecrets(push, proxy, { listeners: p.listeners, clusters: [...p.sharedClusters, ...p.ownClusters] });
   return Snapshot.build(
     // Versions derived from content: every pilot replica gives identical config the same version.
     (_typeUrl, hash) => hash,
@@ -234,6 +245,7 @@ export function generateSnapshot(push: PushContext, proxy: Proxy, options: Gener
       [TYPE_URLS.route]: prepared(push, p.keys.rds, TYPE_URLS.route, p.routes),
       [TYPE_URLS.cluster]: [...prepared(push, p.keys.cds, TYPE_URLS.cluster, p.sharedClusters), ...prepared(push, undefined, TYPE_URLS.cluster, p.ownClusters)],
       [TYPE_URLS.endpoint]: prepared(push, p.keys.eds, TYPE_URLS.endpoint, p.endpoints),
+      [TYPE_URLS.secret]: secrets.map((s) => prepareResource(TYPE_URLS.secret, s)),
     },
   );
 }

@@ -1,16 +1,14 @@
-// LDS: a sidecar's `virtualOutbound` HTTP listener, a gateway's
-// `0.0.0.0_<port>` listeners, and proxyless gRPC's api_listeners named
+// LDS: a sidecar's `virtualOutbound` HTTP listener (a gateway's
+// `0.0.0.0_<port>` listeners are in gateway-listeners.ts), and proxyless gRPC's api_listeners named
 // `<host>:<port>` (the name a client's `xds:///<host>:<port>` target asks for).
-import { GATEWAY_TCP_PROTOCOLS, type PathNormalization } from '@mesh/config';
+import type { PathNormalization } from '@mesh/config';
 import { FILTER_NAMES, typedConfig, type Address, type ConfigSource, type HttpConnectionManager, type HttpFilter, type Listener, type RouteConfiguration, type TcpProxy } from '@mesh/xds';
 import type { Proxy } from '../model/proxy.ts';
-import { MESH_CONFIG_ORIGIN, type Origin } from '../model/errors.ts';
+import { MESH_CONFIG_ORIGIN } from '../model/errors.ts';
 import type { PushContext } from '../model/push-context.ts';
 import type { ProxyScope } from '../model/scope.ts';
-import { bindPort, type GatewayModel } from '../model/gateways.ts';
-import { MESH_GATEWAY, translateTcpRoute } from '../model/virtual-services.ts';
-import { OUTBOUND_HTTP_ROUTE, gatewayHttpPorts, type GenerationLog } from './routes.ts';
-import { authorizationFilters } from './authorization.ts';
+import { MESH_GATEWAY } from '../model/virtual-services.ts';
+import { OUTBOUND_HTTP_ROUTE } from './routes.ts';
 import { INBOUND_XFCC } from './mtls.ts';
 
 export const VIRTUAL_OUTBOUND = 'virtualOutbound';
@@ -97,64 +95,6 @@ export function sidecarListeners(push: PushContext, proxy: Proxy): Listener[] {
   };
   push.attribute(listener, [MESH_CONFIG_ORIGIN]);
   return [listener];
-}
-
-/** The Gateway servers a gateway listener on `port` serves. */
-function serverOrigins(gateways: GatewayModel[], port: number): Origin[] {
-  return gateways.flatMap((g) => g.servers.filter((s) => s.port === port).map((s) => ({ ...g.ref, field: s.field })));
-}
-
-export function gatewayListeners(push: PushContext, scope: ProxyScope, proxy: Proxy, gateways: GatewayModel[], privilegedPortOffset: number, log: GenerationLog): Listener[] {
-  const out: Listener[] = [];
-  // AuthorizationPolicies select gateways like any workload (selector istio=ingressgateway).
-  const authz = authorizationFilters(push, { namespace: proxy.namespace, labels: proxy.labels });
-  for (const port of gatewayHttpPorts(gateways)) {
-    const bound = bindPort(port, privilegedPortOffset);
-    const config = hcm(`outbound_0.0.0.0_${port}`, `http.${port}`, { useRemoteAddress: true, pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, rbac: authz.http });
-    const listener: Listener = {
-      name: `0.0.0.0_${port}`,
-      address: address(proxy.bindAddress, bound),
-      trafficDirection: 'OUTBOUND',
-      filterChains: [{ filters: [hcmFilter(config)] }],
-    };
-    push.attribute(listener, [...serverOrigins(gateways, port), MESH_CONFIG_ORIGIN]);
-    out.push(listener);
-  }
-  // TCP servers: the first VirtualService bound to the gateway with a matching tcp route.
-  const tcpPorts = new Map<number, GatewayModel[]>();
-  for (const g of gateways) for (const s of g.servers) if (GATEWAY_TCP_PROTOCOLS.includes(s.protocol)) tcpPorts.set(s.port, [...(tcpPorts.get(s.port) ?? []), g]);
-  for (const [port, gws] of [...tcpPorts].sort((a, b) => a[0] - b[0])) {
-    if (out.some((l) => l.name === `0.0.0.0_${port}`)) continue;
-    let dests: Array<{ name: string; weight: number }> | undefined;
-    let source: Origin | undefined;
-    for (const gw of gws) {
-      for (const vs of push.virtualServicesForGateway(gw.key, scope.namespace)) {
-        try {
-          dests = translateTcpRoute(vs, { lookup: scope, gateway: gw.key, port, proxyless: false, warn: () => {} });
-          source = { ...vs.ref, field: 'spec.tcp' };
-        } catch (err) {
-          log.error('VirtualService tcp route failed to translate; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
-        }
-        if (dests?.length) break;
-      }
-      if (dests?.length) break;
-    }
-    if (!dests?.length) {
-      for (const o of serverOrigins(gws, port)) {
-        push.report({ ...o, message: `no VirtualService bound to this gateway routes TCP port ${port}; no listener is built for it`, severity: 'warning', category: 'unresolved' });
-      }
-      continue;
-    }
-    const listener: Listener = {
-      name: `0.0.0.0_${port}`,
-      address: address(proxy.bindAddress, bindPort(port, privilegedPortOffset)),
-      trafficDirection: 'OUTBOUND',
-      filterChains: [{ filters: [...authz.tcp, { name: FILTER_NAMES.tcpProxy, typedConfig: typedConfig('tcpProxy', tcpProxy(`outbound_0.0.0.0_${port}`, dests)) }] }],
-    };
-    push.attribute(listener, [...(source ? [source] : []), ...serverOrigins(gws, port)]);
-    out.push(listener);
-  }
-  return out;
 }
 
 export function tcpProxy(statPrefix: string, dests: Array<{ name: string; weight: number }>): TcpProxy {

@@ -7,7 +7,7 @@ import { isHttpProtocol, type Service, type ServicePort } from '../model/service
 import type { Proxy } from '../model/proxy.ts';
 import type { PushContext } from '../model/push-context.ts';
 import type { ProxyScope } from '../model/scope.ts';
-import type { GatewayModel } from '../model/gateways.ts';
+import type { GatewayModel, GatewayServerModel } from '../model/gateways.ts';
 import { intersectHosts } from '../model/hosts.ts';
 import { MESH_GATEWAY, defaultRoute, translateHttpRoutes, type VirtualServiceModel } from '../model/virtual-services.ts';
 import { BLACKHOLE_CLUSTER, PASSTHROUGH_CLUSTER } from './clusters.ts';
@@ -130,31 +130,61 @@ export function gatewayHttpPorts(gateways: GatewayModel[]): number[] {
 }
 
 export function gatewayRoute(push: PushContext, scope: ProxyScope, gateways: GatewayModel[], port: number, log: GenerationLog): RouteConfiguration {
+  const entries = gateways.flatMap((gw) => gw.servers.filter((s) => s.port === port && GATEWAY_HTTP.has(s.protocol)).map((server) => ({ gw, server })));
+  return gatewayServersRoute(push, scope, `http.${port}`, port, entries, gateways, log);
+}
+
+/** The Gateway servers that terminate TLS and serve HTTP (protocol HTTPS, a TLS termination mode): each has its own route table. */
+export function gatewayHttpsServers(gateways: GatewayModel[]): Array<{ gw: GatewayModel; server: GatewayServerModel; routeName: string }> {
+  return gateways.flatMap((gw) =>
+    gw.servers.filter((s) => s.protocol === 'HTTPS' && s.tls && TLS_TERMINATION_MODES.has(s.tls.mode)).map((server) => ({ gw, server, routeName: httpsRouteName(gw, server) })),
+  );
+}
+
+/** Modes in which a gateway server terminates TLS (the rest pass it through or are not implemented). */
+export const TLS_TERMINATION_MODES: ReadonlySet<string> = new Set(['SIMPLE', 'MUTUAL', 'OPTIONAL_MUTUAL', 'ISTIO_MUTUAL']);
+
+/** Istio's name of an HTTPS server's route table: `https.<port>.<port name>.<gateway>.<namespace>`. */
+export function httpsRouteName(gw: GatewayModel, server: GatewayServerModel): string {
+  return `https.${server.port}.${server.portName}.${gw.name}.${gw.namespace}`;
+}
+
+/** An HTTPS server's route table: the VirtualServices bound to its gateway, on the hosts it exposes. */
+export function gatewayHttpsRoute(push: PushContext, scope: ProxyScope, gw: GatewayModel, server: GatewayServerModel, log: GenerationLog): RouteConfiguration {
+  return gatewayServersRoute(push, scope, httpsRouteName(gw, server), server.port, [{ gw, server }], [gw], log);
+}
+
+function gatewayServersRoute(
+  push: PushContext,
+  scope: ProxyScope,
+  name: string,
+  port: number,
+  entries: Array<{ gw: GatewayModel; server: GatewayServerModel }>,
+  gateways: GatewayModel[],
+  log: GenerationLog,
+): RouteConfiguration {
   const byHost = new Map<string, VirtualHost & { seen: Set<VirtualServiceModel> }>();
-  for (const gw of gateways) {
-    for (const server of gw.servers) {
-      if (server.port !== port || !GATEWAY_HTTP.has(server.protocol)) continue;
-      for (const vs of push.virtualServicesForGateway(gw.key, scope.namespace)) {
-        let routes: Route[] | undefined;
-        for (const vsHost of vs.hosts) {
-          for (const sh of server.hosts) {
-            if (sh.namespace !== '*' && sh.namespace !== vs.namespace) continue;
-            const host = intersectHosts(sh.host, vsHost);
-            if (!host) continue;
-            let vh = byHost.get(host);
-            if (!vh) {
-              vh = { name: `${host}:${port}`, domains: host === '*' ? ['*'] : [host, `${host}:*`], routes: [], seen: new Set() };
-              byHost.set(host, vh);
-            }
-            if (server.httpsRedirect) vh.requireTls = 'ALL';
-            if (vh.seen.has(vs)) continue;
-            vh.seen.add(vs);
-            try {
-              routes ??= translateHttpRoutes(vs, { lookup: scope, gateway: gw.key, port, proxyless: false, warn: () => {}, attribute: (r, o) => push.attribute(r, [o]) });
-              vh.routes!.push(...routes);
-            } catch (err) {
-              log.error('VirtualService failed to translate for a gateway; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, gateway: gw.key, err: (err as Error).message });
-            }
+  for (const { gw, server } of entries) {
+    for (const vs of push.virtualServicesForGateway(gw.key, scope.namespace)) {
+      let routes: Route[] | undefined;
+      for (const vsHost of vs.hosts) {
+        for (const sh of server.hosts) {
+          if (sh.namespace !== '*' && sh.namespace !== vs.namespace) continue;
+          const host = intersectHosts(sh.host, vsHost);
+          if (!host) continue;
+          let vh = byHost.get(host);
+          if (!vh) {
+            vh = { name: `${host}:${port}`, domains: host === '*' ? ['*'] : [host, `${host}:*`], routes: [], seen: new Set() };
+            byHost.set(host, vh);
+          }
+          if (server.httpsRedirect) vh.requireTls = 'ALL';
+          if (vh.seen.has(vs)) continue;
+          vh.seen.add(vs);
+          try {
+            routes ??= translateHttpRoutes(vs, { lookup: scope, gateway: gw.key, port, proxyless: false, warn: () => {}, attribute: (r, o) => push.attribute(r, [o]) });
+            vh.routes!.push(...routes);
+          } catch (err) {
+            log.error('VirtualService failed to translate for a gateway; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, gateway: gw.key, err: (err as Error).message });
           }
         }
       }
@@ -164,7 +194,7 @@ export function gatewayRoute(push: PushContext, scope: ProxyScope, gateways: Gat
   if (vhosts.length === 0) {
     vhosts.push({ name: `blackhole:${port}`, domains: ['*'], routes: [{ name: 'blackhole', match: { prefix: '/' }, directResponse: { status: 404 } }] });
   }
-  const rc: RouteConfiguration = { name: `http.${port}`, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
+  const rc: RouteConfiguration = { name, virtualHosts: dedupeDomains(vhosts), validateClusters: { value: false } };
   push.attribute(rc, [...gateways.flatMap((g) => g.servers.filter((s) => s.port === port).map((s) => ({ ...g.ref, field: s.field }))), MESH_CONFIG_ORIGIN]);
   return rc;
 }

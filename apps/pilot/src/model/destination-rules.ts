@@ -153,10 +153,17 @@ export interface ClusterPolicy {
    * - ISTIO_MUTUAL: the workload certificate over SDS, with the rule's sni and
    *   subjectAltNames when set, else the cluster's SNI and the service's identities;
    * - DISABLE: plaintext, no auto mutual TLS;
-   * - FAIL_CLOSED: TLS this mesh cannot originate for this proxy (credentialName);
+   * - CREDENTIAL: SIMPLE/MUTUAL with credentialName: at a gateway, the credential
+   *   of its namespace over SDS; anywhere else the cluster fails closed;
+   * - FAIL_CLOSED: TLS this mesh cannot originate for this proxy;
    *   the cluster must not carry traffic at all.
    */
-  tls?: { mode: 'ISTIO_MUTUAL'; sni?: string; subjectAltNames?: string[] } | { mode: 'DISABLE' } | { mode: 'FILE' } | { mode: 'FAIL_CLOSED'; field: string };
+  tls?:
+    | { mode: 'ISTIO_MUTUAL'; sni?: string; subjectAltNames?: string[] }
+    | { mode: 'DISABLE' }
+    | { mode: 'FILE' }
+    | { mode: 'CREDENTIAL'; field: string; origination: { mode: 'SIMPLE' | 'MUTUAL'; credentialName: string; sni?: string; subjectAltNames?: string[]; insecureSkipVerify?: boolean } }
+    | { mode: 'FAIL_CLOSED'; field: string };
 }
 
 function intOrValue(v: unknown, field: string): number | undefined {
@@ -315,14 +322,20 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
       out.tls = { mode: 'ISTIO_MUTUAL', ...(sni ? { sni } : {}), ...(sans.length ? { subjectAltNames: sans } : {}) };
     } else if (mode === 'SIMPLE' || mode === 'MUTUAL') {
       if (tls.credentialName) {
-        // Istio reads credentialName at gateways only (sidecars use the file paths); this mesh serves
-        // neither, and originating less TLS than configured would be failing open.
-        warn(
-          `${f}.credentialName`,
-          'credentialName is not supported (Istio reads it at gateways only, and this mesh does not serve such secrets): the cluster is served without endpoints (proxyless gRPC clients: left out), so traffic to it fails instead of being sent without the configured TLS',
-          'error',
-        );
-        out.tls = { mode: 'FAIL_CLOSED', field: `${f}.credentialName` };
+        // Istio reads credentialName at gateways (sidecars only with a workloadSelector, which this mesh does
+        // not implement); the cluster builder serves it to gateways and fails closed elsewhere.
+        const credentialName = requireString(tls.credentialName, `${f}.credentialName`);
+        out.tls = {
+          mode: 'CREDENTIAL',
+          field: `${f}.credentialName`,
+          origination: {
+            mode,
+            credentialName,
+            ...(sni ? { sni } : {}),
+            ...(sans.length ? { subjectAltNames: sans } : {}),
+            ...(tls.insecureSkipVerify === true ? { insecureSkipVerify: true } : {}),
+          },
+        };
       } else if (proxyless) warn(`${f}.mode`, 'TLS origination is not sent to proxyless gRPC clients: their traffic to this host is plaintext', 'error');
       else {
         const common: CommonTlsContext = {};

@@ -8,12 +8,28 @@ export interface ServerHost {
   host: string;
 }
 
+/** A server's `tls` (Istio's ServerTLSSettings) as pilot translates it. */
+export interface ServerTlsModel {
+  /** SIMPLE unless set (Istio's default). */
+  mode: string;
+  credentialName?: string;
+  serverCertificate?: string;
+  privateKey?: string;
+  caCertificates?: string;
+  subjectAltNames: string[];
+  minProtocolVersion?: string;
+  maxProtocolVersion?: string;
+  cipherSuites: string[];
+}
+
 export interface GatewayServerModel {
   port: number;
   protocol: string;
   portName: string;
   hosts: ServerHost[];
   tlsMode?: string;
+  /** The `tls` block of HTTPS and TLS servers (undefined on others, and when absent). */
+  tls?: ServerTlsModel;
   httpsRedirect: boolean;
   field: string;
 }
@@ -49,15 +65,31 @@ export function readGateway(r: ConfigResource): GatewayModel {
     });
     if (hosts.length === 0) throw new FieldError(`${field}.hosts`, 'at least one host is required');
     const tls = asObject(s.tls, `${field}.tls`);
-    return {
+    const tlsMode = asString(tls?.mode, `${field}.tls.mode`);
+    const model: GatewayServerModel = {
       port: number,
       protocol,
       portName: asString(port.name, `${field}.port.name`) ?? `${protocol.toLowerCase()}-${number}`,
       hosts,
-      tlsMode: asString(tls?.mode, `${field}.tls.mode`),
+      tlsMode,
       httpsRedirect: tls?.httpsRedirect === true,
       field,
     };
+    if (tls && (protocol === 'HTTPS' || protocol === 'TLS')) {
+      const str = (k: string) => asString(tls[k], `${field}.tls.${k}`) || undefined;
+      model.tls = {
+        mode: tlsMode ?? 'SIMPLE',
+        credentialName: str('credentialName'),
+        serverCertificate: str('serverCertificate'),
+        privateKey: str('privateKey'),
+        caCertificates: str('caCertificates'),
+        subjectAltNames: asArray<string>(tls.subjectAltNames, `${field}.tls.subjectAltNames`).map((v, j) => requireString(v, `${field}.tls.subjectAltNames[${j}]`)),
+        minProtocolVersion: str('minProtocolVersion'),
+        maxProtocolVersion: str('maxProtocolVersion'),
+        cipherSuites: asArray<string>(tls.cipherSuites, `${field}.tls.cipherSuites`).map((v, j) => requireString(v, `${field}.tls.cipherSuites[${j}]`)),
+      };
+    }
+    return model;
   });
   return {
     namespace: ns,

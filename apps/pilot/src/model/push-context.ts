@@ -2,7 +2,7 @@
 // PushContext): the service registry, destination rules, virtual services and
 // gateways, indexed for the generators, plus every resource that could not be
 // translated. Generators read it and may memoize shared results in it.
-import type { ConfigResource, MeshConfig } from '@mesh/contracts';
+import { credentialKey, type ConfigResource, type Credential, type MeshConfig } from '@mesh/contracts';
 import { meshDefaultExportTo, meshPathNormalization, meshRootNamespace, supportFindings, type ExportScope, type PathNormalization } from '@mesh/config';
 import { encodeMessage } from '@mesh/xds';
 import { MESH_CONFIG_ORIGIN, describeIssue, issueFrom, refOf, type Origin, type ResourceRef, type TranslationIssue } from './errors.ts';
@@ -10,11 +10,12 @@ import { readServiceEntry, readWorkloadEntry, type Service, type WorkloadEntryMo
 import { effectivePolicy, policyToCluster, readDestinationRule, type ClusterPolicy, type DestinationRuleModel } from './destination-rules.ts';
 import { readGateway, type GatewayModel } from './gateways.ts';
 import { hostMatches, mostSpecificOwner, specificity } from './hosts.ts';
-import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
+import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, translateTlsRoutes, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
 import { readSidecar, sidecarSelects, type OutboundMode, type SidecarModel } from './sidecars.ts';
 import { effectiveMtls, readPeerAuthentication, type EffectiveMtls, type MtlsMode, type PeerAuthenticationModel } from './peer-authentication.ts';
 import { ProxyScope } from './scope.ts';
 import { readAuthorizationPolicy, type AuthorizationPolicyModel } from './authorization-policies.ts';
+import { readRequestAuthentication, type JwksSource, type RequestAuthenticationModel } from './request-authentications.ts';
 import type { Proxy } from './proxy.ts';
 
 /**
@@ -40,6 +41,8 @@ export interface Issue extends TranslationIssue {
 export interface ModelInput {
   configs: readonly ConfigResource[];
   meshConfig?: MeshConfig;
+  /** TLS credentials for credentialName, by credentialKey(namespace, name). */
+  credentials?: ReadonlyMap<string, Credential>;
   /** KV revision the input reflects (for debug output). */
   revision?: number;
 }
@@ -47,6 +50,8 @@ export interface ModelInput {
 export interface PushContextOptions {
   domainSuffix: string;
   version: string;
+  /** The JWKS of RequestAuthentication jwksUris (pilot's fetcher); without it such rules reject every token. */
+  jwks?: JwksSource;
 }
 
 function byAge(a: ConfigResource, b: ConfigResource): number {
@@ -86,15 +91,21 @@ export class PushContext implements RouteLookup {
   readonly enableAutoMtls: boolean;
   /** PeerAuthentications, oldest first. */
   readonly peerAuthentications: readonly PeerAuthenticationModel[];
+  /** RequestAuthentications, oldest first (generators/request-authentication.ts turns them into jwt_authn filters). */
+  readonly requestAuthentications: readonly RequestAuthenticationModel[];
+  readonly jwks: JwksSource | undefined;
   readonly #issueKeys = new Set<string>();
   readonly #origins = new WeakMap<object, Origin[]>();
   readonly #servicesByHost = new Map<string, Service[]>();
   readonly #drByHost = new Map<string, DestinationRuleModel>();
   readonly #wildcardDrs: DestinationRuleModel[] = [];
   readonly #memo = new Map<string, unknown>();
+  readonly #credentials: ReadonlyMap<string, Credential>;
 
   constructor(input: ModelInput, options: PushContextOptions) {
     this.version = options.version;
+    this.jwks = options.jwks;
+    this.#credentials = input.credentials ?? new Map();
     this.domainSuffix = options.domainSuffix;
     this.meshConfig = input.meshConfig;
     this.revision = input.revision;
@@ -215,6 +226,10 @@ export class PushContext implements RouteLookup {
       this.#try(r, () => pas.push(readPeerAuthentication(r, (field, message, severity) => this.#warn(refOf(r), field, message, 'invalid', severity))));
     }
     this.peerAuthentications = pas;
+
+    const ras: RequestAuthenticationModel[] = [];
+    for (const r of of('RequestAuthentication')) this.#try(r, () => ras.push(readRequestAuthentication(r)));
+    this.requestAuthentications = ras;
   }
 
   /**
@@ -349,6 +364,7 @@ export class PushContext implements RouteLookup {
         }
       });
       translateTcpRoute(vs, ctx);
+      if (gateway !== MESH_GATEWAY) translateTlsRoutes(vs, ctx, ['*']);
     }
   }
 
@@ -389,6 +405,11 @@ export class PushContext implements RouteLookup {
   /** Gateways whose selector matches the proxy's labels (Istio: from any namespace). */
   gatewaysFor(labels: Record<string, string>): GatewayModel[] {
     return this.gateways.filter((g) => Object.keys(g.selector).length > 0 && Object.entries(g.selector).every(([k, v]) => labels[k] === v));
+  }
+
+  /** The TLS credential `name` of `namespace` (Istio: a Secret in the gateway's namespace). */
+  credential(namespace: string, name: string): Credential | undefined {
+    return this.#credentials.get(credentialKey(namespace, name));
   }
 
   memo<T>(key: string, build: () => T): T {

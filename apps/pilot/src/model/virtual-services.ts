@@ -20,7 +20,7 @@ import {
 } from '@mesh/xds';
 import { FieldError, asArray, asInt, asObject, asString, refOf, requireString, type Origin, type ResourceRef } from './errors.ts';
 import { parseDurationMs, msToDuration, toDuration } from './duration.ts';
-import { resolveHost } from './hosts.ts';
+import { intersectHosts, resolveHost } from './hosts.ts';
 import type { HTTPMatchRequest, HTTPRoute, TCPRoute } from './istio.ts';
 import type { ClusterPolicy } from './destination-rules.ts';
 import type { Service } from './services.ts';
@@ -37,6 +37,8 @@ export interface VirtualServiceModel {
   gateways: string[];
   http: HTTPRoute[];
   tcp: TCPRoute[];
+  /** `tls` routes (SNI), read through the checked readers when translated. */
+  tls: unknown[];
   /** Where the VirtualService applies (spec.exportTo, else the mesh's defaultVirtualServiceExportTo). */
   exportTo: ExportScope;
   creation: string;
@@ -69,8 +71,10 @@ export function readVirtualService(r: ConfigResource, domainSuffix: string, defa
   http.forEach((h, i) => asObject(h, `spec.http[${i}]`));
   const tcp = asArray<TCPRoute>(spec.tcp, 'spec.tcp');
   tcp.forEach((t, i) => asObject(t, `spec.tcp[${i}]`));
+  const tls = asArray<unknown>(spec.tls, 'spec.tls');
+  tls.forEach((t, i) => asObject(t, `spec.tls[${i}]`));
   const exportTo = new ExportScope(readExportTo(spec), ns, defaultExportTo);
-  return { namespace: ns, name: r.metadata.name, ref: refOf(r), hosts, gateways, http, tcp, exportTo, creation: r.metadata.creationTimestamp ?? '' };
+  return { namespace: ns, name: r.metadata.name, ref: refOf(r), hosts, gateways, http, tcp, tls, exportTo, creation: r.metadata.creationTimestamp ?? '' };
 }
 
 /** What route translation needs from the push context. */
@@ -438,4 +442,55 @@ export function translateTcpRoute(vs: VirtualServiceModel, ctx: RouteContext): A
     return out.filter((d) => d.weight > 0);
   }
   return undefined;
+}
+
+/** One SNI-routed chain of a TLS passthrough server. */
+export interface TlsRouteChain {
+  /** The SNI names it takes (the route's sniHosts narrowed to the server's hosts; `*` for any). */
+  sniHosts: string[];
+  dests: Array<{ name: string; weight: number }>;
+  /** The VirtualService route it came from (`spec.tls[i]`). */
+  field: string;
+}
+
+/**
+ * A VirtualService's `tls` routes for one gateway server (Istio's TLS
+ * passthrough): one chain per route whose match applies to this gateway and
+ * port, on the match's sniHosts that the server exposes. A match's sniHosts
+ * must each be one of the VirtualService's hosts (or within a wildcard one).
+ */
+export function translateTlsRoutes(vs: VirtualServiceModel, ctx: RouteContext, serverHosts: readonly string[]): TlsRouteChain[] {
+  const out: TlsRouteChain[] = [];
+  vs.tls.forEach((raw, i) => {
+    const field = `spec.tls[${i}]`;
+    const route = asObject(raw, field)!;
+    const matches = asArray<unknown>(route.match, `${field}.match`);
+    if (matches.length === 0) throw new FieldError(`${field}.match`, 'at least one match with sniHosts is required');
+    const sni = new Set<string>();
+    matches.forEach((mRaw, j) => {
+      const mf = `${field}.match[${j}]`;
+      const m = asObject(mRaw, mf)!;
+      const port = asInt(m.port, `${mf}.port`, 1, 65535);
+      const gws = asArray<string>(m.gateways, `${mf}.gateways`).map((g) => resolveGatewayRef(requireString(g, `${mf}.gateways`), vs.namespace));
+      if ((port && ctx.port && port !== ctx.port) || (gws.length && !gws.includes(ctx.gateway))) return;
+      const hosts = asArray<string>(m.sniHosts, `${mf}.sniHosts`).map((h, k) => resolveHost(requireString(h, `${mf}.sniHosts[${k}]`), vs.namespace, ctx.lookup.domainSuffix));
+      if (hosts.length === 0) throw new FieldError(`${mf}.sniHosts`, 'at least one SNI host is required');
+      for (const h of hosts) {
+        if (!vs.hosts.some((vh) => intersectHosts(vh, h) === h)) throw new FieldError(`${mf}.sniHosts`, `${h} is not one of the VirtualService's hosts`);
+        for (const sh of serverHosts) {
+          const both = intersectHosts(sh, h);
+          if (both) sni.add(both);
+        }
+      }
+    });
+    if (sni.size === 0) return;
+    const dests = asArray<Record<string, unknown>>(route.route, `${field}.route`);
+    if (dests.length === 0) throw new FieldError(`${field}.route`, 'at least one destination is required');
+    const weighted = dests.map((d, j) => {
+      const c = destinationCluster(asObject(d, `${field}.route[${j}]`)!.destination, `${field}.route[${j}].destination`, ctx, vs.namespace);
+      return { name: c.name, weight: asInt(d.weight, `${field}.route[${j}].weight`, 0, 100) ?? (dests.length === 1 ? 100 : 0) };
+    });
+    out.push({ sniHosts: [...sni], dests: weighted.filter((d) => d.weight > 0), field });
+  });
+  return out;
 }

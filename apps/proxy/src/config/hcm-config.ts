@@ -19,6 +19,7 @@ import type {
 } from '@mesh/xds';
 import { FaultConfig, FAULT_FILTER } from './fault-config.ts';
 import { compileHttpRbac, HTTP_RBAC_FILTER, HTTP_RBAC_TYPE, type RbacFilterConfig } from './rbac-config.ts';
+import { compileJwtAuthn, JWT_AUTHN_FILTER, JWT_AUTHN_TYPE, type JwtAuthnConfig } from './jwt-config.ts';
 import { RouteTable, type CompileOptions } from './route-table.ts';
 import { anyTypeName, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
 import { checkConfigSource, checkFields, fieldTable } from './supported-fields.ts';
@@ -167,6 +168,8 @@ export class HcmConfig {
   readonly fault: FaultConfig | undefined;
   /** envoy.filters.http.rbac filters, in chain order (run before the fault filter and routing). */
   readonly rbac: readonly RbacFilterConfig[];
+  /** envoy.filters.http.jwt_authn (at most one, run before the RBAC filters, whose metadata matchers read what it writes). */
+  readonly jwtAuthn: JwtAuthnConfig | undefined;
   readonly accessLogs: AccessLogTarget[];
   /** upgrade_configs: upgrade types (lower case) allowed on this connection manager, unless a route says otherwise. */
   readonly upgrades: ReadonlySet<string>;
@@ -287,6 +290,7 @@ export class HcmConfig {
     let faultFilter = false;
     let fault: FaultConfig | undefined;
     const rbac: RbacFilterConfig[] = [];
+    let jwtAuthn: JwtAuthnConfig | undefined;
     const ignored: string[] = [];
     filters.forEach((f, i) => {
       const p = `${path}.httpFilters[${i}]`;
@@ -310,6 +314,14 @@ export class HcmConfig {
         // Never read as "no rules" (which allows everything) a config that is missing or was not decoded.
         if (!config) invalid(`${p}.typedConfig`, `the RBAC filter needs its typed config (${HTTP_RBAC_TYPE})`);
         rbac.push(compileHttpRbac(config, `${p}.typedConfig`));
+      } else if (type ? type === JWT_AUTHN_TYPE : name === JWT_AUTHN_FILTER) {
+        // The exchange runs jwt_authn first: after an RBAC or fault filter it would not be where the config puts it.
+        if (rbac.length > 0 || faultFilter) invalid(p, 'a jwt_authn filter after an RBAC or fault filter is not supported: jwt_authn runs first here');
+        if (jwtAuthn !== undefined) invalid(p, 'only one jwt_authn filter per connection manager is supported');
+        const config = unpackAs(f.typedConfig, JWT_AUTHN_TYPE);
+        // A missing or undecoded config would verify nothing: never read it as "no requirement".
+        if (!config) invalid(`${p}.typedConfig`, `the jwt_authn filter needs its typed config (${JWT_AUTHN_TYPE})`);
+        jwtAuthn = compileJwtAuthn(config, `${p}.typedConfig`);
       } else if (PASSIVE_FILTERS.has(name) || f.isOptional === true) ignored.push(name);
       else invalid(p, `unsupported HTTP filter ${name}${type ? ` (${type})` : ''}; mark it is_optional to let the proxy skip it`);
     });
@@ -317,6 +329,7 @@ export class HcmConfig {
     this.faultFilter = faultFilter;
     this.fault = fault;
     this.rbac = rbac;
+    this.jwtAuthn = jwtAuthn;
     this.ignoredFilters = ignored;
     this.accessLogs = (config.accessLog ?? []).map((a, i) => accessLog(a, `${path}.accessLog[${i}]`));
   }

@@ -8,6 +8,7 @@ import type {
   FileAccessLog__Output,
   HttpConnectionManager__Output,
   HttpFault__Output,
+  JwtAuthentication__Output,
   NetworkRbac__Output,
   Rbac__Output,
   Router__Output,
@@ -92,6 +93,7 @@ export interface TypedConfigs {
   'envoy.extensions.filters.http.fault.v3.HTTPFault': HttpFault__Output;
   'envoy.extensions.filters.http.rbac.v3.RBAC': Rbac__Output;
   'envoy.extensions.filters.network.rbac.v3.RBAC': NetworkRbac__Output;
+  'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication': JwtAuthentication__Output;
   'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext': UpstreamTlsContext__Output;
   'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': UpstreamHttpProtocolOptions__Output;
   'envoy.extensions.access_loggers.file.v3.FileAccessLog': FileAccessLog__Output;

@@ -34,6 +34,7 @@ import { normalizationEnabled, normalizePath, PATH_REJECTED } from './path-norma
 import { internalByXff, isInternalAddress, stripInternalHeaders } from './header-sanitizing.ts';
 import { applyXfcc } from './xfcc.ts';
 import { checkHttpRbac, RBAC_DENIED_BODY, RBAC_FLAG } from './rbac.ts';
+import { JWT_AUTHN_METADATA, runJwtAuthn, type JwtOutcome } from './jwt-authn.ts';
 
 /** What one listener's HTTP connection manager serves with; replaced as a whole on config change. */
 export interface ActiveHttpConfig {
@@ -291,6 +292,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
   retry: RetryPolicy | undefined = undefined;
   /** An upgraded (101) connection pair. */
   tunnel: Tunnel | undefined = undefined;
+  /** Dynamic metadata by filter namespace (jwt_authn's verified payloads), read by the RBAC filters. */
+  dynamicMetadata: Record<string, Record<string, unknown>> | undefined = undefined;
 
   constructor(ctx: ExchangeContext, cfg: ActiveHttpConfig, req: DownstreamRequest, res: DownstreamResponse) {
     this.ctx = ctx;
@@ -370,8 +373,51 @@ export class Exchange implements RequestHead, DownstreamEvents {
       this.path = normalized;
     }
     this.sanitize();
-    // Envoy's filter order: the RBAC filters decide before the fault filter and the router.
-    if (hcm.rbac.length > 0 && !checkHttpRbac(hcm.rbac, this, this.req.socket, hcm.useRemoteAddress, cfg.stats.rbac)) {
+    // Envoy's filter order: jwt_authn, then the RBAC filters (which read its metadata), before the fault filter and the router.
+    const jwt = hcm.jwtAuthn;
+    if (jwt !== undefined) {
+      const verified: Record<string, unknown> = {};
+      this.dynamicMetadata = { [JWT_AUTHN_METADATA]: verified };
+      const outcome = runJwtAuthn(jwt, this, verified);
+      if (outcome instanceof Promise) {
+        outcome.then((o) => this.jwtDecided(o)).catch((err: unknown) => this.jwtCrashed(err));
+        return;
+      }
+      if (!outcome.allowed) return this.jwtRejected(outcome);
+    }
+    this.authorizeAndRoute();
+  }
+
+  /** The jwt_authn filter's asynchronous answer (signature verification). */
+  jwtDecided(o: JwtOutcome): void {
+    if (this.done) return;
+    if (!o.allowed) return this.jwtRejected(o);
+    this.authorizeAndRoute();
+  }
+
+  jwtRejected(o: JwtOutcome): void {
+    const counters = this.cfg.stats.rbac;
+    counters.set('jwt_authn.denied', (counters.get('jwt_authn.denied') ?? 0) + 1);
+    const extra = o.wwwAuthenticate !== undefined ? ['www-authenticate', o.wwwAuthenticate] : [];
+    if (o.body !== undefined) extra.push('content-type', 'text/plain');
+    this.sendLocal(o.status ?? 401, o.body === undefined ? undefined : Buffer.from(o.body), FLAGS.NONE, extra, false);
+  }
+
+  /** Something after the verification threw: the request is answered 500 rather than left hanging. */
+  jwtCrashed(_err: unknown): void {
+    if (this.done) return;
+    this.localReply(500, undefined, FLAGS.NONE, false);
+  }
+
+  /** From the RBAC filters on: authorization, route selection, the fault filter, the router. */
+  authorizeAndRoute(): void {
+    const cfg = this.cfg;
+    const hcm = cfg.hcm;
+    if (hcm.jwtAuthn !== undefined) {
+      const counters = cfg.stats.rbac;
+      counters.set('jwt_authn.allowed', (counters.get('jwt_authn.allowed') ?? 0) + 1);
+    }
+    if (hcm.rbac.length > 0 && !checkHttpRbac(hcm.rbac, this, this.req.socket, hcm.useRemoteAddress, cfg.stats.rbac, this.dynamicMetadata)) {
       this.localReply(403, RBAC_DENIED_BODY, RBAC_FLAG, false);
       return;
     }

@@ -176,9 +176,11 @@ class ConnectionContext implements RbacContext {
     this.peer = peerIdentityOf(socket);
   }
 
-  // No filter sets dynamic metadata yet (jwt_authn's istio_authn): metadata matchers see no value.
-  metadata(_filter: string): Record<string, unknown> | undefined {
-    return undefined;
+  /** Dynamic metadata by filter namespace (HTTP: what jwt_authn wrote); a connection has none. */
+  dynamicMetadata: Readonly<Record<string, Record<string, unknown>>> | undefined = undefined;
+
+  metadata(filter: string): Record<string, unknown> | undefined {
+    return this.dynamicMetadata?.[filter];
   }
 }
 
@@ -187,9 +189,10 @@ class HttpContext extends ConnectionContext {
   override readonly request: RequestHead;
   override readonly urlPath: string;
 
-  constructor(head: RequestHead, socket: Socket, useRemoteAddress: boolean) {
+  constructor(head: RequestHead, socket: Socket, useRemoteAddress: boolean, metadata: Readonly<Record<string, Record<string, unknown>>> | undefined) {
     super(socket, (direct) => (useRemoteAddress ? direct : clientFromXff(head.headers['x-forwarded-for'], direct)));
     this.request = head;
+    this.dynamicMetadata = metadata;
     const path = head.path;
     let end = path.indexOf('?');
     const hash = path.indexOf('#');
@@ -201,10 +204,18 @@ class HttpContext extends ConnectionContext {
 /**
  * The connection manager's RBAC filters, in order, for one request: false
  * when one of them denies it (the caller answers 403). Counters go under the
- * HCM's `http.<prefix>.` namespace.
+ * HCM's `http.<prefix>.` namespace. `metadata`: the request's dynamic metadata by
+ * filter namespace (what jwt_authn wrote), which metadata matchers read.
  */
-export function checkHttpRbac(filters: readonly RbacFilterConfig[], head: RequestHead, socket: Socket, useRemoteAddress: boolean, counters: Counters): boolean {
-  const ctx = new HttpContext(head, socket, useRemoteAddress);
+export function checkHttpRbac(
+  filters: readonly RbacFilterConfig[],
+  head: RequestHead,
+  socket: Socket,
+  useRemoteAddress: boolean,
+  counters: Counters,
+  metadata?: Readonly<Record<string, Record<string, unknown>>>,
+): boolean {
+  const ctx = new HttpContext(head, socket, useRemoteAddress, metadata);
   for (const f of filters) if (!runFilter(f, ctx, counters, '')) return false;
   return true;
 }
