@@ -315,7 +315,7 @@ export async function benchMtls(options: MtlsBenchOptions): Promise<MtlsBenchRes
     };
     const fresh = {
       plaintext: { variant: 'plaintext' as const, target: 'two sidecars, plaintext, a new connection per request', ...via('upstream-plain-new') },
-      mtls: { variant: 'mtls' as const, target: 'two sidecars, mutual TLS, a new connection (full handshake) per request', ...via('upstream-mtls-new') },
+      mtls: { variant: 'mtls' as const, target: 'two sidecars, mutual TLS, a new connection (a TLS handshake, resumed when the client holds a session) per request', ...via('upstream-mtls-new') },
     };
     for (const t of [targets.plaintext, targets.mtls, fresh.plaintext, fresh.mtls]) {
       await waitFor(`a 200 from ${t.headers.Host} through both sidecars`, () => statusOf(t.url, t.headers).then((s) => s === 200).catch(() => false), { timeoutMs: 30_000, intervalMs: 100 });

@@ -32,11 +32,14 @@ export class UpstreamTlsStats {
   failVerifySan = 0;
   /** The transport socket's certificate or trust bundle (an SDS secret) has not arrived: the connection was refused. */
   secretMissing = 0;
+  /** Handshakes that resumed an earlier session (Envoy's ssl.session_reused). */
+  sessionReused = 0;
 
   lines(cluster: string): string[] {
     const p = `cluster.${cluster}.ssl.`;
     return [
       `${p}handshake: ${this.handshake}`,
+      `${p}session_reused: ${this.sessionReused}`,
       `${p}connection_error: ${this.connectionError}`,
       `${p}fail_verify_error: ${this.failVerifyError}`,
       `${p}fail_verify_san: ${this.failVerifySan}`,
@@ -86,6 +89,12 @@ export class Host {
   /** use_downstream_protocol_config: the HTTP/2 pool for requests that came in over HTTP/2. */
   #h2Pool: UpstreamPool | undefined;
   #closed = false;
+  /**
+   * The last TLS session the upstream gave this host's connections, for resumption (Envoy's upstream TLS keeps one
+   * session per context): only for the same secret versions, SNI and ALPN. A resumed session skips the certificate
+   * signatures of a full handshake; its peer was verified against this host's (immutable) TLS spec when it was made.
+   */
+  #tlsSession: { key: string; data: Buffer } | undefined;
   /** This endpoint's transport socket: undefined for plaintext. */
   readonly tls: UpstreamTlsSpec | undefined;
   /** The endpoint's envoy.transport_socket_match metadata (kept to rebuild the host on a cluster update). */
@@ -232,12 +241,15 @@ export class Host {
     const alpn = offeredAlpn(spec.alpn, o.protocol);
     const servername = spec.sni ?? this.hostname ?? (net.isIP(this.address) ? undefined : this.address);
     const matchers = spec.sanMatchers;
+    const sessionKey = `${material.version}|${servername ?? ''}|${alpn.join(',')}`;
+    const session = this.#tlsSession?.key === sessionKey ? this.#tlsSession.data : undefined;
     const socket = tls.connect({
       host: this.address,
       port: this.port,
       ...(localAddress !== undefined ? { localAddress } : {}),
       secureContext: material.context,
       ...(servername !== undefined ? { servername } : {}),
+      ...(session !== undefined ? { session } : {}),
       ALPNProtocols: alpn.length ? alpn : undefined,
       rejectUnauthorized: spec.verify,
       // Envoy checks the upstream certificate's SANs only against the configured matchers (no implicit host name check).
@@ -248,7 +260,14 @@ export class Host {
       },
     });
     socket.setNoDelay(true);
-    socket.once('secureConnect', () => stats.handshake++);
+    socket.once('secureConnect', () => {
+      stats.handshake++;
+      if (socket.isSessionReused()) stats.sessionReused++;
+    });
+    // Only a session of a connection whose peer passed verification is kept (a failed one errors before any ticket counts).
+    socket.on('session', (data: Buffer) => {
+      if (socket.authorized || !spec.verify) this.#tlsSession = { key: sessionKey, data };
+    });
     socket.once('error', (err: Error & { code?: string }) => {
       if (err.code === 'ERR_TLS_SAN_MISMATCH') return;
       if (socket.connecting) return; // TCP connect failure: counted as a connect failure, not TLS

@@ -312,16 +312,19 @@ describe('HTTP sidecar to sidecar over mutual TLS (HTTP/1.1 and HTTP/2 pools)', 
     const eps = [{ clusterName: 'app', endpoints: [{ lbEndpoints: [lbEndpoint(appPort, false)] }] }];
     await h.apply({ listeners: [inbound], clusters, endpoints: eps });
     await h.apply({
-      listeners: [inbound, outboundListener('out-h1', 'to-h1'), outboundListener('out-h2', 'to-h2')],
+      listeners: [inbound, outboundListener('out-h1', 'to-h1'), outboundListener('out-h2', 'to-h2'), outboundListener('out-new', 'to-new')],
       clusters: [
         ...clusters,
         edsCluster('to-h1', { transportSocketMatches: autoMtlsMatches([REVIEWS_ID]) }),
         edsCluster('to-h2', { transportSocketMatches: autoMtlsMatches([REVIEWS_ID]), http2ProtocolOptions: {} }),
+        // A new sidecar-to-sidecar connection per request.
+        edsCluster('to-new', { transportSocketMatches: autoMtlsMatches([REVIEWS_ID]), maxRequestsPerConnection: { value: 1 } }),
       ],
       endpoints: [
         ...eps,
         { clusterName: 'to-h1', endpoints: [{ lbEndpoints: [lbEndpoint(h.port('inbound'), true)] }] },
         { clusterName: 'to-h2', endpoints: [{ lbEndpoints: [lbEndpoint(h.port('inbound'), true)] }] },
+        { clusterName: 'to-new', endpoints: [{ lbEndpoints: [lbEndpoint(h.port('inbound'), true)] }] },
       ],
     });
   });
@@ -344,4 +347,15 @@ describe('HTTP sidecar to sidecar over mutual TLS (HTTP/1.1 and HTTP/2 pools)', 
       if (protocol === 'HTTP/2') assert.ok((chain.h1!.h2?.connections.size ?? 0) >= 1, 'the inbound side serves the connection as HTTP/2');
     });
   }
+
+  it("new upstream connections resume the TLS session (no full handshake), and the server still sees the caller's verified identity", async () => {
+    for (let i = 0; i < 4; i++) {
+      const r = await get(h.port('out-new'));
+      assert.equal(r.status, 200, r.body);
+      const xfcc = (r.json() as unknown as { headers: Record<string, string> }).headers['x-forwarded-client-cert'];
+      assert.match(xfcc, new RegExp(`;URI=${REVIEWS_ID}$`), `request ${i}: ${xfcc}`);
+    }
+    assert.ok(h.stat('cluster.to-new.ssl.handshake') >= 4, 'one connection per request');
+    assert.ok(h.stat('cluster.to-new.ssl.session_reused') >= 2, `resumed: ${h.stat('cluster.to-new.ssl.session_reused')}`);
+  });
 });
