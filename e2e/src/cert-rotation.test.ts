@@ -14,74 +14,46 @@ import { Agent, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
-import { freePort, waitFor } from '@mesh/testing';
+import { waitFor } from '@mesh/testing';
+import { freeHttpbinSleepPorts, HTTPBIN_PORT, httpbinSleepWorkloads, httpbinSleepYaml, type HttpbinSleepPorts } from './httpbin-sleep.ts';
 
 const SECRET_TTL = '6s';
-const PORT = 8000;
+const PORT = HTTPBIN_PORT;
 const KEEP_ALIVE_HOST = `httpbin.default.svc.cluster.local:${PORT}`;
 const FRESH_HOST = `httpbin-fresh.default.svc.cluster.local:${PORT}`;
 
-function meshYaml(p: { app: number; ingress: number; egress: number }): string {
-  const service = (name: string) => `apiVersion: networking.istio.io/v1
+/** httpbin and sleep in `default` (./httpbin-sleep.ts), the same workload under a second name whose every request opens a new sidecar-to-sidecar connection, and STRICT. */
+function meshYaml(p: HttpbinSleepPorts): string {
+  return (
+    httpbinSleepYaml('default', p) +
+    [
+      `apiVersion: networking.istio.io/v1
 kind: ServiceEntry
-metadata: {name: ${name}, namespace: default}
+metadata: {name: httpbin-fresh, namespace: default}
 spec:
-  hosts: [${name}.default.svc.cluster.local]
+  hosts: [httpbin-fresh.default.svc.cluster.local]
   location: MESH_INTERNAL
   resolution: STATIC
   ports: [{number: ${PORT}, name: http, protocol: HTTP}]
   workloadSelector: {labels: {app: httpbin}}
-`;
-  return [
-    service('httpbin'),
-    // The same workload under a second name whose every request opens a new sidecar-to-sidecar connection.
-    service('httpbin-fresh'),
-    `apiVersion: networking.istio.io/v1
+`,
+      `apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: httpbin-fresh, namespace: default}
 spec:
   host: httpbin-fresh.default.svc.cluster.local
   trafficPolicy: {connectionPool: {http: {maxRequestsPerConnection: 1}}}
 `,
-    `apiVersion: networking.istio.io/v1
-kind: WorkloadEntry
-metadata: {name: httpbin, namespace: default}
-spec:
-  address: 127.0.0.1
-  ports: {http: ${p.ingress}}
-  serviceAccount: httpbin
-  labels: {app: httpbin, security.istio.io/tlsMode: istio}
-`,
-    `apiVersion: security.istio.io/v1
+      `apiVersion: security.istio.io/v1
 kind: PeerAuthentication
 metadata: {name: default, namespace: default}
 spec:
   mtls: {mode: STRICT}
 `,
-    `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: httpbin, namespace: default}
-spec:
-  workloadSelector: {labels: {app: httpbin}}
-  ingress:
-  - port: {number: ${p.ingress}, protocol: HTTP, name: http}
-    defaultEndpoint: 127.0.0.1:${p.app}
-    captureMode: NONE
-`,
-    `apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: sleep, namespace: default}
-spec:
-  workloadSelector: {labels: {app: sleep}}
-  egress:
-  - port: {number: ${p.egress}, protocol: HTTP, name: http-egress}
-    bind: 127.0.0.1
-    captureMode: NONE
-    hosts: ["./*"]
-`,
-  ]
-    .map((d) => `---\n${d}`)
-    .join('');
+    ]
+      .map((d) => `---\n${d}`)
+      .join('')
+  );
 }
 
 interface Outcome {
@@ -131,12 +103,12 @@ describe(`workload certificates living ${SECRET_TTL} rotate under continuous sid
   let mesh: LocalMesh;
   let configDir: string;
   let stateDir: string;
-  const ports = { app: 0, ingress: 0, egress: 0 };
+  let ports: HttpbinSleepPorts;
 
   before(async () => {
     configDir = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-rotation-config-'));
     stateDir = mkdtempSync(path.join(tmpdir(), 'mesh-e2e-rotation-state-'));
-    Object.assign(ports, { app: await freePort(), ingress: await freePort(), egress: await freePort() });
+    ports = await freeHttpbinSleepPorts();
     writeFileSync(path.join(configDir, 'httpbin.yaml'), meshYaml(ports));
     mesh = await startLocalMesh({
       configDir,
@@ -145,16 +117,7 @@ describe(`workload certificates living ${SECRET_TTL} rotate under continuous sid
       secretTtl: SECRET_TTL,
       ports: await freeMeshPorts(),
       logLevel: 'info',
-      workloads: [
-        {
-          name: 'httpbin',
-          labels: { app: 'httpbin' },
-          serviceAccount: 'httpbin',
-          app: { script: 'tools/local-mesh/src/sample-app.ts', args: ['--service', 'httpbin', '--version', 'v1', '--port', String(ports.app)], port: ports.app, healthPath: '/healthz' },
-          listenerPorts: [ports.ingress],
-        },
-        { name: 'sleep', labels: { app: 'sleep' }, serviceAccount: 'sleep', listenerPorts: [ports.egress] },
-      ],
+      workloads: httpbinSleepWorkloads('default', ports),
       onLine: process.env.MESH_TEST_VERBOSE === '1' ? (name, text) => process.stderr.write(`[${name}] ${text}\n`) : undefined,
     });
   });
@@ -164,8 +127,8 @@ describe(`workload certificates living ${SECRET_TTL} rotate under continuous sid
   });
 
   it('no request fails while both sidecars renew at least twice; the server presents each new certificate and sees each new client certificate on new connections', async (t) => {
-    const serverAdmin = mesh.workloads.get('httpbin')!.sidecar.admin;
-    const clientAdmin = mesh.workloads.get('sleep')!.sidecar.admin;
+    const serverAdmin = mesh.workloads.get('httpbin-default')!.sidecar.admin;
+    const clientAdmin = mesh.workloads.get('sleep-default')!.sidecar.admin;
     // Config reaches the sidecars asynchronously: traffic counts from the first mutual TLS answer on both names.
     for (const host of [KEEP_ALIVE_HOST, FRESH_HOST]) {
       let last: Outcome | undefined;

@@ -39,12 +39,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
-import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
+import type { LocalMesh } from '@mesh/local-mesh';
 import { freePort, startProcess, waitFor } from '@mesh/testing';
 import { deployedNodeOptions } from './memory.ts';
 import { startUpstream, type Nginx } from './nginx.ts';
 import type { OpenLoopResult } from './open-loop.ts';
-import { build, coreTicks, cpuSeconds, loadavg, openLoopPinned, pin, requestsTotal, statusOf, type CoreLoad } from './sidecars.ts';
+import { build, coreTicks, cpuSeconds, loadavg, openLoopPinned, pin, requestsTotal, startSidecarPair, statusOf, type CoreLoad } from './sidecars.ts';
 import { wrk, type WrkResult } from './wrk.ts';
 
 const run = promisify(execFile);
@@ -278,33 +278,11 @@ export async function benchMtls(options: MtlsBenchOptions): Promise<MtlsBenchRes
     upstream = await startUpstream(LOAD_CPU, upstreamPort);
     const [ingress, egress] = [await freePort(), await freePort()];
     writeFileSync(path.join(configDir, 'mtls.yaml'), mtlsMeshYaml({ upstream: upstreamPort, ingress, egress }));
-    log(`starting the mesh from the bundles: galley watches ${configDir}; sidecars get NODE_OPTIONS=${JSON.stringify(nodeOptions)}`);
-    // The launcher passes its environment on: NODE_OPTIONS set while it spawns reaches the sidecars.
-    const savedNodeOptions = process.env.NODE_OPTIONS;
-    process.env.NODE_OPTIONS = nodeOptions;
-    try {
-      mesh = await startLocalMesh({
-        configDir,
-        stateDir,
-        sample: false,
-        fromDist: true,
-        logLevel: 'warn',
-        ports: await freeMeshPorts(),
-        workloads: [
-          { name: SERVER, labels: { app: 'upstream', version: 'v1' }, serviceAccount: 'upstream', listenerPorts: [ingress] },
-          { name: CLIENT, labels: { app: 'client' }, listenerPorts: [egress] },
-        ],
-        onProgress: log,
-      });
-    } finally {
-      if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = savedNodeOptions;
-    }
+    mesh = await startSidecarPair({ configDir, stateDir, nodeOptions, ingress, egress, serverServiceAccount: 'upstream', log });
     const m = mesh;
     const clientSidecar = m.processes.get(`${CLIENT}-sidecar`)!;
     const serverSidecar = m.processes.get(`${SERVER}-sidecar`)!;
     const pids = { client: clientSidecar.child.pid!, server: serverSidecar.child.pid! };
-    for (const p of m.processes.values()) pin(p.child.pid!, p === clientSidecar || p === serverSidecar ? SIDECAR_CPU : LOAD_CPU);
     const server = m.workloads.get(SERVER)!.sidecar;
 
     const via = (name: string) => ({ url: `http://127.0.0.1:${egress}/`, headers: { Host: host(name) } });

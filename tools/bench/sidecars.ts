@@ -216,6 +216,50 @@ export async function openLoopPinned(url: string, options: { rate: number; secon
   return JSON.parse(stdout) as OpenLoopResult;
 }
 
+/**
+ * The local mesh from the bundles with the two workloads of these benches: `upstream-v1` (only a sidecar, its ingress
+ * listener in front of the upstream) and `client` (only a sidecar, its egress listener), every process pinned: the two
+ * sidecars to core 0, the rest to core 1. The config (galley's directory) must already be written.
+ */
+export async function startSidecarPair(o: {
+  configDir: string;
+  stateDir: string;
+  nodeOptions: string;
+  ingress: number;
+  egress: number;
+  /** The server's service account (its SPIFFE identity); the launcher's default otherwise. */
+  serverServiceAccount?: string;
+  log: (msg: string) => void;
+}): Promise<LocalMesh> {
+  o.log(`starting the mesh from the bundles: galley watches ${o.configDir}; sidecars get NODE_OPTIONS=${JSON.stringify(o.nodeOptions)}`);
+  // The launcher gives its processes this process's environment: NODE_OPTIONS set for the time it spawns them
+  // reaches the sidecars (and the control plane, which is idle on the other core during the measurements).
+  const savedNodeOptions = process.env.NODE_OPTIONS;
+  process.env.NODE_OPTIONS = o.nodeOptions;
+  let mesh: LocalMesh;
+  try {
+    mesh = await startLocalMesh({
+      configDir: o.configDir,
+      stateDir: o.stateDir,
+      sample: false,
+      fromDist: true,
+      logLevel: 'warn',
+      ports: await freeMeshPorts(),
+      workloads: [
+        { name: SERVER, labels: { app: 'upstream', version: 'v1' }, ...(o.serverServiceAccount ? { serviceAccount: o.serverServiceAccount } : {}), listenerPorts: [o.ingress] },
+        { name: CLIENT, labels: { app: 'client' }, listenerPorts: [o.egress] },
+      ],
+      onProgress: o.log,
+    });
+  } finally {
+    if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = savedNodeOptions;
+  }
+  const sidecars = new Set([mesh.processes.get(`${CLIENT}-sidecar`), mesh.processes.get(`${SERVER}-sidecar`)]);
+  for (const p of mesh.processes.values()) pin(p.child.pid!, sidecars.has(p) ? SIDECAR_CPU : LOAD_CPU);
+  return mesh;
+}
+
 export async function benchSidecars(options: SidecarsBenchOptions): Promise<SidecarsBenchResult> {
   const { seconds, connections, rate, log } = options;
   const loadBefore = loadavg();
@@ -233,33 +277,10 @@ export async function benchSidecars(options: SidecarsBenchOptions): Promise<Side
     upstream = await startUpstream(LOAD_CPU, upstreamPort);
     const [ingress, egress] = [await freePort(), await freePort()];
     writeFileSync(path.join(configDir, 'sidecars.yaml'), sidecarsMeshYaml({ upstream: upstreamPort, ingress, egress }));
-    log(`starting the mesh from the bundles: galley watches ${configDir}; sidecars get NODE_OPTIONS=${JSON.stringify(nodeOptions)}`);
-    // The launcher gives its processes this process's environment: NODE_OPTIONS set for the time it spawns them
-    // reaches the sidecars (and the control plane, which is idle on the other core during the measurements).
-    const savedNodeOptions = process.env.NODE_OPTIONS;
-    process.env.NODE_OPTIONS = nodeOptions;
-    try {
-      mesh = await startLocalMesh({
-        configDir,
-        stateDir,
-        sample: false,
-        fromDist: true,
-        logLevel: 'warn',
-        ports: await freeMeshPorts(),
-        workloads: [
-          { name: SERVER, labels: { app: 'upstream', version: 'v1' }, listenerPorts: [ingress] },
-          { name: CLIENT, labels: { app: 'client' }, listenerPorts: [egress] },
-        ],
-        onProgress: log,
-      });
-    } finally {
-      if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = savedNodeOptions;
-    }
+    mesh = await startSidecarPair({ configDir, stateDir, nodeOptions, ingress, egress, log });
     const m = mesh;
     const clientSidecar = m.processes.get(`${CLIENT}-sidecar`)!;
     const serverSidecar = m.processes.get(`${SERVER}-sidecar`)!;
-    for (const p of m.processes.values()) pin(p.child.pid!, p === clientSidecar || p === serverSidecar ? SIDECAR_CPU : LOAD_CPU);
     const stats = { client: m.workloads.get(CLIENT)!.sidecar.stats, server: m.workloads.get(SERVER)!.sidecar.stats };
 
     const direct = { kind: 'direct' as const, target: 'direct to upstream', url: `http://127.0.0.1:${upstreamPort}/`, headers: undefined as Record<string, string> | undefined };

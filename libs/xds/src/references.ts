@@ -41,7 +41,7 @@ export function referencedEndpointNames(clusters: Iterable<Record<string, any>>)
  * anywhere in the given resources (TLS transport sockets of listeners and clusters).
  * Secrets served by another SDS server (e.g. a local agent) are not ADS's business.
  */
-export function referencedSecretNames(resources: Iterable<Record<string, any>>): Set<string> {
+export function referencedSecretNames(resources: Iterable<object>): Set<string> {
   const names = new Set<string>();
   const visit = (v: unknown, depth: number) => {
     if (depth > 64 || v === null || typeof v !== 'object') return;
@@ -49,7 +49,7 @@ export function referencedSecretNames(resources: Iterable<Record<string, any>>):
       for (const x of v) visit(x, depth + 1);
       return;
     }
-    const o = v as Record<string, any>;
+    const o = v as { name?: unknown; sdsConfig?: { ads?: unknown } | null };
     if (typeof o.name === 'string' && o.sdsConfig && typeof o.sdsConfig === 'object' && o.sdsConfig.ads) names.add(o.name);
     for (const x of Object.values(o)) if (x && typeof x === 'object' && !(x instanceof Uint8Array)) visit(x, depth + 1);
   };

@@ -14,7 +14,7 @@ export function gatewaySecrets(push: PushContext, proxy: Proxy, resources: { lis
   if (proxy.type !== 'router') return [];
   const lookup = (name: string) => push.credential(proxy.namespace, name);
   const out: Secret[] = [];
-  for (const name of [...referencedSecretNames([...resources.listeners, ...resources.clusters] as Array<Record<string, any>>)].sort()) {
+  for (const name of [...referencedSecretNames([...resources.listeners, ...resources.clusters])].sort()) {
     if (!name.startsWith(CREDENTIAL_PREFIX)) continue;
     const base = name.slice(CREDENTIAL_PREFIX.length);
     const own = lookup(base);
