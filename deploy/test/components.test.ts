@@ -22,8 +22,8 @@ import {
 } from './load.ts';
 
 const ns = CONTROL_PLANE_NAMESPACE;
-/** pilot's xDS ports on the istio-pilot Service: plaintext, and mTLS once pilot serves it. */
-const XDS_PORTS = ['grpc-xds', 'https-xds'];
+/** pilot's xDS port on the istio-pilot Service: mutual TLS only (plaintext 15010 stays on the pod's loopback). */
+const XDS_PORTS = ['https-xds'];
 
 function bindingsOf(serviceAccount: string): K8sObject[] {
   return [...ofKind('RoleBinding'), ...ofKind('ClusterRoleBinding')]
@@ -91,7 +91,7 @@ describe('pilot', () => {
 
   it("serves Istio's ports and port names", () => {
     const ports = get('Service', 'istio-pilot', ns).spec.ports.map((p: K8sObject) => [p.name, p.port]);
-    assert.deepEqual(ports, [['grpc-xds', 15010], ['https-xds', 15011], ['http-monitoring', 15014]]);
+    assert.deepEqual(ports, [['https-xds', 15011], ['http-monitoring', 15014]]);
   });
 });
 
@@ -131,7 +131,7 @@ describe('RBAC', () => {
     }
   });
 
-  it('galley reads every Istio config kind and the registry, and writes only their status', () => {
+  it('galley reads every Istio config kind, the registry and Secrets (credentialName), and writes only status', () => {
     const rules = rulesOf(serviceAccountOf('istio-galley'));
     for (const group of ['networking.istio.io', 'security.istio.io']) {
       for (const plural of crdPlurals(group)) {
@@ -144,7 +144,8 @@ describe('RBAC', () => {
       for (const verb of ['get', 'list', 'watch']) assert.ok(allows(rules, group, resource, verb), `galley cannot ${verb} ${resource}`);
       assert.ok(!allows(rules, group, resource, 'update'), `galley may update ${resource}`);
     }
-    assert.ok(!rules.some((r) => r.resources.includes('secrets')), 'galley never reads Secrets');
+    for (const verb of ['get', 'list', 'watch']) assert.ok(allows(rules, '', 'secrets', verb), `galley cannot ${verb} secrets`);
+    for (const verb of ['create', 'update', 'patch', 'delete']) assert.ok(!allows(rules, '', 'secrets', verb), `galley may ${verb} secrets`);
   });
 
   it('citadel: its own CA Secret only, TokenReviews, and the root ConfigMap in every namespace', () => {

@@ -5,6 +5,9 @@
 // and the sidecar verifies tokens (galley -> pilot -> proxy). Then an
 // AuthorizationPolicy requires a request principal, then a group claim.
 // The keys are made here; tokens are signed with node:crypto.
+// The same mesh runs Istio's "Ingress Gateway" authorization task: ipBlocks
+// and remoteIpBlocks on the ingress gateway, behind one trusted proxy
+// (mesh config defaultConfig.gatewayTopology.numTrustedProxies: 1).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
@@ -13,7 +16,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
+import { freeMeshPorts, startLocalMesh, type LocalMesh, type MeshPorts } from '@mesh/local-mesh';
+import { request } from 'undici';
 import { waitFor } from '@mesh/testing';
 import { callHttpbin, freeHttpbinSleepPorts, httpbinSleepWorkloads, httpbinSleepYaml, type HttpbinSleepPorts } from './httpbin-sleep.ts';
 
@@ -26,7 +30,7 @@ function token(key: KeyObject, claims: Record<string, unknown>, kid = 'idp-1'): 
   return `${input}.${cryptoSign('sha256', Buffer.from(input), key).toString('base64url')}`;
 }
 
-describe("Istio's JWT tasks on the local mesh: RequestAuthentication (jwksUri fetched by pilot) and AuthorizationPolicy on request principals and claims", { timeout: 240_000 }, () => {
+describe("Istio's JWT and ingress authorization tasks on the local mesh: RequestAuthentication (jwksUri fetched by pilot), AuthorizationPolicy on request principals, claims and client IPs", { timeout: 240_000 }, () => {
   let mesh: LocalMesh;
   let idp: Server;
   let configDir: string;
@@ -34,6 +38,7 @@ describe("Istio's JWT tasks on the local mesh: RequestAuthentication (jwksUri fe
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
   let ports: HttpbinSleepPorts;
+  let meshPorts: MeshPorts;
   let jwksUri = '';
 
   /** `kubectl exec sleep -- curl http://httpbin.foo:8000/headers -H "Authorization: Bearer $TOKEN"`, through sleep's sidecar. */
@@ -52,12 +57,17 @@ describe("Istio's JWT tasks on the local mesh: RequestAuthentication (jwksUri fe
     ports = await freeHttpbinSleepPorts();
     writeFileSync(path.join(configDir, 'foo.yaml'), httpbinSleepYaml('foo', ports));
     const workloads = httpbinSleepWorkloads('foo', ports);
+    meshPorts = await freeMeshPorts();
+    // Gateways trust one proxy in front of them (Istio's gatewayTopology).
+    const meshConfigFile = path.join(stateDir, 'mesh.yaml');
+    writeFileSync(meshConfigFile, 'defaultConfig:\n  gatewayTopology:\n    numTrustedProxies: 1\n');
     mesh = await startLocalMesh({
       configDir,
       stateDir,
+      meshConfigFile,
       sample: false,
       workloads,
-      ports: await freeMeshPorts(),
+      ports: meshPorts,
       logLevel: 'info',
       onLine: process.env.MESH_TEST_VERBOSE === '1' ? (name, text) => process.stderr.write(`[${name}] ${text}\n`) : undefined,
     });
@@ -126,5 +136,121 @@ ${when}`;
     assert.equal((await curl(bearer(valid))).status, 200);
     assert.equal((await curl(bearer(token(keys.privateKey, { sub: 'someone-else', groups: ['group1'] })))).status, 403, 'another principal');
     assert.equal((await curl()).status, 403);
+  });
+
+  it("Istio's ingress task: ipBlocks match the gateway's peer, remoteIpBlocks the client behind numTrustedProxies (X-Forwarded-For)", async () => {
+    /** `curl "$INGRESS_HOST:$INGRESS_PORT"/headers -H "X-Forwarded-For: ..."`: status, and httpbin's view of the headers. */
+    const viaIngress = async (xff?: string) => {
+      const res = await request(`http://127.0.0.1:${meshPorts.gatewayHttp}/headers`, { headers: { host: 'httpbin.example.com', ...(xff ? { 'x-forwarded-for': xff } : {}) } });
+      const body = await res.body.text();
+      return { status: res.statusCode, body, headers: res.statusCode === 200 ? (JSON.parse(body) as { headers: Record<string, string> }).headers : undefined };
+    };
+    // The JWT task's clean-up: httpbin no longer requires a token.
+    rmSync(path.join(configDir, 'require-jwt.yaml'), { force: true });
+    writeFileSync(
+      path.join(configDir, 'ingress.yaml'),
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-gateway, namespace: foo}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${meshPorts.gatewayHttp}, name: http, protocol: HTTP}
+    hosts: ["httpbin.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: foo}
+spec:
+  hosts: ["httpbin.example.com"]
+  gateways: [httpbin-gateway]
+  http:
+  - route:
+    - destination: {host: httpbin.foo.svc.cluster.local, port: {number: 8000}}
+`,
+    );
+    await waitFor('the ingress gateway routes to httpbin', async () => (await viaIngress()).status === 200, { timeoutMs: 30_000, intervalMs: 200 });
+    // The gateway appends its peer (the trusted proxy) to X-Forwarded-For.
+    assert.equal((await viaIngress('198.51.100.9, 203.0.113.7')).headers?.['x-forwarded-for'] ?? '', '198.51.100.9, 203.0.113.7,127.0.0.1');
+
+    const policy = (action: string, source: string) => `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ingress-policy, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: istio-ingressgateway}}
+  action: ${action}
+  rules:
+  - from:
+    - source: {${source}}
+`;
+    const file = path.join(configDir, 'ingress-policy.yaml');
+    // ipBlocks: the address the gateway's connection comes from, whatever XFF claims.
+    writeFileSync(file, policy('ALLOW', 'ipBlocks: ["1.2.3.4", "5.6.7.0/24"]'));
+    await waitFor('ipBlocks without the peer deny', async () => (await viaIngress()).status === 403, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.deepEqual(await viaIngress('1.2.3.4'), { status: 403, body: 'RBAC: access denied', headers: undefined });
+    writeFileSync(file, policy('ALLOW', 'ipBlocks: ["127.0.0.1"]'));
+    await waitFor('ipBlocks with the peer allow', async () => (await viaIngress('198.51.100.9')).status === 200, { timeoutMs: 30_000, intervalMs: 200 });
+
+    // remoteIpBlocks: the client's address from X-Forwarded-For, numTrustedProxies hops back.
+    writeFileSync(file, policy('ALLOW', 'remoteIpBlocks: ["203.0.113.0/24"]'));
+    await waitFor('remoteIpBlocks decide by XFF', async () => (await viaIngress('198.51.100.9')).status === 403, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal((await viaIngress('198.51.100.9, 203.0.113.7')).status, 200);
+    assert.equal((await viaIngress('203.0.113.7, 198.51.100.9')).status, 403, 'only the entry the trusted proxy appended counts');
+    assert.equal((await viaIngress()).status, 403, 'no XFF: the client is the peer, 127.0.0.1');
+
+    writeFileSync(file, policy('DENY', 'remoteIpBlocks: ["203.0.113.7"]'));
+    await waitFor('a DENY on remoteIpBlocks', async () => (await viaIngress('203.0.113.7')).status === 403, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal((await viaIngress('203.0.113.8')).status, 200);
+    assert.equal((await viaIngress()).status, 200);
+  });
+
+  it("Istio's JWT claim based routing task: the ingress gateway routes on @request.auth.claims.groups of a verified token", async () => {
+    rmSync(path.join(configDir, 'ingress-policy.yaml'), { force: true });
+    const viaIngress = async (headers: Record<string, string> = {}) => {
+      const res = await request(`http://127.0.0.1:${meshPorts.gatewayHttp}/headers`, { headers: { host: 'httpbin.example.com', ...headers } });
+      return { status: res.statusCode, body: await res.body.text() };
+    };
+    writeFileSync(
+      path.join(configDir, 'ingress.yaml'),
+      `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-gateway, namespace: foo}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: ${meshPorts.gatewayHttp}, name: http, protocol: HTTP}
+    hosts: ["httpbin.example.com"]
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {name: ingress-jwt, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  jwtRules:
+  - issuer: "${ISSUER}"
+    jwksUri: "${jwksUri}"
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: foo}
+spec:
+  hosts: ["httpbin.example.com"]
+  gateways: [httpbin-gateway]
+  http:
+  - match:
+    - uri: {prefix: /headers}
+      headers:
+        "@request.auth.claims.groups": {exact: group1}
+    route:
+    - destination: {host: httpbin.foo.svc.cluster.local, port: {number: 8000}}
+`,
+    );
+    const group1 = token(keys.privateKey, { groups: ['group1', 'group2'] });
+    const group2 = token(keys.privateKey, { groups: 'group2' });
+    await waitFor('only a token with group1 is routed', async () => (await viaIngress()).status === 404 && (await viaIngress(bearer(group1))).status === 200, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal((await viaIngress(bearer(group2))).status, 404, 'a verified token without the claim finds no route');
+    assert.equal((await viaIngress()).status, 404, 'no token: no claims, no route');
+    assert.equal((await viaIngress(bearer('invalidToken'))).status, 401);
+    assert.equal((await viaIngress(bearer(token(stranger.privateKey, { groups: ['group1'] })))).status, 401, 'an unverified token never matches');
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { BUCKETS, CredentialSchema, connectBus } from '@mesh/contracts';
 import { createLogger } from '@mesh/telemetry';
 import { startNats, waitFor } from '@mesh/testing';
-import { CredentialDirectory, scanCredentials } from './credentials.ts';
+import { CredentialDirectory, scanCredentials } from './credential-directory.ts';
 import { DirectorySource } from './directory-source.ts';
 import { startGalley } from './galley.ts';
 
@@ -50,6 +50,36 @@ describe('credential directory (credentialName sources)', () => {
     assert.deepEqual(
       scan.problems.map((p) => `${p.credential}: ${p.message}`).sort(),
       ['istio-system/half: tls.crt and tls.key come together', 'istio-system/mixed: tls.key is not the private key of the first certificate in tls.crt'],
+    );
+  });
+
+  it("reads a generic Secret's layout (cert, key, cacert) too, and refuses ambiguous layouts and revocation lists it cannot check", async () => {
+    const dir = path.join(root, 'generic');
+    makeCredential(path.join(dir, 'generic'), 'generic.example.com');
+    for (const [from, to] of [['tls.crt', 'cert'], ['tls.key', 'key'], ['ca.crt', 'cacert']]) {
+      copyFileSync(path.join(dir, 'generic', from), path.join(dir, 'generic', to));
+      rmSync(path.join(dir, 'generic', from));
+    }
+    makeCredential(path.join(dir, 'both'), 'both.example.com');
+    copyFileSync(path.join(dir, 'both', 'tls.crt'), path.join(dir, 'both', 'cert'));
+    makeCredential(path.join(dir, 'revoked'), 'revoked.example.com');
+    writeFileSync(path.join(dir, 'revoked', 'ca.crl'), '-----BEGIN X509 CRL-----\nAA==\n-----END X509 CRL-----\n');
+    mkdirSync(path.join(dir, 'half-generic'));
+    copyFileSync(path.join(dir, 'generic', 'cert'), path.join(dir, 'half-generic', 'cert'));
+
+    const scan = await scanCredentials(dir, 'istio-system');
+    const c = scan.credentials.get('istio-system.generic')!;
+    assert.equal(c.cert, readFileSync(path.join(dir, 'generic', 'cert'), 'utf8'));
+    assert.equal(c.key, readFileSync(path.join(dir, 'generic', 'key'), 'utf8'));
+    assert.equal(c.ca, readFileSync(path.join(dir, 'generic', 'cacert'), 'utf8'));
+    assert.deepEqual([...scan.credentials.keys()], ['istio-system.generic']);
+    assert.deepEqual(
+      scan.problems.map((p) => `${p.credential}: ${p.message}`).sort(),
+      [
+        "istio-system/both: holds both tls.crt and cert: use one layout (kubernetes.io/tls keys or Istio's generic cert/key/cacert)",
+        'istio-system/half-generic: cert and key come together',
+        'istio-system/revoked: ca.crl: certificate revocation lists are not implemented; the credential is refused rather than served without the revocation check',
+      ],
     );
   });
 
@@ -101,7 +131,10 @@ describe('credential directory (credentialName sources)', () => {
     const entry = await waitFor('the credential in NATS', () => kv.get('istio-system.httpbin-credential'));
     assert.equal(entry.value.cert, readFileSync(path.join(credDir, 'httpbin-credential', 'tls.crt'), 'utf8'));
     assert.deepEqual(galley.credentials(), {
+      source: `directory ${credDir}`,
       dir: credDir,
+      listed: true,
+      problems: [],
       credentials: [
         {
           namespace: 'istio-system',

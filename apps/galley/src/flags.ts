@@ -14,11 +14,19 @@ export const SERVE_FLAGS = {
   domainSuffix: { type: 'string', help: 'cluster domain suffix for short host names in cross-resource checks', env: 'GALLEY_DOMAIN_SUFFIX', default: 'cluster.local' },
   credentialDir: {
     type: 'string',
-    help: "TLS credentials for credentialName (Gateway servers, DestinationRule TLS at gateways): <dir>/<name>/{tls.crt,tls.key,ca.crt}, or <dir>/<namespace>/<name>/...; none when empty",
+    help: "TLS credentials for credentialName (Gateway servers, DestinationRule TLS at gateways): <dir>/<name>/{tls.crt,tls.key,ca.crt} (or a generic Secret's cert, key, cacert), or <dir>/<namespace>/<name>/...; none when empty",
     env: 'GALLEY_CREDENTIAL_DIR',
     default: '',
   },
   credentialNamespace: { type: 'string', help: 'namespace of the credentials directly below --credential-dir (the gateways\' namespace)', env: 'GALLEY_CREDENTIAL_NAMESPACE', default: 'istio-system' },
+  credentialSource: {
+    type: 'string',
+    help: 'where credentialName credentials come from: dir (--credential-dir; none when it is empty) or kubernetes (Secrets of type kubernetes.io/tls, or Opaque with tls.crt/tls.key/ca.crt or cert/key/cacert, listed and watched)',
+    env: 'GALLEY_CREDENTIAL_SOURCE',
+    default: 'dir',
+  },
+  credentialNamespaces: { type: 'list', help: '--credential-source=kubernetes: namespaces whose Secrets are read (empty: all namespaces)', env: 'GALLEY_CREDENTIAL_NAMESPACES', default: [] },
+  kubeconfig: { type: 'string', help: 'kubeconfig file for --credential-source=kubernetes (empty: ~/.kube/config if it exists, else in cluster with the pod\'s service account)', env: 'KUBECONFIG', default: '' },
 } satisfies Record<string, FlagSpec>;
 
 export const VALIDATE_FLAGS = {

@@ -9,6 +9,7 @@ import {
   ConfigResourceSchema,
   CredentialSchema,
   MESH_CONFIG_KEY,
+  credentialKey,
   MeshConfigSchema,
   SUBJECTS,
   connectBus,
@@ -19,10 +20,12 @@ import {
   type Credential,
   type MeshConfig,
 } from '@mesh/contracts';
-import { analyzeResources, supportFindings, type Finding, type SupportFinding } from '@mesh/config';
+import { analyzeResources, meshExtensionProviders, supportFindings, type Finding, type SupportFinding } from '@mesh/config';
 import { counter, gauge, histogram, type Logger } from '@mesh/telemetry';
 import { BucketSync } from './bucket-sync.ts';
-import { CredentialDirectory, describeCredentials } from './credentials.ts';
+import { CredentialDirectory } from './credential-directory.ts';
+import { describeCredentials, describeProblems, type CredentialSource } from './credentials.ts';
+import { KubernetesCredentials, type KubernetesCredentialsOptions } from './kube-credentials.ts';
 import { DEFAULT_MESH_CONFIG, readMeshConfig, watchFile } from './mesh-config.ts';
 import { canonicalJson, effectiveState, reconcile, type ReconcileResult, type Rejection } from './reconcile.ts';
 import type { ConfigSource, SourceSnapshot } from './source.ts';
@@ -54,6 +57,8 @@ export interface GalleyOptions {
   credentialDir?: string;
   /** Namespace of the credentials directly below credentialDir (default istio-system, the gateways'). */
   credentialNamespace?: string;
+  /** Read the credentials from Kubernetes Secrets instead (kube-credentials.ts); exclusive with credentialDir. */
+  kubeCredentials?: Omit<KubernetesCredentialsOptions, 'log' | 'onChange'>;
 }
 
 export interface Galley {
@@ -130,13 +135,26 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
     onWrite: (op, _key, revision) => log.info(op === 'put' ? 'mesh config written' : 'mesh config removed', { revision }),
   });
 
-  // Credentials are published as they are read; none at all when no directory is given (the bucket is then left alone).
-  let credentials: CredentialDirectory | undefined;
+  // Credentials are published as they are read; none at all without a source (the bucket is then left alone).
+  if (options.credentialDir && options.kubeCredentials) throw new Error('credentials come from a directory or from Kubernetes Secrets, not both');
+  let credentials: CredentialSource | undefined;
   const credentialSync = new BucketSync<Credential>({
     bucket: BUCKETS.credentials,
     log,
     open: async () => (await busReady).kv(BUCKETS.credentials, CredentialSchema),
-    desired: () => (credentials ? new Map(credentials.current) : undefined),
+    desired: (inBucket) => {
+      const current = credentials?.current;
+      if (!current) return undefined;
+      const want = new Map(current);
+      // A credential that is refused now keeps the version already published, even one published before a restart.
+      for (const p of credentials!.problems) {
+        const [namespace, name] = p.credential.split('/');
+        const key = credentialKey(namespace, name);
+        const published = inBucket.get(key);
+        if (!want.has(key) && published) want.set(key, published);
+      }
+      return want;
+    },
     // Names only: the values hold private keys.
     onWrite: (op, key, revision) => log.info(op === 'put' ? `credential ${key} published` : `credential ${key} removed`, { credential: key, revision }),
   });
@@ -286,9 +304,12 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
     for (const { n, ...labels } of counts.values()) unsupportedGauge.set(labels, n);
   }
 
+  // The last snapshot, checked again when the mesh config changes (a CUSTOM policy's provider may appear or go).
+  let lastSnapshot: SourceSnapshot | undefined;
   const onSnapshot = (snapshot: SourceSnapshot) => {
+    lastSnapshot = snapshot;
     const end = scanSeconds.startTimer();
-    const res = reconcile(snapshot);
+    const res = reconcile(snapshot, { meshConfig: mesh });
     end();
     scans.inc();
     lastScan.set(snapshot.takenAt / 1000);
@@ -324,8 +345,14 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
     }
     if (meshError) log.info('mesh config is valid again', { file: options.meshConfigFile });
     meshError = undefined;
-    if (!mesh || canonicalJson(mesh) !== canonicalJson(r.config)) log.info('mesh config loaded', { file: options.meshConfigFile, trustDomain: r.config.trustDomain });
+    const changed = !mesh || canonicalJson(mesh) !== canonicalJson(r.config);
+    if (changed) {
+      log.info('mesh config loaded', { file: options.meshConfigFile, trustDomain: r.config.trustDomain });
+      const ignored = meshExtensionProviders(r.config).warnings;
+      if (ignored.length) log.warn(`mesh config: ${ignored[0].path}: ${ignored[0].message}${ignored.length > 1 ? ` (and ${ignored.length - 1} more)` : ''}`, { file: options.meshConfigFile, warnings: ignored.map((w) => `${w.path}: ${w.message}`) });
+    }
     mesh = r.config;
+    if (changed && lastSnapshot) onSnapshot(lastSnapshot);
     meshSync.trigger();
   };
 
@@ -343,16 +370,23 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
   meshSync.trigger();
 
   if (options.credentialDir) {
-    credentials = new CredentialDirectory({
+    const dir = new CredentialDirectory({
       dir: options.credentialDir,
       namespace: options.credentialNamespace || 'istio-system',
       log,
       resyncMs: options.meshConfigResyncMs ?? 60_000,
       onChange: () => credentialSync.trigger(),
     });
-    await credentials.start();
-    log.info(`reading TLS credentials from ${options.credentialDir}: ${credentials.current.size} valid`, { dir: options.credentialDir, namespace: options.credentialNamespace || 'istio-system' });
+    credentials = dir;
+    await dir.start();
+    log.info(`reading TLS credentials from ${options.credentialDir}: ${dir.current.size} valid`, { dir: options.credentialDir, namespace: options.credentialNamespace || 'istio-system' });
     credentialSync.trigger();
+  } else if (options.kubeCredentials) {
+    const kube = new KubernetesCredentials({ ...options.kubeCredentials, log, onChange: () => credentialSync.trigger() });
+    credentials = kube;
+    // Returns before the first list: an API server that is away delays the credentials, not the config.
+    await kube.start();
+    log.info(`reading TLS credentials from ${kube.description}`);
   }
 
   log.info(`reading config from ${source.description}`, { source: source.description, nats: options.natsUrl, meshConfig: options.meshConfigFile || '(defaults)' });
@@ -385,7 +419,13 @@ export async function startGalley(options: GalleyOptions): Promise<Galley> {
       analysis: lastFindings,
       unsupported: lastUnsupported,
     }),
-    credentials: () => ({ dir: options.credentialDir ?? null, credentials: credentials ? describeCredentials(credentials.current) : [] }),
+    credentials: () => ({
+      source: credentials?.description ?? null,
+      dir: options.credentialDir ?? null,
+      listed: credentials ? credentials.current !== undefined : false,
+      credentials: credentials?.current ? describeCredentials(credentials.current) : [],
+      problems: credentials ? describeProblems(credentials.problems, credentialSync.current) : [],
+    }),
     stop: async () => {
       stopped = true;
       credentials?.stop();

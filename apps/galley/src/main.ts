@@ -5,6 +5,7 @@ import { runMain, startService } from '@mesh/service';
 import { DirectorySource } from './directory-source.ts';
 import { SERVE_FLAGS, VALIDATE_FLAGS } from './flags.ts';
 import { startGalley } from './galley.ts';
+import { loadKubeConfig } from './kube-credentials.ts';
 import { runValidate } from './validate-command.ts';
 
 if (process.argv[2] === 'validate') {
@@ -24,6 +25,11 @@ if (process.argv[2] === 'validate') {
     const command = flags._[0] ?? 'serve';
     if (command !== 'serve') throw new Error(`unknown command "${command}"; expected serve or validate`);
     if (!flags.configDir) throw new Error('--config-dir (or GALLEY_CONFIG_DIR) is required: the directory of Istio YAML to watch');
+    if (flags.credentialSource !== 'dir' && flags.credentialSource !== 'kubernetes') throw new Error(`--credential-source must be dir or kubernetes, got "${flags.credentialSource}"`);
+    const kube = flags.credentialSource === 'kubernetes';
+    if (kube && flags.credentialDir) throw new Error('--credential-dir is for --credential-source=dir; with --credential-source=kubernetes credentials are Secrets');
+    // Before any port opens: a kubeconfig that cannot be read stops the start, saying so.
+    const kubeConfig = kube ? loadKubeConfig(flags.kubeconfig || undefined) : undefined;
 
     const svc = await startService({ component: 'galley', monitoringHost: flags.monitoringHost, monitoringPort: flags.monitoringPort });
     svc.setReady(false, 'first config scan not yet written to NATS');
@@ -44,6 +50,7 @@ if (process.argv[2] === 'validate') {
       meshConfigResyncMs: flags.resyncSeconds * 1000,
       credentialDir: flags.credentialDir || undefined,
       credentialNamespace: flags.credentialNamespace,
+      kubeCredentials: kubeConfig ? { kubeConfig, namespaces: flags.credentialNamespaces } : undefined,
     });
     svc.addDebug('/debug/configz', () => galley.configz());
     svc.addDebug('/debug/rejected', () => galley.rejected());

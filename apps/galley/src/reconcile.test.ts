@@ -113,3 +113,35 @@ describe('canonicalJson', () => {
     assert.notEqual(canonicalJson({ a: [1, 2] }), canonicalJson({ a: [2, 1] }));
   });
 });
+
+describe('reconcile against the mesh config', () => {
+  const policy = (provider: string) => `apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ext-authz, namespace: foo}
+spec:
+  selector: {matchLabels: {app: httpbin}}
+  action: CUSTOM
+  provider:
+    name: ${provider}
+  rules:
+  - to:
+    - operation: {paths: ["/headers"]}
+`;
+  const mesh = { extensionProviders: [{ name: 'sample-ext-authz-grpc', envoyExtAuthzGrpc: { service: 'ext-authz.foo.svc.cluster.local', port: 9000 } }, { name: 'zipkin', zipkin: { service: 'zipkin.istio-system.svc.cluster.local', port: 9411 } }] };
+
+  it('refuses a CUSTOM policy whose provider the mesh config does not define (or is not an authorizer), naming the line, and protects its last accepted version', () => {
+    const ok = reconcile(snapshot(file('/c/p.yaml', policy('sample-ext-authz-grpc'))), { meshConfig: mesh });
+    assert.deepEqual(keysOf(ok.desired), ['AuthorizationPolicy.foo.ext-authz']);
+    const r = reconcile(snapshot(file('/c/p.yaml', policy('opa'))), { meshConfig: mesh });
+    assert.deepEqual(keysOf(r.desired), []);
+    assert.deepEqual([...r.protectedKeys], ['AuthorizationPolicy.foo.ext-authz']);
+    assert.deepEqual(r.rejections[0].errors, [
+      { path: 'spec.provider.name', message: 'extension provider "opa" is not defined in the mesh config (extensionProviders); the mesh config defines sample-ext-authz-grpc' },
+    ]);
+    assert.equal(r.rejections[0].errorLines[0], 8);
+    const tracing = reconcile(snapshot(file('/c/p.yaml', policy('zipkin'))), { meshConfig: mesh });
+    assert.match(tracing.rejections[0].errors[0].message, /is a zipkin provider, not an external authorizer/);
+    // Without a mesh config to check against (none accepted yet), the policy is accepted; pilot fails closed on it.
+    assert.deepEqual(keysOf(reconcile(snapshot(file('/c/p.yaml', policy('opa')))).desired), ['AuthorizationPolicy.foo.ext-authz']);
+  });
+});

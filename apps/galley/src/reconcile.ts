@@ -9,7 +9,7 @@
 // - the same kind/namespace/name twice: the first by origin path (then
 //   position in the file) wins, the others are rejected naming both places.
 import { configKey, type ConfigResource, type FieldError } from '@mesh/contracts';
-import { fieldLine, toConfigResource, type ParsedResource } from '@mesh/config';
+import { fieldLine, meshReferenceErrors, toConfigResource, type ParsedResource } from '@mesh/config';
 import type { OriginContent, SourceSnapshot } from './source.ts';
 
 export interface DesiredEntry {
@@ -84,7 +84,16 @@ function candidates(content: OriginContent): Candidate[] {
   return out.sort((a, b) => a.document - b.document || a.item - b.item);
 }
 
-export function reconcile(snapshot: SourceSnapshot): ReconcileResult {
+export interface ReconcileOptions {
+  /**
+   * The mesh config in effect: resources that refer to what it does not
+   * define (an AuthorizationPolicy CUSTOM's provider) are rejected. Absent:
+   * not checked (pilot fails closed on such a reference).
+   */
+  meshConfig?: unknown;
+}
+
+export function reconcile(snapshot: SourceSnapshot, options: ReconcileOptions = {}): ReconcileResult {
   const result: ReconcileResult = {
     desired: new Map(),
     rejections: [],
@@ -128,6 +137,13 @@ export function reconcile(snapshot: SourceSnapshot): ReconcileResult {
         continue;
       }
       claimedBy.set(key, c);
+      if (c.accepted && options.meshConfig !== undefined) {
+        const refs = meshReferenceErrors(c.accepted.resource, options.meshConfig);
+        if (refs.length) {
+          c.errors = refs;
+          c.accepted = undefined;
+        }
+      }
       if (c.accepted) {
         result.desired.set(key, { key, id: c.id, resource: c.accepted.resource, origin: c.origin, line: c.line, warnings: c.accepted.warnings });
       } else {

@@ -58,7 +58,8 @@ export const SidecarInjectorSchema = z
 
 const ProxyDefaultsSchema = z
   .object({
-    discoveryAddress: z.string().min(1).default('istio-pilot.istio-system.svc:15010'),
+    // pilot's mutual-TLS xDS port: the injected sidecar has what it needs for it (CA_ADDR, the istio-token volume, istio-ca-root-cert).
+    discoveryAddress: z.string().min(1).default('istio-pilot.istio-system.svc:15011'),
     proxyMetadata: z.record(z.string(), z.string()).default({}),
   })
   .passthrough();

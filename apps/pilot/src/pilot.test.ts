@@ -144,7 +144,7 @@ describe('pilot with real NATS and ADS', () => {
     const jwksUri = `http://127.0.0.1:${await freePort()}/jwks.json`;
     const gwTarget = [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'gw' }];
     await put(res('RequestAuthentication', 'jwt', { targetRefs: gwTarget, jwtRules: [{ issuer: 'testing@secure.istio.io', jwksUri }] }, 'istio-system'));
-    await put(res('AuthorizationPolicy', 'deny-get', { action: 'CUSTOM', provider: { name: 'ext' }, rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }));
+    await put(res('AuthorizationPolicy', 'deny-get', { action: 'DENY', targetRefs: gwTarget, rules: [{ from: [{ source: { requestPrincipals: ['*'] } }] }] }));
     const status = await waitFor('push with the unsupported config and the failed JWKS fetch', async () => {
       const s = debug.get('/debug/push_status')!(new URL('http://x/')) as any;
       return s.issues?.some((i: any) => i.name === 'deny-get') && s.issues.some((i: any) => i.name === 'jwt' && i.category === 'unresolved' && /could not fetch/.test(i.message)) ? s : undefined;
@@ -164,8 +164,8 @@ describe('pilot with real NATS and ADS', () => {
         kind: 'AuthorizationPolicy',
         namespace: 'default',
         name: 'deny-get',
-        field: 'spec.action',
-        message: 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked',
+        field: 'spec.targetRefs',
+        message: 'targetRefs is not implemented: the policy would not apply to what it targets',
         severity: 'error',
         category: 'unsupported',
       },

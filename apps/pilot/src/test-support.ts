@@ -38,8 +38,8 @@ export function capturedSidecar(ip = '10.1.0.5', labels: Record<string, string> 
   );
 }
 
-export function gateway(labels: Record<string, string> = { istio: 'ingressgateway' }): Proxy {
-  return proxyFromNode({ id: GATEWAY_ID, metadata: { LABELS: labels } }, { bindHost: '127.0.0.1', outboundPort: 15001 });
+export function gateway(labels: Record<string, string> = { istio: 'ingressgateway' }, metadata: Record<string, unknown> = {}): Proxy {
+  return proxyFromNode({ id: GATEWAY_ID, metadata: { ...metadata, LABELS: labels } }, { bindHost: '127.0.0.1', outboundPort: 15001 });
 }
 
 export function grpcClient(): Proxy {

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CONFIG_TYPE_URLS, TYPE_URLS, decodeMessage, encodeMessage, normalize, type Cluster, type Cluster__Output } from '@mesh/xds';
 import { generateSnapshot } from './generators/index.ts';
+import { generateResources } from './generators/index.ts';
 import { gateway, generate, grpcClient, push, res, sampleConfig, sidecar, testLog } from './test-support.ts';
 
 /** Every resource of the proxy's snapshot encodes: nothing was left out (an `internal` issue). */
@@ -589,6 +590,31 @@ describe('HTTP connection manager settings', () => {
     const http10 = hcmOf(generate(p, sidecar({ HTTP10: '1' })), 'virtualOutbound');
     assert.deepEqual(normalize(CONFIG_TYPE_URLS.httpConnectionManager, http10).httpProtocolOptions, { acceptHttp_10: true });
   });
+
+  it("gives gateways Istio's numTrustedProxies as xff_num_trusted_hops: the mesh default, overridden by the gateway's PROXY_CONFIG", () => {
+    const gatewayWith = (proxyConfig: unknown) => gateway(undefined, { PROXY_CONFIG: proxyConfig });
+    const none = push(sampleConfig());
+    assert.equal(hcmOf(generate(none, gateway()), '0.0.0.0_80').xffNumTrustedHops, undefined);
+    const mesh = push(sampleConfig(), { defaultConfig: { gatewayTopology: { numTrustedProxies: 2 } } });
+    assert.deepEqual(mesh.issues, []);
+    const hcm = hcmOf(generate(mesh, gateway()), '0.0.0.0_80');
+    assert.equal(normalize(CONFIG_TYPE_URLS.httpConnectionManager, hcm).xffNumTrustedHops, 2);
+    assert.equal(hcmOf(generate(mesh, sidecar()), 'virtualOutbound').xffNumTrustedHops, undefined, 'sidecars never trust XFF hops');
+    // The pod's proxy.istio.io/config, as JSON text (Istio's agent env) or an object.
+    assert.equal(hcmOf(generate(mesh, gatewayWith('{"gatewayTopology":{"numTrustedProxies":1}}')), '0.0.0.0_80').xffNumTrustedHops, 1);
+    assert.equal(hcmOf(generate(mesh, gatewayWith({ gatewayTopology: { numTrustedProxies: 0 } })), '0.0.0.0_80').xffNumTrustedHops, undefined);
+    // A bad value in the gateway's own config: logged as an error, and the mesh default applies.
+    const errors: string[] = [];
+    const r = generateResources(mesh, gatewayWith({ gatewayTopology: { numTrustedProxies: -1 } }), { privilegedPortOffset: 8000, log: { error: (m) => errors.push(m) } });
+    assert.match(errors.join('\n'), /PROXY_CONFIG\.gatewayTopology\.numTrustedProxies: -1 is not a whole number.*using the mesh default 2/);
+    const listener = r.listeners.find((l) => l.name === '0.0.0.0_80');
+    assert.equal((listener?.filterChains?.[0].filters?.[0].typedConfig as { xffNumTrustedHops?: number }).xffNumTrustedHops, 2);
+    const bad = push(sampleConfig(), { defaultConfig: { gatewayTopology: { numTrustedProxies: 'two' } } });
+    assert.deepEqual(
+      bad.issues.map((i) => [i.kind, i.field, i.severity]),
+      [['MeshConfig', 'defaultConfig.gatewayTopology.numTrustedProxies', 'error']],
+    );
+  });
 });
 
 describe('nothing is silently dropped', () => {
@@ -596,7 +622,7 @@ describe('nothing is silently dropped', () => {
     const p = push([
       service(HELLO),
       res('VirtualService', 'cors', { hosts: ['hello'], http: [{ corsPolicy: { allowOrigins: [{ exact: 'https://a.example' }] }, route: [{ destination: { host: 'hello' } }] }] }),
-      res('AuthorizationPolicy', 'ext-authz', { action: 'CUSTOM', provider: { name: 'my-ext-authz' }, rules: [{}] }),
+      res('AuthorizationPolicy', 'ext-authz', { targetRef: { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }, rules: [{}] }),
     ]);
     assert.deepEqual(
       p.issues.map((i) => ({ ...i })),
@@ -614,8 +640,8 @@ describe('nothing is silently dropped', () => {
           kind: 'AuthorizationPolicy',
           namespace: 'default',
           name: 'ext-authz',
-          field: 'spec.action',
-          message: 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked',
+          field: 'spec.targetRef',
+          message: 'targetRef is not implemented: the policy would not apply to what it targets',
           severity: 'error',
           category: 'unsupported',
         },

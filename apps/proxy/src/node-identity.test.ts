@@ -21,6 +21,12 @@ describe('node identity', () => {
     assert.equal(node.metadata.OUTBOUND_PORT, undefined);
   });
 
+  it("sends the PROXY_CONFIG environment (Istio's agent: the pod's proxy.istio.io/config) as node metadata, and names bad JSON", () => {
+    const node = buildNode({ mode: 'gateway', labels: ['istio=ingressgateway'], env: { PROXY_CONFIG: '{"gatewayTopology":{"numTrustedProxies":2}}' } });
+    assert.deepEqual(node.metadata.PROXY_CONFIG, { gatewayTopology: { numTrustedProxies: 2 } });
+    assert.throws(() => buildNode({ mode: 'gateway', labels: [], env: { PROXY_CONFIG: '{gatewayTopology' } }), /PROXY_CONFIG is not valid JSON/);
+  });
+
   it('rejects labels that are not key=value', () => {
     assert.throws(() => buildNode({ mode: 'sidecar', labels: ['app'], env: {} }), /--labels: "app" is not key=value/);
   });

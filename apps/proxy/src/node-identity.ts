@@ -83,6 +83,15 @@ export function buildNode(options: NodeOptions): XdsNodeIdentity {
   if (options.outboundPort) metadata.OUTBOUND_PORT = String(options.outboundPort);
   if (options.inboundPort) metadata.INBOUND_PORT = String(options.inboundPort);
   if (options.bindAddress) metadata.BIND_ADDRESS = options.bindAddress;
+  // Istio's agent sends its ProxyConfig (PROXY_CONFIG, the mesh defaultConfig merged with the pod's
+  // proxy.istio.io/config annotation) as node metadata; pilot reads gatewayTopology from it.
+  if (env.PROXY_CONFIG) {
+    try {
+      metadata.PROXY_CONFIG = JSON.parse(env.PROXY_CONFIG);
+    } catch {
+      throw new Error('PROXY_CONFIG is not valid JSON; it should hold a ProxyConfig, e.g. {"gatewayTopology":{"numTrustedProxies":1}}');
+    }
+  }
   const cluster = options.serviceCluster || (options.mode === 'gateway' ? workload : `${workload}.${namespace}`);
   return { id, cluster, metadata };
 }

@@ -421,6 +421,21 @@ export class StatsStore {
       family(`envoy_http_${name}`, 'counter', help);
       for (const h of this.http.values()) out.push(`envoy_http_${name}{${httpLabel(h)}} ${get(h)}`);
     }
+    // The HTTP filters' counters (RBAC, jwt_authn, ext_authz: `http.<prefix>.ext_authz.ok`) with the connection
+    // manager's prefix as a label, as Envoy's tag extraction names them (envoy_http_ext_authz_ok{http_conn_manager_prefix=...}).
+    const filterCounters = new Map<string, string[]>();
+    for (const h of this.http.values()) {
+      for (const [name, n] of h.rbac) {
+        const metric = `envoy_http_${name.replace(/[^A-Za-z0-9_]/g, '_')}`;
+        let lines = filterCounters.get(metric);
+        if (lines === undefined) filterCounters.set(metric, (lines = []));
+        lines.push(`${metric}{${httpLabel(h)}} ${n}`);
+      }
+    }
+    for (const [metric, lines] of filterCounters) {
+      family(metric, 'counter', 'An HTTP filter counter (RBAC, jwt_authn, ext_authz).');
+      out.push(...lines);
+    }
     family('envoy_listener_manager_total_listeners_active', 'gauge', 'Listeners bound and serving.');
     out.push(`envoy_listener_manager_total_listeners_active ${source.listenerCount()}`);
     family('envoy_server_uptime', 'gauge', 'Seconds since the proxy started.');

@@ -36,12 +36,26 @@ export {
   type PathNormalization,
   meshDefaultExportTo,
   meshRootNamespace,
+  meshNumTrustedProxies,
+  proxyConfigNumTrustedProxies,
   checkExportToEntry,
   ExportScope,
   EXPORT_DEFAULT_FIELDS,
   DEFAULT_ROOT_NAMESPACE,
   type ExportableKind,
 } from './mesh-config.ts';
+export {
+  meshExtensionProviders,
+  meshReferenceErrors,
+  EXTENSION_PROVIDER_KINDS,
+  EXT_AUTHZ_DEFAULT_TIMEOUT_MS,
+  type ExtensionProvider,
+  type ExtAuthzHttpProvider,
+  type ExtAuthzGrpcProvider,
+  type ExtAuthzRequestBody,
+  type OtherExtensionProvider,
+  type ExtensionProvidersResult,
+} from './extension-providers.ts';
 export type { ValidationResult } from './issues.ts';
 export { KINDS, classify, isConfigKind, NETWORKING_GROUP, SECURITY_GROUP, type KindInfo } from './kinds.ts';
 export { formatPath, parsePath, type PathSegment } from './paths.ts';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExportScope, checkMeshConfig, meshDefaultExportTo, meshRootNamespace } from './index.ts';
+import { ExportScope, checkMeshConfig, meshDefaultExportTo, meshNumTrustedProxies, meshRootNamespace, proxyConfigNumTrustedProxies } from './index.ts';
 
 describe('mesh config: exportTo defaults and the root namespace', () => {
   it("resolves exportTo as Istio: '.' own namespace, '*' all, '~' none, names; empty takes the mesh default", () => {
@@ -24,6 +24,16 @@ describe('mesh config: exportTo defaults and the root namespace', () => {
       { path: 'defaultServiceExportTo[0]', message: '"Bad_NS" is not ".", "*", "~" or a namespace name' },
       { path: 'rootNamespace', message: '"No!" is not a namespace name' },
       { path: 'outboundTrafficPolicy.mode', message: '"DENY" is not one of ALLOW_ANY, REGISTRY_ONLY' },
+    ]);
+  });
+
+  it("reads Istio's gatewayTopology.numTrustedProxies from the mesh defaultConfig or a gateway's PROXY_CONFIG, naming a bad value", () => {
+    assert.deepEqual(meshNumTrustedProxies({}), { value: 0, error: undefined });
+    assert.deepEqual(meshNumTrustedProxies({ defaultConfig: { gatewayTopology: { numTrustedProxies: 2 } } }), { value: 2, error: undefined });
+    assert.deepEqual(proxyConfigNumTrustedProxies('{"gatewayTopology":{"numTrustedProxies":1}}', 'PROXY_CONFIG.'), { value: 1 });
+    assert.deepEqual(proxyConfigNumTrustedProxies(undefined, 'PROXY_CONFIG.'), {});
+    assert.deepEqual(checkMeshConfig({ defaultConfig: { gatewayTopology: { numTrustedProxies: 1.5 } } }), [
+      { path: 'defaultConfig.gatewayTopology.numTrustedProxies', message: '1.5 is not a whole number of proxies from 0 to 64' },
     ]);
   });
 });

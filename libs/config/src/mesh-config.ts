@@ -3,6 +3,7 @@
 // and pilot (which applies it). The contracts' MeshConfigSchema keeps fields
 // it does not declare, so these are checked here.
 import type { FieldError } from '@mesh/contracts';
+import { meshExtensionProviders } from './extension-providers.ts';
 
 /**
  * Istio's ProxyPathNormalization.NormalizationType. DEFAULT means BASE.
@@ -44,11 +45,47 @@ export function checkMeshConfig(mesh: unknown): FieldError[] {
   }
   const root = meshRootNamespace(mesh).error;
   if (root) errors.push(root);
+  const hops = meshNumTrustedProxies(mesh).error;
+  if (hops) errors.push(hops);
+  errors.push(...meshExtensionProviders(mesh).errors);
   const otp = (mesh as Record<string, unknown> | undefined)?.outboundTrafficPolicy as Record<string, unknown> | undefined;
   if (otp && otp.mode !== undefined && otp.mode !== 'ALLOW_ANY' && otp.mode !== 'REGISTRY_ONLY') {
     errors.push({ path: 'outboundTrafficPolicy.mode', message: `${JSON.stringify(otp.mode)} is not one of ALLOW_ANY, REGISTRY_ONLY` });
   }
   return errors;
+}
+
+/**
+ * Istio's `numTrustedProxies` (ProxyConfig.gatewayTopology) read from a
+ * ProxyConfig - the mesh config's `defaultConfig`, or a gateway's own
+ * (PROXY_CONFIG node metadata, from the `proxy.istio.io/config` annotation):
+ * how many proxies in front of the gateway X-Forwarded-For may be trusted
+ * for. Undefined when the ProxyConfig does not say; on a bad value, the error
+ * naming the field (under `prefix`).
+ */
+export function proxyConfigNumTrustedProxies(proxyConfig: unknown, prefix: string): { value?: number; error?: FieldError } {
+  const pc = typeof proxyConfig === 'string' ? parseJsonObject(proxyConfig) : proxyConfig;
+  const topology = (pc as Record<string, unknown> | undefined)?.gatewayTopology as Record<string, unknown> | undefined;
+  const n = topology?.numTrustedProxies;
+  if (n === undefined || n === null) return {};
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 64) {
+    return { error: { path: `${prefix}gatewayTopology.numTrustedProxies`, message: `${JSON.stringify(n)} is not a whole number of proxies from 0 to 64` } };
+  }
+  return { value: n };
+}
+
+function parseJsonObject(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The mesh-wide default of numTrustedProxies (`defaultConfig.gatewayTopology.numTrustedProxies`), 0 when unset. */
+export function meshNumTrustedProxies(mesh: unknown): { value: number; error?: FieldError } {
+  const r = proxyConfigNumTrustedProxies((mesh as Record<string, unknown> | undefined)?.defaultConfig, 'defaultConfig.');
+  return { value: r.value ?? 0, error: r.error };
 }
 
 /** The kinds whose `exportTo` has a mesh-wide default (MeshConfig `default<Kind>ExportTo`). */

@@ -66,11 +66,10 @@ spec:
         'warning traffic-management.yaml VirtualService default/ratings-fault spec.http[1].match[0].sourceLabels',
         'warning traffic-management.yaml DestinationRule default/bookinfo-ratings-port spec.trafficPolicy.portLevelSettings[1].loadBalancer.localityLbSetting',
         'warning service-entries.yaml ServiceEntry default/external-svc-mongocluster spec.addresses[0]',
-        'error security.yaml AuthorizationPolicy foo/ext-authz spec.action',
       ],
     );
-    const custom = findings.find((f) => f.resource === 'AuthorizationPolicy foo/ext-authz')!;
-    assert.equal(custom.message, 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked');
+    // CUSTOM is implemented (ext_authz with the mesh config's provider): nothing to report about it.
+    assert.equal(findings.find((f) => f.resource === 'AuthorizationPolicy foo/ext-authz'), undefined);
   });
 
   it('accepts RequestAuthentication and request principals / JWT claims in AuthorizationPolicy (enforced); refuses targetRef, warns for a rule without keys', () => {
@@ -300,6 +299,41 @@ spec:
         'warning AuthorizationPolicy default/audit spec.action',
       ],
     );
+  });
+});
+
+describe('supportFindings: JWT claim routing (@request.auth.claims.*)', () => {
+  const vs = (gateways: string) => `
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: claims, namespace: foo}
+spec:
+  hosts: [httpbin.foo.svc.cluster.local]
+  gateways: ${gateways}
+  http:
+  - match:
+    - headers:
+        "@request.auth.claims.groups": {exact: group1}
+      withoutHeaders:
+        "@request.auth.claims.nested.key": {exact: x}
+    route:
+    - destination: {host: httpbin}
+`;
+
+  it('is valid Istio; on a gateway it is implemented, bound to sidecars (mesh) it is reported: no token is verified there', () => {
+    assert.deepEqual(summary(vs('[foo/gw]')), []);
+    assert.deepEqual(summary(vs('[mesh, foo/gw]')), [
+      'warning VirtualService foo/claims spec.http[0].match[0].headers["@request.auth.claims.groups"]',
+      'warning VirtualService foo/claims spec.http[0].match[0].withoutHeaders["@request.auth.claims.nested.key"]',
+    ]);
+  });
+
+  it('refuses a claim pseudo-header without a claim name; other names starting with @ stay invalid header names', () => {
+    const bad = (name: string) =>
+      loadResources(vs('[foo/gw]').replace('"@request.auth.claims.groups"', `"${name}"`), { source: 'x.yaml' }).rejected.flatMap((r) => r.errors.map((e) => `${e.path}: ${e.message}`));
+    assert.match(bad('@request.auth.claims.').join('\n'), /needs a claim name/);
+    assert.match(bad('@request.auth.claims.a..b').join('\n'), /needs a claim name/);
+    assert.match(bad('@request.auth.principal').join('\n'), /is not a valid HTTP header name/);
   });
 });
 

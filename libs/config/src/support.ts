@@ -154,7 +154,7 @@ const virtualService = fields({
   http: items(httpRoute),
   // TCP routes apply on Gateways' TCP servers and on sidecars' TCP outbound listeners (traffic capture or Sidecar egress).
   tcp: items(tcpRoute),
-  // TLS (SNI) routes apply on Gateways' PASSTHROUGH servers; sidecars do not route by them (see below).
+  // TLS (SNI) routes apply on Gateways' PASSTHROUGH servers, and at sidecars per service host only (see below).
   tls: OK,
   exportTo: EXPORT_TO,
 });
@@ -163,8 +163,23 @@ const virtualServiceRule = custom((spec, at, report) => {
   walk(virtualService, spec, at, report);
   const s = isObject(spec) ? spec : {};
   const gateways = Array.isArray(s.gateways) ? s.gateways : [];
+  if (gateways.length === 0 || gateways.includes('mesh')) {
+    // Istio verifies claims for routing at gateways only: a sidecar's routes have no verified token to match.
+    (Array.isArray(s.http) ? s.http : []).forEach((route, i) => {
+      const matches = isObject(route) && Array.isArray(route.match) ? route.match : [];
+      matches.forEach((m, j) => {
+        for (const field of ['headers', 'withoutHeaders']) {
+          const h = isObject(m) ? m[field] : undefined;
+          for (const name of Object.keys(isObject(h) ? h : {})) {
+            if (!name.startsWith('@request.auth.claims.')) continue;
+            report([...at, 'http', i, 'match', j, field, name], 'warning', 'JWT claim matches are implemented at gateways only (as in Istio): on sidecars (gateway mesh) a headers claim match never holds and a withoutHeaders one always does');
+          }
+        }
+      });
+    });
+  }
   if (present(s.tls) && (gateways.length === 0 || gateways.includes('mesh'))) {
-    report([...at, 'tls'], 'warning', 'TLS (SNI) routes are implemented on Gateway PASSTHROUGH servers only: sidecars (gateway mesh) send TLS traffic to the service named by its SNI, not where these routes say');
+    report([...at, 'tls'], 'warning', 'TLS (SNI) routes at sidecars (gateway mesh) apply per service: a TLS port of a service takes the first route whose sniHosts name its whole host (sniHosts [edition.cnn.com] for that host); an SNI narrower than a wildcard host is not routed on its own: it follows the route of the whole host, else goes to the service');
   }
 });
 
@@ -398,11 +413,11 @@ const requestAuthentication = fields({
 });
 
 // ALLOW, DENY and AUDIT are enforced (Envoy RBAC, built by pilot), request principals and request.auth.* conditions
-// included (on what RequestAuthentication's jwt_authn filter verified).
+// included (on what RequestAuthentication's jwt_authn filter verified). CUSTOM is Envoy's ext_authz with the mesh
+// config's extension provider (pilot fails closed when it cannot use the provider).
 const authorizationPolicy = custom((spec, at, report) => {
   const s = isObject(spec) ? spec : {};
   const action = typeof s.action === 'string' ? s.action : 'ALLOW';
-  if (action === 'CUSTOM') report([...at, 'action'], 'error', 'CUSTOM (external authorization) is not implemented: the requests it should check would not be checked');
   for (const f of ['targetRef', 'targetRefs']) if (present(s[f])) report([...at, f], 'error', `${f} is not implemented: the policy would not apply to what it targets`);
   if (action === 'AUDIT') report([...at, 'action'], 'warning', 'AUDIT is counted in the RBAC stats (rbac.logged) but not written to the access log');
 });

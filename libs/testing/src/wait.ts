@@ -14,6 +14,8 @@ export async function waitFor<T>(
     try {
       const value = await condition();
       if (value) return value as NonNullable<T>;
+      // The last attempt answered (falsy): an older error would misreport why we are still waiting.
+      lastError = undefined;
     } catch (err) {
       lastError = err;
     }

@@ -22,13 +22,15 @@ import {
   type XdsNode,
 } from './ads-protocol.ts';
 import { referencedEndpointNames, referencedRouteNames, referencedSecretNames } from './references.ts';
+import { EncodedResourceMap, type EncodedResource, type ResourceMap, type ResourceRefs } from './resource-map.ts';
 
+/** What the client emits: every resource of each type, read (decoded) on demand; see resource-map.ts. */
 export interface XdsSnapshot {
-  listeners: Map<string, any>;
-  routes: Map<string, any>;
-  clusters: Map<string, any>;
-  endpoints: Map<string, any>;
-  secrets: Map<string, any>;
+  listeners: ResourceMap;
+  routes: ResourceMap;
+  clusters: ResourceMap;
+  endpoints: ResourceMap;
+  secrets: ResourceMap;
   /** typeUrl → version_info last ACKed. */
   versions: Record<string, string>;
 }
@@ -43,6 +45,8 @@ export interface AdsClientOptions {
   /**
    * Checks one type's resources before they are accepted; throwing NACKs them
    * with the error's message (the previous resources of that type stay in effect).
+   * It sees the resources a response adds or changes: one whose bytes are
+   * unchanged was checked when it arrived.
    */
   validate?: (typeUrl: string, resources: object[]) => void;
   /** State-of-the-World (default) or incremental (Delta) xDS. */
@@ -76,13 +80,8 @@ interface TypeState {
   /** LDS and CDS are wildcard; the others are fetched by name. */
   wildcard: boolean;
   names: Set<string>;
-  resources: Map<string, any>;
-  /**
-   * A digest of each resource's encoded bytes, to tell a real change from a
-   * re-send (the bytes themselves are not kept: a 3,000-cluster config would
-   * hold megabytes of them).
-   */
-  digests: Map<string, string>;
+  /** Each resource's encoding and digest (which tells a real change from a re-send). */
+  resources: Map<string, EncodedResource>;
   /** Per-resource versions (Delta). */
   versions: Map<string, string>;
   /** version_info last ACKed. */
@@ -100,8 +99,9 @@ const ORDER = [TYPE_URLS.listener, TYPE_URLS.cluster, TYPE_URLS.route, TYPE_URLS
 type AnyCall = grpc.ClientDuplexStream<any, any>;
 interface Decoded {
   names: string[];
-  objects: any[];
-  digests: string[];
+  entries: EncodedResource[];
+  /** The decoded resources that are new or changed (what `validate` checks). */
+  changed: object[];
 }
 
 export class AdsClient extends EventEmitter<AdsClientEvents> {
@@ -130,7 +130,6 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
         wildcard: typeUrl === TYPE_URLS.listener || typeUrl === TYPE_URLS.cluster,
         names: new Set(),
         resources: new Map(),
-        digests: new Map(),
         versions: new Map(),
         received: false,
         requested: false,
@@ -262,26 +261,40 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     t.requested = true;
   }
 
-  #decode(typeUrl: string, anys: WireAny[]): Decoded {
+  /**
+   * Names, encodings and references of a response's resources. A resource
+   * whose bytes equal one already held is not decoded again (a push re-sends
+   * thousands of unchanged clusters).
+   */
+  #decode(t: TypeState, typeUrl: string, anys: WireAny[]): Decoded {
     const type = messageType(typeUrl);
+    const held = new Map<string, [string, EncodedResource]>();
+    for (const [name, e] of t.resources) held.set(e.digest, [name, e]);
     const names: string[] = [];
-    const objects: any[] = [];
-    const digests: string[] = [];
+    const entries: EncodedResource[] = [];
+    const changed: object[] = [];
     const seen = new Set<string>();
     for (const any of anys) {
       if (any.type_url !== typeUrl) throw new Error(`resource of type ${any.type_url} in a ${shortTypeName(typeUrl)} response`);
-      // A copy per resource: bytes fields of the decoded object (an Any of a type not loaded,
-      // inlineBytes) are views of what they were decoded from, and must not pin the whole response.
+      // A copy per resource: kept as the resource's encoding, it must not pin the whole response.
       const bytes = Buffer.from(any.value ?? new Uint8Array());
-      const obj = type.toObject(type.decode(bytes), TO_OBJECT_OPTIONS);
-      const name = resourceName(typeUrl, obj);
+      const digest = hash('sha256', bytes, 'base64');
+      let name: string;
+      let entry: EncodedResource;
+      const same = held.get(digest);
+      if (same !== undefined) [name, entry] = same;
+      else {
+        const obj = type.toObject(type.decode(bytes), TO_OBJECT_OPTIONS);
+        name = resourceName(typeUrl, obj);
+        entry = { bytes, digest, refs: refsOf(typeUrl, obj) };
+        changed.push(obj);
+      }
       if (seen.has(name)) throw new Error(`duplicate ${shortTypeName(typeUrl)} resource ${name}`);
       seen.add(name);
       names.push(name);
-      objects.push(obj);
-      digests.push(hash('sha256', bytes, 'base64'));
+      entries.push(entry);
     }
-    return { names, objects, digests };
+    return { names, entries, changed };
   }
 
   /** The state of the type a response is for, with its nonce recorded; undefined (and logged) for a type we did not ask for. */
@@ -298,9 +311,9 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   /** Decodes and validates a response's resources; on any problem NACKs it (the previous resources stay) and returns undefined. */
   #decodeOrNack(t: TypeState, typeUrl: string, version: string, nonce: string, anys: WireAny[], check?: (d: Decoded) => void): Decoded | undefined {
     try {
-      const decoded = this.#decode(typeUrl, anys);
+      const decoded = this.#decode(t, typeUrl, anys);
       check?.(decoded);
-      this.#opts.validate?.(typeUrl, decoded.objects);
+      if (decoded.changed.length > 0) this.#opts.validate?.(typeUrl, decoded.changed);
       return decoded;
     } catch (err) {
       this.#nack(t, version, nonce, err instanceof Error ? err.message : String(err));
@@ -316,15 +329,13 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     if (!t) return;
     const decoded = this.#decodeOrNack(t, typeUrl, version, nonce, res.resources ?? []);
     if (!decoded) return;
-    const next = t.wildcard ? new Map<string, any>() : new Map(t.resources);
-    const nextDigests = t.wildcard ? new Map<string, string>() : new Map(t.digests);
+    const next = t.wildcard ? new Map<string, EncodedResource>() : new Map(t.resources);
     decoded.names.forEach((n, i) => {
       // Named types: a resource we did not ask for is not ours to keep.
       if (!t.wildcard && !t.names.has(n)) return;
-      next.set(n, this.#same(t, n, decoded.digests[i]) ?? decoded.objects[i]);
-      nextDigests.set(n, decoded.digests[i]);
+      next.set(n, decoded.entries[i]);
     });
-    this.#accept(t, next, nextDigests, version);
+    this.#accept(t, next, version);
     this.#send({ typeUrl, versionInfo: version, resourceNames: t.wildcard ? [] : [...t.names], responseNonce: nonce });
     this.#ackEvent(t, version, nonce);
     this.#afterChange(t);
@@ -345,38 +356,25 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     );
     if (!decoded) return;
     const next = new Map(t.resources);
-    const nextDigests = new Map(t.digests);
     for (const name of res.removedResources ?? []) {
       next.delete(name);
-      nextDigests.delete(name);
       t.versions.delete(name);
     }
     decoded.names.forEach((n, i) => {
-      next.set(n, this.#same(t, n, decoded.digests[i]) ?? decoded.objects[i]);
-      nextDigests.set(n, decoded.digests[i]);
+      next.set(n, decoded.entries[i]);
       t.versions.set(n, resources[i].version ?? '');
     });
-    this.#accept(t, next, nextDigests, version);
+    this.#accept(t, next, version);
     this.#send({ typeUrl, responseNonce: nonce });
     this.#ackEvent(t, version, nonce);
     this.#afterChange(t);
   }
 
-  /**
-   * The object already held for a resource whose bytes did not change: a push
-   * that re-sends 3,000 unchanged clusters keeps their objects (consumers can
-   * cache by identity, and the new copies are garbage at once).
-   */
-  #same(t: TypeState, name: string, digest: string): any {
-    return t.digests.get(name) === digest ? t.resources.get(name) : undefined;
-  }
-
-  #accept(t: TypeState, next: Map<string, any>, nextDigests: Map<string, string>, version: string): void {
+  #accept(t: TypeState, next: Map<string, EncodedResource>, version: string): void {
     let changed = next.size !== t.resources.size;
-    for (const [n, d] of nextDigests) if (!changed && t.digests.get(n) !== d) changed = true;
+    for (const [n, e] of next) if (!changed && t.resources.get(n)?.digest !== e.digest) changed = true;
     if (changed || !t.received) this.#dirty = true;
     t.resources = next;
-    t.digests = nextDigests;
     t.version = version;
     t.received = true;
   }
@@ -398,9 +396,10 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   #afterChange(t: TypeState): void {
     const lds = this.#types.get(TYPE_URLS.listener)!;
     const cds = this.#types.get(TYPE_URLS.cluster)!;
-    if (t === lds) this.#setNames(this.#types.get(TYPE_URLS.route)!, referencedRouteNames(lds.resources.values()));
-    if (t === cds) this.#setNames(this.#types.get(TYPE_URLS.endpoint)!, referencedEndpointNames(cds.resources.values()));
-    if (t === lds || t === cds) this.#setNames(this.#types.get(TYPE_URLS.secret)!, referencedSecretNames([...lds.resources.values(), ...cds.resources.values()]));
+    const union = (types: TypeState[], kind: keyof ResourceRefs) => new Set(types.flatMap((x) => [...x.resources.values()].flatMap((e) => e.refs[kind] ?? [])));
+    if (t === lds) this.#setNames(this.#types.get(TYPE_URLS.route)!, union([lds], 'routes'));
+    if (t === cds) this.#setNames(this.#types.get(TYPE_URLS.endpoint)!, union([cds], 'endpoints'));
+    if (t === lds || t === cds) this.#setNames(this.#types.get(TYPE_URLS.secret)!, union([lds, cds], 'secrets'));
     this.#maybeEmit();
   }
 
@@ -412,7 +411,6 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     t.names = names;
     for (const n of removed) {
       if (t.resources.delete(n)) this.#dirty = true;
-      t.digests.delete(n);
       t.versions.delete(n);
     }
     if (!this.#call) return;
@@ -436,7 +434,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.#dirty = false;
     const versions: Record<string, string> = {};
     for (const t of this.#types.values()) if (t.version !== undefined) versions[t.typeUrl] = t.version;
-    const get = (typeUrl: string) => new Map(this.#types.get(typeUrl)!.resources);
+    const get = (typeUrl: string) => new EncodedResourceMap(typeUrl, new Map(this.#types.get(typeUrl)!.resources));
     this.#last = {
       listeners: get(TYPE_URLS.listener),
       routes: get(TYPE_URLS.route),
@@ -453,4 +451,12 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     });
     this.emit('snapshot', this.#last);
   }
+}
+
+/** The names a resource makes the client fetch: listeners name routes and secrets, clusters endpoints and secrets. */
+function refsOf(typeUrl: string, obj: Record<string, any>): ResourceRefs {
+  const list = (names: Set<string>) => (names.size > 0 ? [...names] : undefined);
+  if (typeUrl === TYPE_URLS.listener) return { routes: list(referencedRouteNames([obj])), secrets: list(referencedSecretNames([obj])) };
+  if (typeUrl === TYPE_URLS.cluster) return { endpoints: list(referencedEndpointNames([obj])), secrets: list(referencedSecretNames([obj])) };
+  return {};
 }

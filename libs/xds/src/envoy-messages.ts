@@ -115,3 +115,22 @@ export type { FaultDelay, FaultDelay__Output } from './generated/envoy/extension
 export type { FaultAbort, FaultAbort__Output } from './generated/envoy/extensions/filters/http/fault/v3/FaultAbort.ts';
 export type { _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_InternalAddressConfig as InternalAddressConfig, _envoy_extensions_filters_network_http_connection_manager_v3_HttpConnectionManager_InternalAddressConfig__Output as InternalAddressConfig__Output } from './generated/envoy/extensions/filters/network/http_connection_manager/v3/HttpConnectionManager.ts';
 export type { CidrRange, CidrRange__Output } from './generated/envoy/config/core/v3/CidrRange.ts';
+
+// External authorization (AuthorizationPolicy CUSTOM): the HTTP and network ext_authz filters, and the
+// envoy.service.auth.v3 messages the proxy sends to and reads from an authorizer.
+export type { ExtAuthz, ExtAuthz__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/ExtAuthz.ts';
+export type { ExtAuthzPerRoute, ExtAuthzPerRoute__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/ExtAuthzPerRoute.ts';
+export type { HttpService as ExtAuthzHttpService, HttpService__Output as ExtAuthzHttpService__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/HttpService.ts';
+export type { AuthorizationRequest as ExtAuthzAuthorizationRequest, AuthorizationRequest__Output as ExtAuthzAuthorizationRequest__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/AuthorizationRequest.ts';
+export type { AuthorizationResponse as ExtAuthzAuthorizationResponse, AuthorizationResponse__Output as ExtAuthzAuthorizationResponse__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/AuthorizationResponse.ts';
+export type { BufferSettings as ExtAuthzBufferSettings, BufferSettings__Output as ExtAuthzBufferSettings__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/BufferSettings.ts';
+export type { ExtAuthz as NetworkExtAuthz, ExtAuthz__Output as NetworkExtAuthz__Output } from './generated/envoy/extensions/filters/network/ext_authz/v3/ExtAuthz.ts';
+export type { GrpcService, GrpcService__Output, _envoy_config_core_v3_GrpcService_EnvoyGrpc as EnvoyGrpc, _envoy_config_core_v3_GrpcService_EnvoyGrpc__Output as EnvoyGrpc__Output } from './generated/envoy/config/core/v3/GrpcService.ts';
+export type { HttpUri, HttpUri__Output } from './generated/envoy/config/core/v3/HttpUri.ts';
+export type { ListStringMatcher, ListStringMatcher__Output } from './generated/envoy/type/matcher/v3/ListStringMatcher.ts';
+export type { HttpStatus, HttpStatus__Output } from './generated/envoy/type/v3/HttpStatus.ts';
+export type { CheckRequest, CheckRequest__Output } from './generated/envoy/service/auth/v3/CheckRequest.ts';
+export type { CheckResponse, CheckResponse__Output } from './generated/envoy/service/auth/v3/CheckResponse.ts';
+export type { OkHttpResponse, OkHttpResponse__Output } from './generated/envoy/service/auth/v3/OkHttpResponse.ts';
+export type { DeniedHttpResponse, DeniedHttpResponse__Output } from './generated/envoy/service/auth/v3/DeniedHttpResponse.ts';
+export type { AttributeContext, AttributeContext__Output, _envoy_service_auth_v3_AttributeContext_Peer as AttributeContextPeer, _envoy_service_auth_v3_AttributeContext_Peer__Output as AttributeContextPeer__Output, _envoy_service_auth_v3_AttributeContext_HttpRequest as AttributeContextHttpRequest, _envoy_service_auth_v3_AttributeContext_HttpRequest__Output as AttributeContextHttpRequest__Output, _envoy_service_auth_v3_AttributeContext_Request as AttributeContextRequest, _envoy_service_auth_v3_AttributeContext_Request__Output as AttributeContextRequest__Output } from './generated/envoy/service/auth/v3/AttributeContext.ts';

@@ -20,6 +20,8 @@ export const FILTER_NAMES = {
   rbac: 'envoy.filters.http.rbac',
   networkRbac: 'envoy.filters.network.rbac',
   jwtAuthn: 'envoy.filters.http.jwt_authn',
+  extAuthz: 'envoy.filters.http.ext_authz',
+  networkExtAuthz: 'envoy.filters.network.ext_authz',
   tls: 'envoy.transport_sockets.tls',
   tlsInspector: 'envoy.filters.listener.tls_inspector',
   httpInspector: 'envoy.filters.listener.http_inspector',
@@ -37,6 +39,8 @@ export const CONFIG_TYPE_URLS = {
   rbacPerRoute: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
   networkRbac: 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
   jwtAuthn: 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+  extAuthz: 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+  networkExtAuthz: 'type.googleapis.com/envoy.extensions.filters.network.ext_authz.v3.ExtAuthz',
   upstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   downstreamTlsContext: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   httpProtocolOptions: 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
@@ -54,6 +58,8 @@ export interface TypedConfigMessages {
   rbacPerRoute: M.RbacPerRoute;
   networkRbac: M.NetworkRbac;
   jwtAuthn: M.JwtAuthentication;
+  extAuthz: M.ExtAuthz;
+  networkExtAuthz: M.NetworkExtAuthz;
   upstreamTlsContext: M.UpstreamTlsContext;
   downstreamTlsContext: M.DownstreamTlsContext;
   httpProtocolOptions: M.UpstreamHttpProtocolOptions;

@@ -53,6 +53,7 @@ export {
   type StreamRefusal,
 } from './xds-tls.ts';
 export { AdsClient, ADS_CLIENT_CHANNEL_OPTIONS, type AdsClientOptions, type AdsClientEvents, type XdsSnapshot } from './ads-client.ts';
+export { EncodedResourceMap, type EncodedResource, type ResourceMap, type ResourceRefs } from './resource-map.ts';
 export {
   adsServiceDefinition,
   ADS_METHODS,

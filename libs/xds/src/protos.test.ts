@@ -30,6 +30,10 @@ describe('proto subsets', () => {
       assert.ok(hasMessageType(t), `${t} is loaded`);
     }
     assert.equal(hasMessageType('envoy.service.status.v3.ClientStatusRequest'), false, 'CSDS is the control plane’s');
+    // The proxy is the gRPC client of envoy.service.auth.v3.Authorization/Check (ext_authz).
+    for (const t of ['envoy.service.auth.v3.CheckRequest', 'envoy.service.auth.v3.CheckResponse', 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', 'envoy.extensions.filters.network.ext_authz.v3.ExtAuthz']) {
+      assert.ok(hasMessageType(t), `${t} is loaded`);
+    }
     const listener = {
       name: 'l',
       address: { socketAddress: { address: '127.0.0.1', portValue: 15001 } },

@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeResources, loadResources, supportFindingsFor } from '@mesh/config';
 import { BOOKINFO_NETWORKING_DIR, BOOKINFO_START_FILES, BOOKINFO_WORKLOADS, DEFAULT_BOOKINFO_PORTS, bookinfoLocalYaml, bookinfoWorkloadSpecs } from './bookinfo.ts';
-import { WORKSPACE_ROOT } from './mesh.ts';
+import { EGRESS_GATEWAY_HOST, WORKSPACE_ROOT, egressGatewayYaml } from './mesh.ts';
 
 function load(files: Array<{ name: string; text: string }>) {
   const all = files.map(({ name, text }) => ({ name, result: loadResources(text, { source: name }) }));
@@ -87,5 +87,20 @@ describe('the Bookinfo example', () => {
       assert.equal(spec.app!.env?.BOOKINFO_HTTP_PROXY, calls ? `http://127.0.0.1:${ports.egress}` : undefined, spec.name);
       if (spec.labels.app === 'reviews') assert.deepEqual(spec.app!.args.slice(-2), ['--version', spec.labels.version]);
     }
+  });
+});
+
+describe("the egress gateway's registration (--egress-gateway)", () => {
+  const resources = load([{ name: 'istio-egressgateway.yaml', text: egressGatewayYaml('127.0.0.2') }]);
+
+  it("is Istio's istio-egressgateway Service (80 -> 8080, 443 -> 8443) at the gateway's own address, without the tlsMode label a gateway pod lacks", () => {
+    const se = resources.find((r) => r.kind === 'ServiceEntry');
+    assert.deepEqual(se.spec.hosts, [EGRESS_GATEWAY_HOST]);
+    assert.deepEqual(se.spec.ports.map((p: any) => [p.number, p.name, p.targetPort]), [[80, 'http2', 8080], [443, 'https', 8443]]);
+    const we = resources.find((r) => r.kind === 'WorkloadEntry');
+    assert.equal(we.metadata.namespace, 'istio-system');
+    assert.equal(we.spec.address, '127.0.0.2');
+    assert.deepEqual(we.spec.labels, { istio: 'egressgateway', app: 'istio-egressgateway' });
+    assert.equal(we.spec.serviceAccount, 'istio-egressgateway-service-account');
   });
 });

@@ -1,4 +1,4 @@
-export { startLocalMesh, freeMeshPorts, type LocalMesh, type LocalMeshOptions, type MeshPorts, type WorkloadSpec, type SidecarPorts, type RunningWorkload } from './mesh.ts';
+export { startLocalMesh, freeMeshPorts, egressGatewayYaml, EGRESS_GATEWAY_HOST, EGRESS_GATEWAY_FILE, type EgressGatewayInfo, type LocalMesh, type LocalMeshOptions, type MeshPorts, type WorkloadSpec, type SidecarPorts, type RunningWorkload } from './mesh.ts';
 export {
   startBookinfoMesh,
   freeBookinfoPorts,
@@ -17,4 +17,4 @@ export {
 } from './bookinfo.ts';
 export { startSampleApp, type SampleApp } from './sample-app.ts';
 export { LogFormatter } from './log-format.ts';
-export { PortAllocator, portIsFree } from './ports.ts';
+export { PortAllocator, portIsFree, freeLoopbackAddress } from './ports.ts';

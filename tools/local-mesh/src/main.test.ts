@@ -29,5 +29,6 @@ describe('npm start -- (tools/local-mesh/src/main.ts)', () => {
     assert.equal(r.status, 0);
     assert.match(r.stdout + r.stderr, /--example/);
     assert.match(r.stdout + r.stderr, /bookinfo/);
+    assert.match(r.stdout + r.stderr, /--egress-gateway/);
   });
 });

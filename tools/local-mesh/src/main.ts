@@ -23,6 +23,12 @@ const flags = {
     env: 'MESH_CREDENTIAL_DIR',
     default: '',
   },
+  egressGateway: {
+    type: 'boolean',
+    help: "also run an egress gateway (istio=egressgateway in istio-system, registered as istio-egressgateway.istio-system.svc.cluster.local ports 80/443, as Istio's egress tasks expect); its Gateway servers bind its own address, 127.0.0.2 (80 -> 8080, 443 -> 8443)",
+    env: 'MESH_EGRESS_GATEWAY',
+    default: false,
+  },
 } as const;
 
 await runMain('npm start --', 'run the whole mesh locally, every component a separate process', flags, async (f) => {
@@ -85,6 +91,7 @@ await runMain('npm start --', 'run the whole mesh locally, every component a sep
     logLevel: f.logLevel,
     onLine: (name: string, text: string) => process.stdout.write(fmt.format(name, text) + '\n'),
     onProgress: say,
+    egressGateway: f.egressGateway,
   };
   try {
     mesh = bookinfo ? await startBookinfoMesh(common) : await startLocalMesh({ ...common, configDir, sample, credentialDir: f.credentialDir ? path.resolve(f.credentialDir) : undefined });
@@ -100,6 +107,9 @@ await runMain('npm start --', 'run the whole mesh locally, every component a sep
     'The mesh is up.',
     '',
     `  ingress gateway   ${gw}   (ready: http://127.0.0.1:${p.gatewayStatus}/healthz/ready, admin: http://127.0.0.1:${p.gatewayAdmin}/config_dump)`,
+    ...(mesh.egressGateway
+      ? [`  egress gateway    ${mesh.egressGateway.address}:${mesh.egressGateway.http} (port 80), :${mesh.egressGateway.https} (443); istio-egressgateway.istio-system.svc.cluster.local (ready: http://127.0.0.1:${p.egressGatewayStatus}/healthz/ready, admin: http://127.0.0.1:${p.egressGatewayAdmin}/config_dump)`]
+      : []),
     `  pilot             xDS mTLS 127.0.0.1:${p.pilotSecureXds} (proxies), plaintext 127.0.0.1:${p.pilotXds} (tools), debug http://127.0.0.1:${p.pilotMonitoring}/debug`,
     `  galley            watching ${watched}, debug http://127.0.0.1:${p.galleyMonitoring}/debug/configz`,
     `  citadel           CA gRPC 127.0.0.1:${p.citadelGrpc}, monitoring http://127.0.0.1:${p.citadelMonitoring}/metrics`,

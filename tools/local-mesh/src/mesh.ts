@@ -1,17 +1,18 @@
-// The local mesh: NATS, galley, pilot, citadel, injector, an ingress gateway
-// and (with an example) workloads, each behind its own sidecar, every one a
-// separate process on 127.0.0.1, started in dependency order and each waited
-// for until it says it is ready.
+// The local mesh: NATS, galley, pilot, citadel, injector, an ingress gateway,
+// optionally an egress gateway, and (with an example) workloads, each behind
+// its own sidecar, every one a separate process on 127.0.0.1, started in
+// dependency order and each waited for until it says it is ready.
 //
 // A workload's sidecar runs without traffic capture (INTERCEPTION_MODE NONE)
 // and gets from pilot the listeners of the Sidecar resource that selects it
 // (by app + version labels): an ingress listener that the workload's
 // WorkloadEntry points at and that forwards to the application, and an egress
 // listener the application uses as its HTTP proxy. See docs/pilot-sidecars.md.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startNats, startProcess, waitFor, WORKSPACE_ROOT, type ManagedProcess, type NatsServer, type LogLine } from '@mesh/testing';
-import { PortAllocator } from './ports.ts';
+import { PortAllocator, portIsFree } from './ports.ts';
 
 /** One workload of an example: an optional application process and the sidecar in front of it. */
 export interface WorkloadSpec {
@@ -81,8 +82,20 @@ export interface LocalMeshOptions {
    * `<dir>/<name>/{tls.crt,tls.key,ca.crt}` (namespace istio-system, the gateway's) or `<dir>/<namespace>/<name>/...`.
    */
   credentialDir?: string;
+  /** Istio's mesh config (MeshConfig YAML, or the `istio` ConfigMap), given to galley as --mesh-config; galley watches it. */
+  meshConfigFile?: string;
   /** The workload certificate lifetime every proxy asks citadel for (the proxy's --secret-ttl, renewed at half; default 24h). */
   secretTtl?: string;
+  /**
+   * Also run an egress gateway (labels istio=egressgateway, app=istio-egressgateway, namespace istio-system), registered
+   * as the Service istio-egressgateway.istio-system.svc.cluster.local with ports 80 and 443, as Istio's egress tasks assume.
+   */
+  egressGateway?: boolean;
+  /**
+   * The egress gateway's own loopback address (its "pod IP"; default 127.0.0.2): its Gateway servers bind there, so its
+   * port 80 (bound at 8080) never collides with the ingress gateway's on 127.0.0.1. 8080 and 8443 must be free on it.
+   */
+  egressGatewayAddress?: string;
 }
 
 export interface MeshPorts {
@@ -106,6 +119,11 @@ export interface MeshPorts {
   gatewayAgent: number;
   /** The gateway's HTTP port: the Gateway server's port 80, bound at 8080 in local mode. */
   gatewayHttp: number;
+  /** The egress gateway's side ports (only with `egressGateway`; its traffic ports are 8080/8443 on its own address). */
+  egressGatewayAdmin: number;
+  egressGatewayStatus: number;
+  egressGatewayStats: number;
+  egressGatewayAgent: number;
   /** The `sleep` client sidecar's egress listener (its Sidecar resource's egress port): an HTTP proxy into the mesh. */
   sidecarOutbound: number;
   sidecarAdmin: number;
@@ -129,7 +147,17 @@ export interface LocalMesh {
   /** Every workload started, by name, with its sidecar's ports. */
   readonly workloads: ReadonlyMap<string, RunningWorkload>;
   readonly natsUrl: string;
+  /** The egress gateway, when started: where its Gateway servers bind (port 80 at `http`, 443 at `https`). */
+  readonly egressGateway?: EgressGatewayInfo;
   stop(): Promise<void>;
+}
+
+export interface EgressGatewayInfo {
+  address: string;
+  /** Where the Service's port 80 lands (a Gateway server on port 80 binds port+8000 in local mode). */
+  http: number;
+  /** Where the Service's port 443 lands. */
+  https: number;
 }
 
 const DEFAULT_PORTS: MeshPorts = {
@@ -148,6 +176,10 @@ const DEFAULT_PORTS: MeshPorts = {
   gatewayStats: 15090,
   gatewayAgent: 15020,
   gatewayHttp: 8080,
+  egressGatewayAdmin: 15300,
+  egressGatewayStatus: 15321,
+  egressGatewayStats: 15390,
+  egressGatewayAgent: 15320,
   sidecarOutbound: 15001,
   sidecarAdmin: 15100,
   sidecarStatus: 15121,
@@ -167,6 +199,44 @@ const TOKEN_TTL_SECONDS = 86_400;
 /** The service account a workload's certificate names. */
 export function workloadServiceAccount(spec: WorkloadSpec): string {
   return spec.serviceAccount ?? spec.labels.app ?? spec.name;
+}
+
+export const EGRESS_GATEWAY_HOST = 'istio-egressgateway.istio-system.svc.cluster.local';
+const EGRESS_GATEWAY_DEFAULT_ADDRESS = '127.0.0.2';
+const EGRESS_GATEWAY_SERVICE_ACCOUNT = 'istio-egressgateway-service-account';
+/** The file, next to a link to the user's directory, that registers the egress gateway's Service for galley. */
+export const EGRESS_GATEWAY_FILE = 'istio-egressgateway.yaml';
+
+/**
+ * The egress gateway's Service as Istio installs it (ports 80 `http2` and 443 `https`, targetPorts 8080/8443),
+ * registered the way the local mesh registers every workload: a ServiceEntry selecting a WorkloadEntry at the
+ * gateway's own loopback address. The entry carries no `security.istio.io/tlsMode` label, as a gateway pod does not,
+ * so auto mTLS sends it plaintext; a DestinationRule with ISTIO_MUTUAL asks for mutual TLS.
+ */
+export function egressGatewayYaml(address: string): string {
+  return `# The egress gateway of the local mesh (npm start -- --egress-gateway), written by the launcher: Istio's
+# istio-egressgateway Service (80 -> 8080, 443 -> 8443) at the gateway's own loopback address ${address}. Gateway
+# servers on ports 80 and 443 bind ${address}:8080 and ${address}:8443 (ports below 1024 get +8000 in local mode).
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: istio-egressgateway, namespace: istio-system}
+spec:
+  hosts: [${EGRESS_GATEWAY_HOST}]
+  location: MESH_INTERNAL
+  resolution: STATIC
+  ports:
+  - {number: 80, name: http2, protocol: HTTP2, targetPort: 8080}
+  - {number: 443, name: https, protocol: HTTPS, targetPort: 8443}
+  workloadSelector: {labels: {istio: egressgateway}}
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: istio-egressgateway, namespace: istio-system}
+spec:
+  address: ${address}
+  serviceAccount: ${EGRESS_GATEWAY_SERVICE_ACCOUNT}
+  labels: {istio: egressgateway, app: istio-egressgateway}
+`;
 }
 
 /** Where the side ports of the n-th workload sidecar start (admin, status, stats, agent: +0..+3). */
@@ -211,6 +281,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
   // Ports other processes are configured with (Gateway, WorkloadEntry and Sidecar ports in the YAML) must be exact.
   const helloKeys: Array<keyof MeshPorts> = ['helloV1', 'helloV2', 'helloV1Ingress', 'helloV2Ingress', 'helloV1Egress', 'helloV2Egress', 'sidecarOutbound'];
   const exact: Array<keyof MeshPorts> = options.sample ? ['gatewayHttp', ...helloKeys] : ['gatewayHttp'];
+  const egressKeys: Array<keyof MeshPorts> = ['egressGatewayAdmin', 'egressGatewayStatus', 'egressGatewayStats', 'egressGatewayAgent'];
   for (const key of exact) ports[key] = await alloc.require(want[key], key);
   const extra = options.workloads ?? [];
   for (const w of extra) {
@@ -220,7 +291,17 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     if ((key === 'nats' && options.natsUrl) || exact.includes(key)) continue;
     // Without the sample its ports are unused; keep them out of the way of the workloads' ports.
     if (!options.sample && helloKeys.includes(key)) continue;
+    if (!options.egressGateway && egressKeys.includes(key)) continue;
     ports[key] = await alloc.take(want[key]);
+  }
+  let egress: EgressGatewayInfo | undefined;
+  if (options.egressGateway) {
+    egress = { address: options.egressGatewayAddress ?? EGRESS_GATEWAY_DEFAULT_ADDRESS, http: 8080, https: 8443 };
+    for (const port of [egress.http, egress.https]) {
+      if (!(await portIsFree(port, egress.address))) {
+        throw new Error(`port ${port} on ${egress.address} (the egress gateway's) is already in use; stop whatever holds it (\`ss -ltnp 'src ${egress.address}:${port}'\`) or give the egress gateway another loopback address`);
+      }
+    }
   }
   const specs = [...(options.sample ? helloWorkloads(ports) : []), ...extra];
   const workloads = new Map<string, RunningWorkload>();
@@ -239,14 +320,19 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
 
   const processes = new Map<string, ManagedProcess>();
   let nats: NatsServer | undefined;
+  // With an egress gateway galley watches a directory of two entries: a link to the user's directory (edits there
+  // apply as before) and the gateway's registration, so nothing is written into the user's directory.
+  let galleyDir = options.configDir;
+  let generatedDir: string | undefined;
   const stop = async () => {
-    // Data plane first (gateway, sidecars, applications), control plane next, NATS last: the reverse of start.
+    // Data plane first (gateways, sidecars, applications), control plane next, NATS last: the reverse of start.
     const stopAll = (names: string[]) => Promise.all(names.map((n) => processes.get(n)?.stop()));
-    await processes.get('gateway')?.stop();
+    await stopAll(['gateway', 'egress-gateway']);
     await stopAll([...workloads.keys()].map((n) => `${n}-sidecar`));
     await stopAll([...workloads.keys()]);
     for (const name of ['injector', 'pilot', 'galley', 'citadel']) await processes.get(name)?.stop();
     await nats?.stop();
+    if (generatedDir) rmSync(generatedDir, { recursive: true, force: true });
     options.cleanup?.();
   };
 
@@ -286,10 +372,18 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
 
     progress('starting the control plane: citadel, galley, pilot, injector');
     launch('citadel', script('citadel'), ['--ca-port', String(ports.citadelGrpc), '--monitoring-port', String(ports.citadelMonitoring), '--admin-port', String(ports.citadelAdmin), '--root-dir', citadelDir]);
+    if (egress) {
+      generatedDir = mkdtempSync(path.join(tmpdir(), 'mesh-config-'));
+      symlinkSync(path.resolve(options.configDir), path.join(generatedDir, 'config'), 'dir');
+      writeFileSync(path.join(generatedDir, EGRESS_GATEWAY_FILE), egressGatewayYaml(egress.address));
+      galleyDir = generatedDir;
+      progress(`galley watches ${galleyDir}: ${options.configDir} (linked as config/) and the egress gateway's Service (${EGRESS_GATEWAY_FILE})`);
+    }
     launch('galley', script('galley'), [
-      '--config-dir', options.configDir,
+      '--config-dir', galleyDir,
       '--monitoring-port', String(ports.galleyMonitoring),
       ...(options.credentialDir ? ['--credential-dir', options.credentialDir] : []),
+      ...(options.meshConfigFile ? ['--mesh-config', options.meshConfigFile] : []),
     ]);
     launch('injector', script('injector'), ['--port', String(ports.injectorWebhook), '--monitoring-port', String(ports.injectorMonitoring)]);
     const apps = [...workloads.values()].filter((w) => w.spec.app);
@@ -347,7 +441,7 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       '--pod-namespace', namespace,
     ];
 
-    progress('starting the data plane: the ingress gateway' + (workloads.size > 0 ? ` and the sidecars of ${[...workloads.keys()].join(', ')}` : ''));
+    progress('starting the data plane: the ingress gateway' + (egress ? `, the egress gateway (${egress.address})` : '') + (workloads.size > 0 ? ` and the sidecars of ${[...workloads.keys()].join(', ')}` : ''));
     // Over mTLS with the workload certificate ('on': in tests the port is not 15011, which 'auto' would recognise).
     const pilot = `127.0.0.1:${ports.pilotSecureXds}`;
     launch('gateway', script('proxy'), [
@@ -363,6 +457,26 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       ...(await identity('gateway', 'istio-system', 'istio-ingressgateway-service-account')),
       ...(options.secretTtl ? ['--secret-ttl', options.secretTtl] : []),
     ]);
+    if (egress) {
+      launch('egress-gateway', script('proxy'), [
+        '--mode', 'gateway',
+        '--pilot', pilot,
+        '--xds-tls', 'on',
+        '--node-id', `router~${egress.address}~istio-egressgateway.istio-system~istio-system.svc.cluster.local`,
+        '--instance-ip', egress.address,
+        // Its listeners bind its own address, as a pod binds its own IP.
+        '--bind-address', egress.address,
+        '--labels', 'istio=egressgateway,app=istio-egressgateway',
+        '--admin-port', String(ports.egressGatewayAdmin),
+        '--status-port', String(ports.egressGatewayStatus),
+        '--stats-port', String(ports.egressGatewayStats),
+        '--agent-port', String(ports.egressGatewayAgent),
+        // What leaves the mesh is what an egress gateway is for: every request is logged.
+        '--access-log',
+        ...(await identity('egress-gateway', 'istio-system', EGRESS_GATEWAY_SERVICE_ACCOUNT)),
+        ...(options.secretTtl ? ['--secret-ttl', options.secretTtl] : []),
+      ]);
+    }
     for (const { spec, sidecar } of workloads.values()) {
       const ns = spec.namespace ?? 'default';
       launch(`${spec.name}-sidecar`, script('proxy'), [
@@ -383,9 +497,10 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     }
     await Promise.all([
       readyWithProgress('gateway', `http://127.0.0.1:${ports.gatewayStatus}/healthz/ready`),
+      ...(egress ? [readyWithProgress('egress-gateway', `http://127.0.0.1:${ports.egressGatewayStatus}/healthz/ready`)] : []),
       ...[...workloads.values()].map(({ spec, sidecar }) => readyWithProgress(`${spec.name}-sidecar`, `http://127.0.0.1:${sidecar.status}/healthz/ready`)),
     ]);
-    return { ports, processes, workloads, natsUrl, stop };
+    return { ports, processes, workloads, natsUrl, ...(egress ? { egressGateway: egress } : {}), stop };
   } catch (err) {
     await stop();
     throw err;

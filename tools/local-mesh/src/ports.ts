@@ -36,3 +36,19 @@ export class PortAllocator {
     return port;
   }
 }
+
+/**
+ * A loopback address of 127.0.0.0/8 (other than 127.0.0.1/2) on which every one of `ports` is free: a "pod IP" for a
+ * process that must bind fixed ports (an egress gateway's 8080/8443, a Sidecar listener on a service's own port)
+ * without colliding with other meshes or tests on the machine.
+ */
+export async function freeLoopbackAddress(ports: number[]): Promise<string> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const b = () => 1 + Math.floor(Math.random() * 254);
+    const address = `127.${b()}.${b()}.${b()}`;
+    let free = true;
+    for (const port of ports) if (!(free = await portIsFree(port, address))) break;
+    if (free) return address;
+  }
+  throw new Error(`no loopback address with ports ${ports.join(', ')} free`);
+}

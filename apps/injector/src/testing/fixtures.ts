@@ -111,7 +111,7 @@ export function expectedPod(): any {
             { name: 'INSTANCE_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
             { name: 'SERVICE_ACCOUNT', valueFrom: { fieldRef: { fieldPath: 'spec.serviceAccountName' } } },
             { name: 'HOST_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
-            { name: 'PROXY_CONFIG', value: '{"discoveryAddress":"istio-pilot.istio-system.svc:15010"}\n' },
+            { name: 'PROXY_CONFIG', value: '{"discoveryAddress":"istio-pilot.istio-system.svc:15011"}\n' },
             { name: 'ISTIO_META_POD_PORTS', value: '[\n    {"name":"http","containerPort":80,"protocol":"TCP"}\n]' },
             { name: 'ISTIO_META_APP_CONTAINERS', value: 'hello' },
             { name: 'ISTIO_META_CLUSTER_ID', value: 'Kubernetes' },

@@ -183,10 +183,10 @@ describe('AuthorizationPolicy that cannot be translated: more restrictive, repor
     assert.ok(errors.some((e) => /^bad-allow spec\.rules\[0\]\.when\[0\]\.key: .*allows nothing/.test(e)), errors.join('\n'));
   });
 
-  it('CUSTOM denies every request; targetRefs make an ALLOW allow nothing and a DENY deny everything, in the namespace', () => {
+  it('CUSTOM naming a provider the mesh config lacks denies what its rules match (ext-authz.test.ts); targetRefs make an ALLOW allow nothing and a DENY deny everything, in the namespace', () => {
     const custom = filters([ap('ext', { action: 'CUSTOM', provider: { name: 'opa' }, rules: [{}] })], 'default', {});
-    assert.deepEqual(custom.http[0].config.rules, { action: 'DENY', policies: { 'ns[default]-policy[ext]-custom': { permissions: [ANY], principals: [ANY] } } });
-    assert.ok(custom.push.issues.some((i) => i.name === 'ext' && i.severity === 'error' && i.category === 'unsupported'));
+    assert.deepEqual(custom.http[0].config.rules, { action: 'DENY', policies: { 'ns[default]-policy[ext]-rule[0]': { permissions: [ANY], principals: [ANY] } } });
+    assert.ok(custom.push.issues.some((i) => i.name === 'ext' && i.severity === 'error' && i.category === 'unresolved'));
     const targeted = filters([ap('gw', { targetRefs: [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }], rules: [{}] })], 'default', { app: 'any' });
     assert.deepEqual(targeted.http, [{ name: 'envoy.filters.http.rbac', config: { rules: { action: 'ALLOW' } } }]);
     assert.ok(targeted.push.issues.some((i) => i.name === 'gw' && i.field === 'spec.targetRef' && i.severity === 'error'));

@@ -18,16 +18,18 @@
 //
 // What pilot cannot translate never makes the result less restrictive: an
 // ALLOW rule that cannot be translated is left out (it allows nothing), a
-// DENY rule that cannot be translated denies every request, a CUSTOM policy
-// (no external authorizer here) denies every request, and a policy with
+// DENY rule that cannot be translated denies every request, and a policy with
 // targetRef(s) applies to its whole namespace as an ALLOW that allows nothing
 // more, or a DENY of everything. Each is a translation issue of the policy.
+// CUSTOM policies become Envoy's ext_authz filters, first (ext-authz.ts):
+// Istio's evaluation order is CUSTOM, DENY, ALLOW.
 import { FILTER_NAMES, typedConfig, type Filter, type HttpFilter, type RbacPermission, type RbacPolicy, type RbacPrincipal, type RbacRules, type StringMatcher } from '@mesh/xds';
 import { isIP } from 'node:net';
 import { FieldError } from '../model/errors.ts';
 import { policiesFor, type AuthorizationPolicyModel, type ConditionModel, type OperationModel, type RuleModel, type SourceModel, type WorkloadRef } from '../model/authorization-policies.ts';
 import type { PushContext } from '../model/push-context.ts';
 import { JWT_AUTHN_METADATA, requestAuthentication } from './request-authentication.ts';
+import { customFilters } from './ext-authz.ts';
 
 export type ChainKind = 'http' | 'tcp';
 
@@ -366,11 +368,8 @@ function buildPolicies(push: PushContext, policies: readonly AuthorizationPolicy
       else if (p.action !== 'AUDIT') (out.DENY.enforced ??= {})[policyName(p, 'targeted')] = EVERYTHING;
       continue;
     }
-    if (p.action === 'CUSTOM') {
-      report(p, 'spec.action', 'action CUSTOM (an external authorizer) is not implemented: the workloads it selects deny every request', 'error', 'unsupported');
-      (out.DENY.enforced ??= {})[policyName(p, 'custom')] = EVERYTHING;
-      continue;
-    }
+    // CUSTOM: ext-authz.ts.
+    if (p.action === 'CUSTOM') continue;
     const action: EnvoyAction = p.action === 'AUDIT' ? 'LOG' : p.action;
     const target = out[action];
     const map = p.dryRun ? (target.shadow ??= {}) : (target.enforced ??= {});
@@ -424,6 +423,13 @@ export function authorizationFilters(push: PushContext, workload: WorkloadRef): 
     if (applying.length === 0) return { http, tcp };
     const httpPolicies = buildPolicies(push, applying, 'http', authn.issuers);
     const tcpPolicies = buildPolicies(push, applying, 'tcp', authn.issuers);
+    const custom = customFilters(
+      push,
+      applying.filter((p) => p.action === 'CUSTOM' && !p.broken && !p.targeted),
+      authn.issuers,
+    );
+    http.push(...custom.http);
+    tcp.push(...custom.tcp);
     for (const action of ['DENY', 'ALLOW', 'LOG'] as const) {
       const h = rbacConfig(action, httpPolicies[action]);
       if (h) http.push({ name: FILTER_NAMES.rbac, typedConfig: typedConfig('rbac', h) });

@@ -2,7 +2,7 @@
 // each DestinationRule subset, with the rule's policy applied; plus Istio's
 // BlackHoleCluster and PassthroughCluster for Envoy-style proxies.
 import { FILTER_NAMES, typedConfig, type Cluster, type ConfigSource } from '@mesh/xds';
-import { isHttp2Protocol, type Service, type ServicePort } from '../model/services.ts';
+import { isHttp2Protocol, isTcpProtocol, type Service, type ServicePort } from '../model/services.ts';
 import type { PushContext } from '../model/push-context.ts';
 import type { ProxyScope } from '../model/scope.ts';
 import { policyToCluster, type ClusterPolicy, type SubsetModel } from '../model/destination-rules.ts';
@@ -99,10 +99,12 @@ function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: 
     // As Istio: a sniffed (AUTO) port, or a DestinationRule's useClientProtocol, keeps the client's protocol
     // upstream (h2c stays HTTP/2: gRPC on an unnamed port works); an explicit HTTP/2 port or UPGRADE wins.
     const downstream = !h2 && (port.protocol === 'AUTO' || policy.useClientProtocol === true);
-    if (h2 || downstream || policy.commonHttpProtocolOptions) {
+    const auto = isTcpProtocol(port.protocol) || port.protocol === 'TLS' ? undefined : autoSni(policy.tls);
+    if (h2 || downstream || policy.commonHttpProtocolOptions || auto) {
       cluster.typedExtensionProtocolOptions = {
         [FILTER_NAMES.httpProtocolOptions]: typedConfig('httpProtocolOptions', {
           ...(policy.commonHttpProtocolOptions ? { commonHttpProtocolOptions: policy.commonHttpProtocolOptions } : {}),
+          ...(auto ? { upstreamHttpProtocolOptions: auto } : {}),
           ...(downstream ? { useDownstreamProtocolConfig: DOWNSTREAM_PROTOCOL } : { explicitHttpConfig: h2 ? { http2ProtocolOptions: {} } : { httpProtocolOptions: {} } }),
         }),
       };
@@ -112,6 +114,21 @@ function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: 
 }
 
 const DOWNSTREAM_PROTOCOL = { httpProtocolOptions: {}, http2ProtocolOptions: {} };
+
+/**
+ * Istio's auto SNI (ENABLE_AUTO_SNI, on by default) for TLS origination (DestinationRule SIMPLE/MUTUAL, from
+ * files or a gateway's credentialName) without `sni`: the upstream connection's SNI is the request's host, and
+ * (VERIFY_CERTIFICATE_AT_CLIENT) the server certificate must be valid for that host when the rule verifies the
+ * server (a CA, no insecureSkipVerify) and names no subjectAltNames. HTTP traffic only: Envoy reads it in the
+ * router; TCP/TLS ports get nothing.
+ */
+function autoSni(tls: ClusterPolicy['tls']): { autoSni: true; autoSanValidation?: true } | undefined {
+  let o: { sni?: string; subjectAltNames?: string[]; verified: boolean } | undefined;
+  if (tls?.mode === 'FILE') o = tls;
+  else if (tls?.mode === 'CREDENTIAL') o = { ...tls.origination, verified: tls.origination.insecureSkipVerify !== true };
+  if (o === undefined || o.sni) return undefined;
+  return { autoSni: true, ...(o.verified && !o.subjectAltNames?.length ? { autoSanValidation: true as const } : {}) };
+}
 
 /** The upstream protocol of a sniffed port's inbound cluster: whatever the client spoke (HTTP/1.1 or h2c). */
 export function downstreamProtocolOptions(): Cluster['typedExtensionProtocolOptions'] {

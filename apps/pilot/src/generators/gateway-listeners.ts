@@ -11,7 +11,7 @@
 // A server whose TLS cannot be built (a missing credential, no CA for MUTUAL)
 // keeps its SNI condition but goes to BlackHoleCluster: its clients are
 // refused, never served by another chain or in plaintext.
-import { GATEWAY_HTTP_PROTOCOLS, GATEWAY_TCP_PROTOCOLS } from '@mesh/config';
+import { GATEWAY_HTTP_PROTOCOLS, GATEWAY_TCP_PROTOCOLS, proxyConfigNumTrustedProxies } from '@mesh/config';
 import { FILTER_NAMES, typedConfig, type Filter, type FilterChain, type Listener, type ListenerFilter } from '@mesh/xds';
 import type { Proxy } from '../model/proxy.ts';
 import { MESH_CONFIG_ORIGIN, type Origin } from '../model/errors.ts';
@@ -52,6 +52,11 @@ function serverNames(hosts: readonly string[]): string[] {
   return hosts.includes('*') ? [] : [...new Set(hosts)];
 }
 
+/** Istio's gatewayTopology.numTrustedProxies: the gateway's own ProxyConfig, else the mesh default. */
+function trustedHops(push: PushContext, proxy: Proxy): number {
+  return proxy.numTrustedProxies ?? push.numTrustedProxies;
+}
+
 function refuse(statPrefix: string): Filter {
   return { name: FILTER_NAMES.tcpProxy, typedConfig: typedConfig('tcpProxy', tcpProxy(statPrefix, [{ name: BLACKHOLE_CLUSTER, weight: 100 }])) };
 }
@@ -60,6 +65,9 @@ export function gatewayListeners(push: PushContext, scope: ProxyScope, proxy: Pr
   const out: Listener[] = [];
   // AuthorizationPolicies select gateways like any workload (selector istio=ingressgateway).
   const authz = authorizationFilters(push, { namespace: proxy.namespace, labels: proxy.labels });
+  const own = proxyConfigNumTrustedProxies(proxy.metadata.PROXY_CONFIG, 'PROXY_CONFIG.');
+  if (own.error) log.error(`gateway ${proxy.id}: ${own.error.path}: ${own.error.message}; using the mesh default ${push.numTrustedProxies}`, { proxy: proxy.id });
+  const xffNumTrustedHops = trustedHops(push, proxy);
   // Istio: a credential is a Secret of the gateway workload's namespace.
   const credentials: CredentialLookup = (name) => push.credential(proxy.namespace, name);
   const byPort = new Map<number, Entry[]>();
@@ -72,7 +80,7 @@ export function gatewayListeners(push: PushContext, scope: ProxyScope, proxy: Pr
     const name = `0.0.0.0_${port}`;
     const bound = address(proxy.bindAddress, bindPort(port, privilegedPortOffset));
     if (httpPorts.has(port)) {
-      const config = hcm(`outbound_0.0.0.0_${port}`, `http.${port}`, { useRemoteAddress: true, pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, rbac: authz.http });
+      const config = hcm(`outbound_0.0.0.0_${port}`, `http.${port}`, { useRemoteAddress: true, xffNumTrustedHops, pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, rbac: authz.http });
       const listener: Listener = { name, address: bound, trafficDirection: 'OUTBOUND', filterChains: [{ filters: [hcmFilter(config)] }] };
       push.attribute(listener, [...serverOrigins(gateways, port), MESH_CONFIG_ORIGIN]);
       out.push(listener);
@@ -191,7 +199,7 @@ function tlsListener(
       }
       let filters: Filter[];
       if (http) {
-        filters = [hcmFilter(hcm(prefix, httpsRouteName(gw, server), { useRemoteAddress: true, pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, rbac: authz.http }))];
+        filters = [hcmFilter(hcm(prefix, httpsRouteName(gw, server), { useRemoteAddress: true, xffNumTrustedHops: trustedHops(push, proxy), pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, rbac: authz.http }))];
       } else {
         const routed = tcpRoute(push, scope, [gw], port, log);
         if (!routed) {

@@ -26,6 +26,7 @@ import { proxylessListeners, sidecarListeners } from './listeners.ts';
 import { gatewayListeners } from './gateway-listeners.ts';
 import { gatewayHttpPorts, gatewayHttpsRoute, gatewayHttpsServers, gatewayRoute, proxylessRoutes, sidecarOutboundRoute, type GenerationLog } from './routes.ts';
 import { gatewaySecrets } from './secrets.ts';
+import { requestAuthentication } from './request-authentication.ts';
 
 export interface GeneratorOptions {
   /** Gateway server ports below 1024 are bound at port + this (0 disables). */
@@ -84,16 +85,18 @@ function generateParts(push: PushContext, proxy: Proxy, options: GeneratorOption
   const endpoints = push.memo(eds, () => buildEndpoints(push, scope));
   if (proxy.type === 'router') {
     const gateways = push.gatewaysFor(proxy.labels);
+    // VirtualService matches on @request.auth.claims.* read what the gateway's jwt_authn verified.
+    const claimIssuers = requestAuthentication(push, { namespace: proxy.namespace, labels: proxy.labels }).issuers;
     // Gateways originate TLS with credentials of their own namespace (DestinationRule credentialName): their own clusters.
     const cds = `cds|gateway|${proxy.namespace}|${k}`;
     return {
       listeners: gatewayListeners(push, scope, proxy, gateways, options.privilegedPortOffset, options.log),
       routes: [
-        ...gatewayHttpPorts(gateways).map((port) => gatewayRoute(push, scope, gateways, port, options.log)),
+        ...gatewayHttpPorts(gateways).map((port) => gatewayRoute(push, scope, gateways, port, options.log, claimIssuers)),
         // Istio requires port names unique within a Gateway; should two servers still share a name, the first one's table is served.
         ...gatewayHttpsServers(gateways)
           .filter((e, i, all) => all.findIndex((o) => o.routeName === e.routeName) === i)
-          .map(({ gw, server }) => gatewayHttpsRoute(push, scope, gw, server, options.log)),
+          .map(({ gw, server }) => gatewayHttpsRoute(push, scope, gw, server, options.log, claimIssuers)),
       ],
       sharedClusters: push.memo(cds, () => buildClusters(push, scope, { proxyless: false, passthroughFromHeader: true, gatewayNamespace: proxy.namespace })),
       ownClusters: [],

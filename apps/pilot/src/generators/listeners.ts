@@ -36,6 +36,8 @@ export function pathNormalizationFields(n: PathNormalization): Pick<HttpConnecti
 export interface HcmOptions {
   /** Gateways: the client address is the peer's, not X-Forwarded-For's (Istio sets this on gateways). */
   useRemoteAddress?: boolean;
+  /** Gateways: Istio's numTrustedProxies (gatewayTopology): the client is that many X-Forwarded-For hops back. */
+  xffNumTrustedHops?: number;
   /** Proxyless gRPC clients' api_listener: router only, and nothing gRPC's xDS client ignores. */
   proxyless?: boolean;
   pathNormalization?: PathNormalization;
@@ -67,6 +69,7 @@ export function hcm(statPrefix: string, routeName: string, options: HcmOptions =
     ],
     ...(options.proxyless ? {} : { codecType: 'AUTO' as const, upgradeConfigs: [{ upgradeType: 'websocket' }] }),
     ...(options.useRemoteAddress ? { useRemoteAddress: { value: true } } : {}),
+    ...(options.xffNumTrustedHops ? { xffNumTrustedHops: options.xffNumTrustedHops } : {}),
     ...(options.proxyless ? {} : pathNormalizationFields(options.pathNormalization ?? 'BASE')),
     ...(options.acceptHttp10 && !options.proxyless ? { httpProtocolOptions: { acceptHttp_10: true } } : {}),
     ...(options.forwardClientCert ? INBOUND_XFCC : {}),

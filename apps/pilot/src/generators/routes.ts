@@ -129,9 +129,10 @@ export function gatewayHttpPorts(gateways: GatewayModel[]): number[] {
   return [...ports].sort((a, b) => a - b);
 }
 
-export function gatewayRoute(push: PushContext, scope: ProxyScope, gateways: GatewayModel[], port: number, log: GenerationLog): RouteConfiguration {
+/** `claimIssuers`: the JWT issuers the gateway's RequestAuthentications accept (VirtualService matches on @request.auth.claims.*). */
+export function gatewayRoute(push: PushContext, scope: ProxyScope, gateways: GatewayModel[], port: number, log: GenerationLog, claimIssuers: readonly string[] = []): RouteConfiguration {
   const entries = gateways.flatMap((gw) => gw.servers.filter((s) => s.port === port && GATEWAY_HTTP.has(s.protocol)).map((server) => ({ gw, server })));
-  return gatewayServersRoute(push, scope, `http.${port}`, port, entries, gateways, log);
+  return gatewayServersRoute(push, scope, `http.${port}`, port, entries, gateways, log, claimIssuers);
 }
 
 /** The Gateway servers that terminate TLS and serve HTTP (protocol HTTPS, a TLS termination mode): each has its own route table. */
@@ -150,8 +151,8 @@ export function httpsRouteName(gw: GatewayModel, server: GatewayServerModel): st
 }
 
 /** An HTTPS server's route table: the VirtualServices bound to its gateway, on the hosts it exposes. */
-export function gatewayHttpsRoute(push: PushContext, scope: ProxyScope, gw: GatewayModel, server: GatewayServerModel, log: GenerationLog): RouteConfiguration {
-  return gatewayServersRoute(push, scope, httpsRouteName(gw, server), server.port, [{ gw, server }], [gw], log);
+export function gatewayHttpsRoute(push: PushContext, scope: ProxyScope, gw: GatewayModel, server: GatewayServerModel, log: GenerationLog, claimIssuers: readonly string[] = []): RouteConfiguration {
+  return gatewayServersRoute(push, scope, httpsRouteName(gw, server), server.port, [{ gw, server }], [gw], log, claimIssuers);
 }
 
 function gatewayServersRoute(
@@ -162,6 +163,7 @@ function gatewayServersRoute(
   entries: Array<{ gw: GatewayModel; server: GatewayServerModel }>,
   gateways: GatewayModel[],
   log: GenerationLog,
+  claimIssuers: readonly string[],
 ): RouteConfiguration {
   const byHost = new Map<string, VirtualHost & { seen: Set<VirtualServiceModel> }>();
   for (const { gw, server } of entries) {
@@ -181,7 +183,16 @@ function gatewayServersRoute(
           if (vh.seen.has(vs)) continue;
           vh.seen.add(vs);
           try {
-            routes ??= translateHttpRoutes(vs, { lookup: scope, gateway: gw.key, port, proxyless: false, warn: () => {}, attribute: (r, o) => push.attribute(r, [o]) });
+            routes ??= translateHttpRoutes(vs, {
+              lookup: scope,
+              gateway: gw.key,
+              port,
+              proxyless: false,
+              warn: () => {},
+              attribute: (r, o) => push.attribute(r, [o]),
+              claimIssuers,
+              claimWarn: (field, message) => void push.report({ ...vs.ref, field, message, severity: 'warning', category: 'unresolved' }),
+            });
             vh.routes!.push(...routes);
           } catch (err) {
             log.error('VirtualService failed to translate for a gateway; skipped', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, gateway: gw.key, err: (err as Error).message });

@@ -30,7 +30,7 @@ import type { PushContext } from '../model/push-context.ts';
 import type { ProxyScope } from '../model/scope.ts';
 import { instancePort, isHttp2Protocol, isHttpProtocol, isTcpProtocol, isTlsProtocol, labelsMatch, serviceVips, type Service, type ServicePort } from '../model/services.ts';
 import type { EgressListenerModel, IngressListenerModel } from '../model/sidecars.ts';
-import { MESH_GATEWAY, clusterName, translateTcpRoute } from '../model/virtual-services.ts';
+import { MESH_GATEWAY, clusterName, translateTcpRoute, translateTlsRoutes } from '../model/virtual-services.ts';
 import { BLACKHOLE_CLUSTER, INBOUND_PASSTHROUGH_BIND, INBOUND_PASSTHROUGH_CLUSTER, PASSTHROUGH_CLUSTER, downstreamProtocolOptions, http2Options } from './clusters.ts';
 import { address, hcm, hcmFilter, tcpProxy } from './listeners.ts';
 import { authorizationFilters } from './authorization.ts';
@@ -90,15 +90,28 @@ function sidecarOrigin(scope: ProxyScope, field: string): Origin[] {
   return scope.sidecar ? [{ ...scope.sidecar.ref, field }] : [MESH_CONFIG_ORIGIN];
 }
 
-/** tcp_proxy for a service port: the service's mesh VirtualService's TCP route (weights: TCP traffic shifting), else its cluster. */
+/**
+ * tcp_proxy for a service port: the service's mesh VirtualService's TCP route (weights: TCP traffic shifting), on a
+ * TLS port its `tls` route whose sniHosts cover the service's host (Istio's egress gateway task for HTTPS), else its
+ * cluster.
+ */
 function tcpForService(ctx: Ctx, e: Entry, portNumber: number, listenerName: string): Filter {
   const vs = ctx.scope.virtualServiceFor(e.svc.hostname);
   let dests: Array<{ name: string; weight: number }> | undefined;
+  const routeCtx = { lookup: ctx.scope, gateway: MESH_GATEWAY, port: portNumber, proxyless: false, warn: () => {} };
   if (vs?.tcp.length) {
     try {
-      dests = translateTcpRoute(vs, { lookup: ctx.scope, gateway: MESH_GATEWAY, port: portNumber, proxyless: false, warn: () => {} });
+      dests = translateTcpRoute(vs, routeCtx);
     } catch (err) {
       ctx.log.error('VirtualService tcp route failed to translate; using the default route', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
+    }
+  }
+  if (!dests?.length && vs?.tls.length && portClass(e.port.protocol) === 'tls') {
+    try {
+      // The chain serves every SNI of the service's host, so only a route taking all of it applies.
+      dests = translateTlsRoutes(vs, routeCtx, [e.svc.hostname]).find((c) => c.sniHosts.includes(e.svc.hostname))?.dests;
+    } catch (err) {
+      ctx.log.error('VirtualService tls route failed to translate; using the default route', { kind: 'VirtualService', namespace: vs.namespace, name: vs.name, err: (err as Error).message });
     }
   }
   if (!dests?.length) return clusterFilter(clusterName(e.port.number, undefined, e.svc.hostname));

@@ -61,6 +61,8 @@ export interface AuthorizationPolicyModel {
   name: string;
   ref: ResourceRef;
   action: AuthorizationAction;
+  /** CUSTOM: provider.name, an extensionProviders entry of the mesh config. */
+  provider?: string;
   /** selector.matchLabels; undefined: every workload of the namespace (mesh-wide in the root namespace). */
   selector?: Record<string, string>;
   /** targetRef / targetRefs are set (Gateway API attachment), which this mesh does not implement. */
@@ -159,11 +161,14 @@ function readPolicy(r: ConfigResource): AuthorizationPolicyModel {
   const actionText = asString(spec.action, 'spec.action') ?? 'ALLOW';
   if (!(ACTIONS as readonly string[]).includes(actionText)) throw new FieldError('spec.action', `must be one of ${ACTIONS.join(', ')}`);
   const selector = asObject(spec.selector, 'spec.selector');
+  const provider = asString(asObject(spec.provider, 'spec.provider')?.name, 'spec.provider.name');
+  if (actionText === 'CUSTOM' && !provider) throw new FieldError('spec.provider.name', 'is required with action CUSTOM');
   return {
     namespace: r.metadata.namespace,
     name: r.metadata.name,
     ref: refOf(r),
     action: actionText as AuthorizationAction,
+    ...(actionText === 'CUSTOM' ? { provider } : {}),
     selector: selector ? asLabels(selector.matchLabels, 'spec.selector.matchLabels') : undefined,
     targeted: spec.targetRef !== undefined || asArray(spec.targetRefs, 'spec.targetRefs').length > 0,
     rules: asArray(spec.rules, 'spec.rules').map((x, i) => readRule(x, `spec.rules[${i}]`)),

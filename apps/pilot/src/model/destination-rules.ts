@@ -161,7 +161,8 @@ export interface ClusterPolicy {
   tls?:
     | { mode: 'ISTIO_MUTUAL'; sni?: string; subjectAltNames?: string[] }
     | { mode: 'DISABLE' }
-    | { mode: 'FILE' }
+    /** SIMPLE/MUTUAL from files; `sni` and `verified` (a CA, no insecureSkipVerify) decide Istio's auto SNI / SAN validation. */
+    | { mode: 'FILE'; sni?: string; subjectAltNames?: string[]; verified: boolean }
     | { mode: 'CREDENTIAL'; field: string; origination: { mode: 'SIMPLE' | 'MUTUAL'; credentialName: string; sni?: string; subjectAltNames?: string[]; insecureSkipVerify?: boolean } }
     | { mode: 'FAIL_CLOSED'; field: string };
 }
@@ -356,7 +357,7 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
           name: FILTER_NAMES.tls,
           typedConfig: typedConfig('upstreamTlsContext', { commonTlsContext: common, ...(sni ? { sni } : {}) }),
         };
-        out.tls = { mode: 'FILE' };
+        out.tls = { mode: 'FILE', ...(sni ? { sni } : {}), ...(sans.length ? { subjectAltNames: sans } : {}), verified: tls.insecureSkipVerify !== true && ca !== undefined && ca !== '' };
       }
     } else {
       throw new FieldError(`${f}.mode`, `"${mode}" is not one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL`);

@@ -2,6 +2,7 @@
 // `<type>~<ip>~<workload>.<namespace>~<namespace>.svc.<suffix>` and metadata
 // (LABELS, NAMESPACE, OUTBOUND_PORT, GENERATOR, ...).
 import { isIP } from 'node:net';
+import { proxyConfigNumTrustedProxies } from '@mesh/config';
 import type { XdsNode } from '@mesh/xds';
 
 export type ProxyType = 'sidecar' | 'router';
@@ -41,6 +42,12 @@ export interface Proxy {
   clusterId?: string;
   /** Istio's node metadata HTTP10=1: the proxy accepts HTTP/1.0 requests. */
   http10: boolean;
+  /**
+   * The proxy's own ProxyConfig gatewayTopology.numTrustedProxies (node metadata PROXY_CONFIG, from the
+   * `proxy.istio.io/config` annotation); undefined when it does not say or says something invalid (the
+   * gateway listeners' generator logs that): the mesh default applies.
+   */
+  numTrustedProxies?: number;
 }
 
 export interface ProxyDefaults {
@@ -107,6 +114,7 @@ export function proxyFromNode(node: XdsNode, defaults: ProxyDefaults): Proxy {
     bindAddress: typeof meta.BIND_ADDRESS === 'string' && meta.BIND_ADDRESS ? meta.BIND_ADDRESS : defaults.bindHost,
     clusterId: typeof meta.CLUSTER_ID === 'string' ? meta.CLUSTER_ID : undefined,
     http10: meta.HTTP10 === '1' || meta.HTTP10 === 1 || meta.HTTP10 === true,
+    numTrustedProxies: proxyConfigNumTrustedProxies(meta.PROXY_CONFIG, 'PROXY_CONFIG.').value,
   };
 }
 
@@ -127,5 +135,5 @@ export function captures(p: Proxy): boolean {
  * instances are the proxy's own, i.e. its inbound listeners).
  */
 export function proxyShapeKey(p: Proxy): string {
-  return JSON.stringify([p.type, p.proxyless, p.namespace, p.outboundPort, p.inboundPort, p.bindAddress, p.interceptionMode, p.http10, p.labels, p.type === 'sidecar' ? p.ips : undefined]);
+  return JSON.stringify([p.type, p.proxyless, p.namespace, p.outboundPort, p.inboundPort, p.bindAddress, p.interceptionMode, p.http10, p.numTrustedProxies, p.labels, p.type === 'sidecar' ? p.ips : undefined]);
 }

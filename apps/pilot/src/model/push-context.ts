@@ -3,7 +3,8 @@
 // gateways, indexed for the generators, plus every resource that could not be
 // translated. Generators read it and may memoize shared results in it.
 import { credentialKey, type ConfigResource, type Credential, type MeshConfig } from '@mesh/contracts';
-import { meshDefaultExportTo, meshPathNormalization, meshRootNamespace, supportFindings, type ExportScope, type PathNormalization } from '@mesh/config';
+import { meshDefaultExportTo, meshNumTrustedProxies, meshPathNormalization, meshRootNamespace, supportFindings, type ExportScope, type PathNormalization } from '@mesh/config';
+import { meshExtensionProviders, type ExtensionProvider } from '@mesh/config';
 import { encodeMessage } from '@mesh/xds';
 import { MESH_CONFIG_ORIGIN, describeIssue, issueFrom, refOf, type Origin, type ResourceRef, type TranslationIssue } from './errors.ts';
 import { readServiceEntry, readWorkloadEntry, type Service, type WorkloadEntryModel } from './services.ts';
@@ -77,7 +78,11 @@ export class PushContext implements RouteLookup {
   readonly sidecars: readonly SidecarModel[];
   /** AuthorizationPolicies, oldest first (generators/authorization.ts turns them into RBAC filters). */
   readonly authorizationPolicies: readonly AuthorizationPolicyModel[];
+  /** Mesh config extensionProviders by name (AuthorizationPolicy CUSTOM's provider.name); a provider that cannot be read is left out and reported. */
+  readonly extensionProviders: ReadonlyMap<string, ExtensionProvider>;
   /** Mesh config rootNamespace (istio-system unless set): its namespace-wide Sidecar is every namespace's default. */
+  /** The mesh-wide numTrustedProxies (defaultConfig.gatewayTopology): gateways trust this many X-Forwarded-For hops unless their own ProxyConfig says. */
+  readonly numTrustedProxies: number;
   readonly rootNamespace: string;
   /** Mesh config outboundTrafficPolicy.mode (ALLOW_ANY unless set). */
   readonly outboundMode: OutboundMode;
@@ -123,6 +128,9 @@ export class PushContext implements RouteLookup {
     const root = meshRootNamespace(input.meshConfig);
     if (root.error) this.report({ ...MESH_CONFIG_ORIGIN, field: root.error.path, message: `${root.error.message}; using ${root.value}`, severity: 'error', category: 'invalid' });
     this.rootNamespace = root.value;
+    const hops = meshNumTrustedProxies(input.meshConfig);
+    if (hops.error) this.report({ ...MESH_CONFIG_ORIGIN, field: hops.error.path, message: `${hops.error.message}; using 0`, severity: 'error', category: 'invalid' });
+    this.numTrustedProxies = hops.value;
     this.outboundMode = input.meshConfig?.outboundTrafficPolicy?.mode === 'REGISTRY_ONLY' ? 'REGISTRY_ONLY' : 'ALLOW_ANY';
     const mesh = input.meshConfig as Record<string, unknown> | undefined;
     const td = mesh?.trustDomain;
@@ -220,6 +228,10 @@ export class PushContext implements RouteLookup {
     const authz: AuthorizationPolicyModel[] = [];
     for (const r of of('AuthorizationPolicy')) this.#try(r, () => authz.push(readAuthorizationPolicy(r)));
     this.authorizationPolicies = authz;
+    const providers = meshExtensionProviders(input.meshConfig);
+    for (const e of providers.errors) this.report({ ...MESH_CONFIG_ORIGIN, field: e.path, message: `${e.message}; this provider is left out`, severity: 'error', category: 'invalid' });
+    for (const w of providers.warnings) this.report({ ...MESH_CONFIG_ORIGIN, field: w.path, message: w.message, severity: 'warning', category: 'unsupported' });
+    this.extensionProviders = new Map(providers.value.map((p) => [p.name, p]));
 
     const pas: PeerAuthenticationModel[] = [];
     for (const r of of('PeerAuthentication')) {
@@ -354,7 +366,9 @@ export class PushContext implements RouteLookup {
    */
   #dryRun(vs: VirtualServiceModel): void {
     for (const gateway of vs.gateways) {
-      const ctx = { lookup: this, gateway, port: 0, proxyless: false, warn: (f: string, m: string) => this.#warn(vs.ref, f, m, 'unresolved') };
+      // At a gateway a claim match becomes metadata matchers (one issuer stands for those the gateway accepts, to check they encode).
+      const claims = gateway === MESH_GATEWAY ? {} : { claimIssuers: ['dry-run-issuer'], claimWarn: () => {} };
+      const ctx = { lookup: this, gateway, port: 0, proxyless: false, warn: (f: string, m: string) => this.#warn(vs.ref, f, m, 'unresolved'), ...claims };
       const routes = translateHttpRoutes(vs, ctx);
       routes.forEach((route, i) => {
         try {

@@ -10,6 +10,8 @@ import {
   type HeaderMatcher,
   type HeaderValueOption,
   type HttpFault,
+  type MetadataMatcher,
+  type ValueMatcher,
   type RedirectAction,
   type RetryPolicy,
   type Route,
@@ -98,6 +100,71 @@ export interface RouteContext {
   warn(field: string, message: string): void;
   /** Records which VirtualService route produced each Envoy route (to name it if the route cannot be served). */
   attribute?(route: Route, origin: Origin): void;
+  /**
+   * The JWT issuers the proxy's jwt_authn filter accepts (its RequestAuthentications): a match on
+   * `@request.auth.claims.<name>` reads the verified payload of each. Undefined where no token is
+   * verified for routing (sidecars: Istio supports claim routing on gateways only; @mesh/config's
+   * supportFindings reports it): such a match never holds.
+   */
+  claimIssuers?: readonly string[];
+  /** Reports a claim match that can never hold at this gateway (no RequestAuthentication accepts a token there). */
+  claimWarn?(field: string, message: string): void;
+}
+
+/** Istio's pseudo-header for a verified JWT claim in a VirtualService match: `@request.auth.claims.<name>[.<nested>...]`. */
+export const CLAIM_HEADER_PREFIX = '@request.auth.claims.';
+/** Routes one match may become (issuers × the string/list shapes of its claims); more is refused rather than silently cut. */
+const MAX_CLAIM_VARIANTS = 64;
+
+interface ClaimCondition {
+  path: string[];
+  /** undefined: presence. */
+  match?: StringMatcher;
+  invert: boolean;
+}
+
+function claimConditions(match: HTTPMatchRequest | undefined, field: string): ClaimCondition[] {
+  const out: ClaimCondition[] = [];
+  for (const kind of ['headers', 'withoutHeaders'] as const) {
+    for (const [name, m] of Object.entries(asObject(match?.[kind], `${field}.${kind}`) ?? {})) {
+      if (!name.startsWith(CLAIM_HEADER_PREFIX)) continue;
+      const path = name.slice(CLAIM_HEADER_PREFIX.length).split('.');
+      if (path.some((k) => k === '')) throw new FieldError(`${field}.${kind}.${name}`, 'a claim name needs non-empty parts separated by "." (e.g. @request.auth.claims.groups or @request.auth.claims.nested.key)');
+      out.push({ path, match: stringMatcher(m, `${field}.${kind}.${name}`), invert: kind === 'withoutHeaders' });
+    }
+  }
+  return out;
+}
+
+/**
+ * A match's claim conditions as alternatives of RouteMatch.dynamicMetadata
+ * (each an AND of metadata matchers on jwt_authn's payloads, keyed by
+ * issuer): one per accepted issuer and per shape of each claim (a string, or
+ * a list holding a matching string). `withoutHeaders` holds when no accepted
+ * issuer's payload matches. An empty list: the match can never hold.
+ */
+function claimVariants(conditions: ClaimCondition[], issuers: readonly string[] | undefined, field: string): MetadataMatcher[][] {
+  if (conditions.length === 0) return [[]];
+  const verified = issuers ?? [];
+  const matcher = (iss: string, c: ClaimCondition, value: ValueMatcher): MetadataMatcher => ({
+    filter: FILTER_NAMES.jwtAuthn,
+    path: [iss, ...c.path].map((key) => ({ key })),
+    value,
+    ...(c.invert ? { invert: true } : {}),
+  });
+  const shapes = (c: ClaimCondition): ValueMatcher[] => (c.match ? [{ stringMatch: c.match }, { listMatch: { oneOf: { stringMatch: c.match } } }] : [{ presentMatch: true }]);
+  // withoutHeaders: no accepted issuer's payload may match, in any shape.
+  const negative = conditions.filter((c) => c.invert).flatMap((c) => verified.flatMap((iss) => shapes(c).map((v) => matcher(iss, c, v))));
+  const positive = conditions.filter((c) => !c.invert);
+  if (positive.length === 0) return [negative];
+  const out: MetadataMatcher[][] = [];
+  for (const iss of verified) {
+    let combos: MetadataMatcher[][] = [[]];
+    for (const c of positive) combos = combos.flatMap((prefix) => shapes(c).map((v) => [...prefix, matcher(iss, c, v)]));
+    for (const combo of combos) out.push([...combo, ...negative]);
+    if (out.length > MAX_CLAIM_VARIANTS) throw new FieldError(field, `its claim conditions need more than ${MAX_CLAIM_VARIANTS} routes (issuers × claims); split the match`);
+  }
+  return out;
 }
 
 export function clusterName(port: number, subset: string | undefined, host: string): string {
@@ -143,8 +210,13 @@ function routeMatch(match: HTTPMatchRequest | undefined, field: string): RouteMa
   else out.safeRegex = uri.safeRegex;
   if (match?.ignoreUriCase) out.caseSensitive = { value: false };
   const headers: HeaderMatcher[] = [];
-  for (const [name, m] of Object.entries(asObject(match?.headers, `${field}.headers`) ?? {})) headers.push(headerMatcher(name.toLowerCase(), m, `${field}.headers.${name}`));
-  for (const [name, m] of Object.entries(asObject(match?.withoutHeaders, `${field}.withoutHeaders`) ?? {})) headers.push(headerMatcher(name.toLowerCase(), m, `${field}.withoutHeaders.${name}`, true));
+  // Claim pseudo-headers are matched on verified tokens (claimVariants), never against a request header of that name.
+  for (const [name, m] of Object.entries(asObject(match?.headers, `${field}.headers`) ?? {})) {
+    if (!name.startsWith(CLAIM_HEADER_PREFIX)) headers.push(headerMatcher(name.toLowerCase(), m, `${field}.headers.${name}`));
+  }
+  for (const [name, m] of Object.entries(asObject(match?.withoutHeaders, `${field}.withoutHeaders`) ?? {})) {
+    if (!name.startsWith(CLAIM_HEADER_PREFIX)) headers.push(headerMatcher(name.toLowerCase(), m, `${field}.withoutHeaders.${name}`, true));
+  }
   if (match?.method) headers.push(headerMatcher(':method', match.method, `${field}.method`));
   if (match?.authority) headers.push(headerMatcher(':authority', match.authority, `${field}.authority`));
   if (match?.scheme) headers.push(headerMatcher(':scheme', match.scheme, `${field}.scheme`));
@@ -388,9 +460,23 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
   if (route.name !== undefined) asString(route.name, `${field}.name`);
 
   // The routes share `base`'s nested objects: generated resources are never mutated after they are built.
-  return applicable.map(({ m, f }, j) => ({
-    ...(route.name ? { name: applicable.length > 1 ? `${route.name}.${j}` : route.name } : {}),
-    match: routeMatch(m, f),
+  const envoyMatches: RouteMatch[] = [];
+  for (const { m, f } of applicable) {
+    const claims = claimConditions(m, f);
+    const variants = claimVariants(claims, ctx.claimIssuers, f);
+    const rm = routeMatch(m, f);
+    if (variants.length === 0) {
+      // A sidecar is told by supportFindings; at a gateway no RequestAuthentication verifies a token to match.
+      if (ctx.claimIssuers !== undefined) {
+        (ctx.claimWarn ?? ctx.warn)(f, `no RequestAuthentication of this gateway accepts a token, so no claim (${claims.map((c) => c.path.join('.')).join(', ')}) is ever verified: this match never holds and is left out`);
+      }
+      continue;
+    }
+    for (const v of variants) envoyMatches.push(v.length ? { ...rm, dynamicMetadata: v } : rm);
+  }
+  return envoyMatches.map((match, j) => ({
+    ...(route.name ? { name: envoyMatches.length > 1 ? `${route.name}.${j}` : route.name } : {}),
+    match,
     ...base,
   }));
 }

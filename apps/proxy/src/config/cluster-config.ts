@@ -112,6 +112,15 @@ export interface ClusterSpec {
    */
   readonly downstreamHttp2: boolean;
   readonly outlier: OutlierSpec | undefined;
+  /**
+   * upstream_http_protocol_options.auto_sni: a TLS connection's SNI is the request's host (its Host/:authority,
+   * or the override header's value when present), not the TLS context's `sni`; connections are pooled per host.
+   */
+  readonly autoSni: boolean;
+  /** upstream_http_protocol_options.auto_san_validation: the upstream certificate must be valid for the request's host. */
+  readonly autoSanValidation: boolean;
+  /** override_auto_sni_header (lower case): the header naming that host instead of Host/:authority. */
+  readonly autoSniHeader: string | undefined;
   /** The cluster's transport socket (undefined: plaintext): what endpoints no transport socket match picks use. */
   readonly tls: UpstreamTlsSpec | undefined;
   /** transport_socket_matches, in order (Envoy's rule: the first whose match the endpoint's metadata satisfies wins). */
@@ -261,7 +270,11 @@ const UPSTREAM_HTTP1 = fieldTable<Http1ProtocolOptions__Output>('envoy.config.co
 const UPSTREAM_HTTP2 = fieldTable<Http2ProtocolOptions__Output>('envoy.config.core.v3.Http2ProtocolOptions', { implemented: [] });
 
 const UPSTREAM_HTTP_PROTOCOL_OPTIONS = fieldTable<UpstreamHttpProtocolOptions__Output>('envoy.extensions.upstreams.http.v3.HttpProtocolOptions', {
-  implemented: ['commonHttpProtocolOptions', 'explicitHttpConfig', 'useDownstreamProtocolConfig'],
+  implemented: ['commonHttpProtocolOptions', 'upstreamHttpProtocolOptions', 'explicitHttpConfig', 'useDownstreamProtocolConfig'],
+});
+type AutoSniOptions = NonNullable<UpstreamHttpProtocolOptions__Output['upstreamHttpProtocolOptions']>;
+const AUTO_SNI_OPTIONS = fieldTable<AutoSniOptions>('envoy.config.core.v3.UpstreamHttpProtocolOptions', {
+  implemented: ['autoSni', 'autoSanValidation', 'overrideAutoSniHeader'],
 });
 const USE_DOWNSTREAM_HTTP_CONFIG = fieldTable<UseDownstreamHttpConfig__Output>('envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig', {
   implemented: ['httpProtocolOptions', 'http2ProtocolOptions'],
@@ -307,7 +320,13 @@ interface ProtocolOptions {
   downstreamHttp2: boolean;
   idleTimeoutMs: number;
   maxRequests: number;
+  autoSni: boolean;
+  autoSanValidation: boolean;
+  autoSniHeader: string | undefined;
 }
+
+/** An HTTP header name as a request carries it (RFC 9110 token, any case). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOptions {
   let http2 = false;
@@ -320,6 +339,9 @@ function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOption
   let idleTimeoutMs = durationMs(cluster.commonHttpProtocolOptions?.idleTimeout, `${path}.commonHttpProtocolOptions.idleTimeout`, 3_600_000);
   let maxRequests = wrapped(cluster.maxRequestsPerConnection, 0);
   maxRequests = wrapped(cluster.commonHttpProtocolOptions?.maxRequestsPerConnection, maxRequests);
+  let autoSni = false;
+  let autoSanValidation = false;
+  let autoSniHeader: string | undefined;
   for (const [key, any] of Object.entries(cluster.typedExtensionProtocolOptions ?? {})) {
     const p = `${path}.typedExtensionProtocolOptions["${key}"]`;
     if (key !== HTTP_OPTIONS) invalid(p, `protocol options for ${key} are not supported by this proxy`);
@@ -333,6 +355,16 @@ function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOption
     checkFields(common, UPSTREAM_COMMON_HTTP, `${p}.commonHttpProtocolOptions`);
     if (common?.idleTimeout) idleTimeoutMs = durationMs(common.idleTimeout, `${p}.commonHttpProtocolOptions.idleTimeout`, idleTimeoutMs);
     maxRequests = wrapped(common?.maxRequestsPerConnection, maxRequests);
+    const auto = opts.upstreamHttpProtocolOptions;
+    if (auto) {
+      checkFields(auto, AUTO_SNI_OPTIONS, `${p}.upstreamHttpProtocolOptions`);
+      autoSni = auto.autoSni === true;
+      autoSanValidation = auto.autoSanValidation === true;
+      if (auto.overrideAutoSniHeader) {
+        if (!HEADER_NAME.test(auto.overrideAutoSniHeader)) invalid(`${p}.upstreamHttpProtocolOptions.overrideAutoSniHeader`, `not a valid header name: ${JSON.stringify(auto.overrideAutoSniHeader)}`);
+        autoSniHeader = auto.overrideAutoSniHeader.toLowerCase();
+      }
+    }
     const explicit = opts.explicitHttpConfig;
     const downstream = opts.useDownstreamProtocolConfig;
     if (downstream) {
@@ -350,7 +382,7 @@ function protocolOptions(cluster: Cluster__Output, path: string): ProtocolOption
     checkFields(explicit.http2ProtocolOptions, UPSTREAM_HTTP2, `${p}.explicitHttpConfig.http2ProtocolOptions`);
     http2 = explicit.http2ProtocolOptions !== undefined;
   }
-  return { http2, downstreamHttp2, idleTimeoutMs, maxRequests };
+  return { http2, downstreamHttp2, idleTimeoutMs, maxRequests, autoSni, autoSanValidation, autoSniHeader };
 }
 
 function transportSocketMatches(cluster: Cluster__Output, path: string): TransportSocketMatchSpec[] {
@@ -520,6 +552,9 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
     maxRequestsPerConnection: proto.maxRequests,
     http2: proto.http2,
     downstreamHttp2: proto.downstreamHttp2,
+    autoSni: proto.autoSni,
+    autoSanValidation: proto.autoSanValidation,
+    autoSniHeader: proto.autoSniHeader,
     outlier,
     tls,
     transportSocketMatches: socketMatches,
@@ -529,7 +564,7 @@ export function compileCluster(cluster: Cluster__Output): ClusterSpec {
     inlineEndpoints: endpoints,
     unimplemented,
   } satisfies Omit<ClusterSpec, 'poolKey'>;
-  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.downstreamHttp2, spec.tls, spec.transportSocketMatches, spec.sourceAddress]);
+  const poolKey = JSON.stringify([spec.connectTimeoutMs, spec.maxConnections, spec.idleTimeoutMs, spec.maxRequestsPerConnection, spec.http2, spec.downstreamHttp2, spec.autoSni, spec.autoSanValidation, spec.autoSniHeader, spec.tls, spec.transportSocketMatches, spec.sourceAddress]);
   return { ...spec, poolKey };
 }
 

@@ -20,6 +20,7 @@ import type {
 import { FaultConfig, FAULT_FILTER } from './fault-config.ts';
 import { compileHttpRbac, HTTP_RBAC_FILTER, HTTP_RBAC_TYPE, type RbacFilterConfig } from './rbac-config.ts';
 import { compileJwtAuthn, JWT_AUTHN_FILTER, JWT_AUTHN_TYPE, type JwtAuthnConfig } from './jwt-config.ts';
+import { compileHttpExtAuthz, HTTP_EXT_AUTHZ_FILTER, HTTP_EXT_AUTHZ_TYPE, type HttpExtAuthzConfig } from './ext-authz-config.ts';
 import { RouteTable, type CompileOptions } from './route-table.ts';
 import { anyTypeName, durationMs, invalid, unpackAs, wrapped } from './proto-values.ts';
 import { checkConfigSource, checkFields, fieldTable } from './supported-fields.ts';
@@ -37,8 +38,8 @@ const STDOUT_LOG_TYPE = 'envoy.extensions.access_loggers.stream.v3.StdoutAccessL
 const STDERR_LOG_TYPE = 'envoy.extensions.access_loggers.stream.v3.StderrAccessLog';
 
 // What this proxy accepts of an HttpConnectionManager (see supported-fields.ts).
-// Not accepted although HcmConfig reads them: xffNumTrustedHops and
-// requestTimeout, which nothing in http/ acts on yet.
+// Not accepted although HcmConfig reads it: requestTimeout, which nothing in
+// http/ acts on yet.
 
 const HCM = fieldTable<HttpConnectionManager__Output>(HCM_TYPE, {
   implemented: [
@@ -48,6 +49,7 @@ const HCM = fieldTable<HttpConnectionManager__Output>(HCM_TYPE, {
     'routeConfig',
     'httpFilters',
     'useRemoteAddress',
+    'xffNumTrustedHops',
     'internalAddressConfig',
     'skipXffAppend',
     'generateRequestId',
@@ -146,6 +148,9 @@ export interface AccessLogTarget {
   path: string;
 }
 
+/** One authorization filter of the connection manager's chain. */
+export type HttpAuthzStep = { readonly kind: 'rbac'; readonly config: RbacFilterConfig } | { readonly kind: 'extAuthz'; readonly config: HttpExtAuthzConfig };
+
 export class HcmConfig {
   readonly statPrefix: string;
   readonly rdsName: string | undefined;
@@ -168,6 +173,11 @@ export class HcmConfig {
   readonly fault: FaultConfig | undefined;
   /** envoy.filters.http.rbac filters, in chain order (run before the fault filter and routing). */
   readonly rbac: readonly RbacFilterConfig[];
+  /**
+   * The authorization filters (RBAC and ext_authz) in the configured order, run after jwt_authn and
+   * before the fault filter and routing (Envoy's order in Istio: CUSTOM shadow RBAC, ext_authz, DENY, ALLOW).
+   */
+  readonly authz: readonly HttpAuthzStep[];
   /** envoy.filters.http.jwt_authn (at most one, run before the RBAC filters, whose metadata matchers read what it writes). */
   readonly jwtAuthn: JwtAuthnConfig | undefined;
   readonly accessLogs: AccessLogTarget[];
@@ -290,6 +300,7 @@ export class HcmConfig {
     let faultFilter = false;
     let fault: FaultConfig | undefined;
     const rbac: RbacFilterConfig[] = [];
+    const authz: HttpAuthzStep[] = [];
     let jwtAuthn: JwtAuthnConfig | undefined;
     const ignored: string[] = [];
     filters.forEach((f, i) => {
@@ -313,10 +324,19 @@ export class HcmConfig {
         const config = unpackAs(f.typedConfig, HTTP_RBAC_TYPE);
         // Never read as "no rules" (which allows everything) a config that is missing or was not decoded.
         if (!config) invalid(`${p}.typedConfig`, `the RBAC filter needs its typed config (${HTTP_RBAC_TYPE})`);
-        rbac.push(compileHttpRbac(config, `${p}.typedConfig`));
+        const compiled = compileHttpRbac(config, `${p}.typedConfig`);
+        rbac.push(compiled);
+        authz.push({ kind: 'rbac', config: compiled });
+      } else if (type ? type === HTTP_EXT_AUTHZ_TYPE : name === HTTP_EXT_AUTHZ_FILTER) {
+        // The exchange runs the authorization filters before the fault filter, in their configured order.
+        if (faultFilter) invalid(p, 'an ext_authz filter after the fault filter is not supported: authorization runs before fault injection here');
+        const config = unpackAs(f.typedConfig, HTTP_EXT_AUTHZ_TYPE);
+        // Never read as "nothing to check" a config that is missing or was not decoded.
+        if (!config) invalid(`${p}.typedConfig`, `the ext_authz filter needs its typed config (${HTTP_EXT_AUTHZ_TYPE})`);
+        authz.push({ kind: 'extAuthz', config: compileHttpExtAuthz(config, `${p}.typedConfig`) });
       } else if (type ? type === JWT_AUTHN_TYPE : name === JWT_AUTHN_FILTER) {
-        // The exchange runs jwt_authn first: after an RBAC or fault filter it would not be where the config puts it.
-        if (rbac.length > 0 || faultFilter) invalid(p, 'a jwt_authn filter after an RBAC or fault filter is not supported: jwt_authn runs first here');
+        // The exchange runs jwt_authn first: after an RBAC, ext_authz or fault filter it would not be where the config puts it.
+        if (authz.length > 0 || faultFilter) invalid(p, 'a jwt_authn filter after an RBAC, ext_authz or fault filter is not supported: jwt_authn runs first here');
         if (jwtAuthn !== undefined) invalid(p, 'only one jwt_authn filter per connection manager is supported');
         const config = unpackAs(f.typedConfig, JWT_AUTHN_TYPE);
         // A missing or undecoded config would verify nothing: never read it as "no requirement".
@@ -329,6 +349,7 @@ export class HcmConfig {
     this.faultFilter = faultFilter;
     this.fault = fault;
     this.rbac = rbac;
+    this.authz = authz;
     this.jwtAuthn = jwtAuthn;
     this.ignoredFilters = ignored;
     this.accessLogs = (config.accessLog ?? []).map((a, i) => accessLog(a, `${path}.accessLog[${i}]`));

@@ -23,6 +23,7 @@ import type {
 } from '@mesh/xds';
 import { HCM_FILTER, HCM_TYPE, HcmConfig } from './hcm-config.ts';
 import { compileNetworkRbac, NETWORK_RBAC_FILTER, NETWORK_RBAC_TYPE, type RbacFilterConfig } from './rbac-config.ts';
+import { compileNetworkExtAuthz, NETWORK_EXT_AUTHZ_FILTER, NETWORK_EXT_AUTHZ_TYPE, type NetworkExtAuthzConfig } from './ext-authz-config.ts';
 import { anyTypeName, durationMs, invalid, unpackAs, wrapped, type AnyLike } from './proto-values.ts';
 import type { CompileOptions } from './route-table.ts';
 import { checkEach, checkFields, fieldTable } from './supported-fields.ts';
@@ -57,7 +58,12 @@ export interface TcpProxySpec {
   readonly idleTimeoutMs: number;
   /** The chain's envoy.filters.network.rbac filters before the TCP proxy, in order: decided before anything is opened upstream. */
   readonly rbac?: readonly RbacFilterConfig[];
+  /** The chain's authorization filters (network RBAC and ext_authz) in their configured order; when set, run instead of `rbac`. */
+  readonly authz?: readonly NetworkAuthzStep[];
 }
+
+/** One network authorization filter in front of the TCP proxy. */
+export type NetworkAuthzStep = { readonly kind: 'rbac'; readonly config: RbacFilterConfig } | { readonly kind: 'extAuthz'; readonly config: NetworkExtAuthzConfig };
 
 export interface FilterChainSpec {
   /** Where the chain is in the Listener: `filterChains[i]` or `defaultFilterChain`. */
@@ -180,12 +186,16 @@ const TCP_CLUSTER_WEIGHT = fieldTable<TcpProxyClusterWeight__Output>('envoy.exte
 });
 
 /** Which network filter this is: by its typed config's type when it has one (as Envoy selects), else by name. */
-function networkFilterKind(f: Filter__Output): 'hcm' | 'tcp' | 'rbac' | 'passive' | undefined {
+function networkFilterKind(f: Filter__Output): 'hcm' | 'tcp' | 'rbac' | 'extAuthz' | 'passive' | undefined {
   const type = anyTypeName(f.typedConfig);
-  if (type) return type === HCM_TYPE ? 'hcm' : type === TCP_PROXY_TYPE ? 'tcp' : type === NETWORK_RBAC_TYPE ? 'rbac' : PASSIVE_NETWORK_FILTERS.has(f.name ?? '') ? 'passive' : undefined;
+  if (type) {
+    if (type === NETWORK_EXT_AUTHZ_TYPE) return 'extAuthz';
+    return type === HCM_TYPE ? 'hcm' : type === TCP_PROXY_TYPE ? 'tcp' : type === NETWORK_RBAC_TYPE ? 'rbac' : PASSIVE_NETWORK_FILTERS.has(f.name ?? '') ? 'passive' : undefined;
+  }
   if (f.name === HCM_FILTER) return 'hcm';
   if (f.name === TCP_PROXY_FILTER) return 'tcp';
   if (f.name === NETWORK_RBAC_FILTER) return 'rbac';
+  if (f.name === NETWORK_EXT_AUTHZ_FILTER) return 'extAuthz';
   return PASSIVE_NETWORK_FILTERS.has(f.name ?? '') ? 'passive' : undefined;
 }
 
@@ -264,6 +274,7 @@ function compileChain(chain: FilterChain__Output, p: string, options: CompileOpt
   let hcm: HcmConfig | undefined;
   let tcp: TcpProxySpec | undefined;
   const rbac: RbacFilterConfig[] = [];
+  const authz: NetworkAuthzStep[] = [];
   filters.forEach((f, fi) => {
     const fp = `${p}.filters[${fi}]`;
     checkFields(f, NETWORK_FILTER, fp);
@@ -273,7 +284,15 @@ function compileChain(chain: FilterChain__Output, p: string, options: CompileOpt
       const config = unpackAs(f.typedConfig, NETWORK_RBAC_TYPE);
       // Never read as "no rules" (which allows everything) a config that is missing or was not decoded.
       if (!config) invalid(`${fp}.typedConfig`, `the network RBAC filter needs its typed config (${NETWORK_RBAC_TYPE})`);
-      rbac.push(compileNetworkRbac(config, `${fp}.typedConfig`));
+      const compiled = compileNetworkRbac(config, `${fp}.typedConfig`);
+      rbac.push(compiled);
+      authz.push({ kind: 'rbac', config: compiled });
+    } else if (kind === 'extAuthz') {
+      if (hcm || tcp) invalid(fp, 'the network ext_authz filter must come before the HTTP connection manager or TCP proxy');
+      const config = unpackAs(f.typedConfig, NETWORK_EXT_AUTHZ_TYPE);
+      // A missing or undecoded config would check nothing: never read it as "allow".
+      if (!config) invalid(`${fp}.typedConfig`, `the network ext_authz filter needs its typed config (${NETWORK_EXT_AUTHZ_TYPE})`);
+      authz.push({ kind: 'extAuthz', config: compileNetworkExtAuthz(config, `${fp}.typedConfig`) });
     } else if (kind === 'hcm') {
       const config = unpackAs(f.typedConfig, HCM_TYPE);
       if (!config) invalid(`${fp}.typedConfig`, 'the HTTP connection manager needs its typedConfig');
@@ -290,6 +309,7 @@ function compileChain(chain: FilterChain__Output, p: string, options: CompileOpt
   if (!hcm && !tcp) invalid(`${p}.filters`, 'the last filter must be the HTTP connection manager or the TCP proxy');
   // Only the TCP proxy runs the network RBAC filters: in front of an HTTP connection manager they would not be enforced.
   if (hcm && rbac.length) invalid(`${p}.filters`, 'a network RBAC filter in front of the HTTP connection manager is not supported: use the HTTP RBAC filter (envoy.filters.http.rbac)');
+  if (hcm && authz.length) invalid(`${p}.filters`, 'a network ext_authz filter in front of the HTTP connection manager is not supported: use the HTTP ext_authz filter (envoy.filters.http.ext_authz)');
   const tls = compileDownstreamTransportSocket(chain.transportSocket, `${p}.transportSocket`, chain.transportSocketConnectTimeout);
   return {
     path: p,
@@ -297,7 +317,7 @@ function compileChain(chain: FilterChain__Output, p: string, options: CompileOpt
     match,
     kind: hcm ? 'http' : 'tcp',
     hcm,
-    tcp: hcm || !tcp ? undefined : { ...tcp, rbac },
+    tcp: hcm || !tcp ? undefined : { ...tcp, rbac, authz },
     tls,
     unserved: undefined,
     key: JSON.stringify(chain),

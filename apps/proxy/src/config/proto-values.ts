@@ -5,10 +5,12 @@
 import { readFileSync } from 'node:fs';
 import type {
   DataSource__Output,
+  ExtAuthz__Output,
   FileAccessLog__Output,
   HttpConnectionManager__Output,
   HttpFault__Output,
   JwtAuthentication__Output,
+  NetworkExtAuthz__Output,
   NetworkRbac__Output,
   Rbac__Output,
   Router__Output,
@@ -94,6 +96,8 @@ export interface TypedConfigs {
   'envoy.extensions.filters.http.rbac.v3.RBAC': Rbac__Output;
   'envoy.extensions.filters.network.rbac.v3.RBAC': NetworkRbac__Output;
   'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication': JwtAuthentication__Output;
+  'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz': ExtAuthz__Output;
+  'envoy.extensions.filters.network.ext_authz.v3.ExtAuthz': NetworkExtAuthz__Output;
   'envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext': UpstreamTlsContext__Output;
   'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': UpstreamHttpProtocolOptions__Output;
   'envoy.extensions.access_loggers.file.v3.FileAccessLog': FileAccessLog__Output;

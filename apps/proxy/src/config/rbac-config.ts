@@ -116,6 +116,8 @@ export interface RbacFilterConfig {
   /** HTTP: rules_stat_prefix (under the HCM's `http.<prefix>.`); network: `<stat_prefix>.` (the counters are `<this>rbac.*`). */
   readonly statPrefix: string;
   readonly shadowStatPrefix: string;
+  /** shadow_rules_stat_prefix as is: the prefix of the shadow engine's dynamic metadata keys. */
+  readonly shadowMetadataPrefix: string;
 }
 
 const MAX_DEPTH = 32;
@@ -182,7 +184,16 @@ function compileValueMatcher(v: ValueMatcher__Output | undefined, path: string, 
   invalid(path, 'a value matcher needs one of nullMatch, stringMatch, boolMatch, presentMatch, listMatch');
 }
 
+/** Dynamic metadata by filter namespace (what jwt_authn or an RBAC shadow engine wrote). */
+export type MetadataLookup = (filter: string) => Record<string, unknown> | undefined;
+
 function compileMetadata(m: MetadataMatcher__Output | undefined, path: string): RbacPredicate {
+  const matches = compileMetadataMatcher(m, path);
+  return (c) => matches((f) => c.metadata(f));
+}
+
+/** A MetadataMatcher (as RBAC and ext_authz's filter_enabled_metadata use it) over a request's dynamic metadata. */
+export function compileMetadataMatcher(m: MetadataMatcher__Output | undefined, path: string): (lookup: MetadataLookup) => boolean {
   checkFields(m, METADATA_MATCHER, path);
   if (!m?.filter) invalid(`${path}.filter`, 'a metadata matcher needs a filter name');
   const keys = (m.path ?? []).map((s, i) => {
@@ -194,8 +205,8 @@ function compileMetadata(m: MetadataMatcher__Output | undefined, path: string): 
   const value = compileValueMatcher(m.value, `${path}.value`, 0);
   const filter = m.filter;
   const invert = m.invert === true;
-  return (c) => {
-    let v: unknown = c.metadata(filter);
+  return (lookup) => {
+    let v: unknown = lookup(filter);
     for (const k of keys) v = v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined;
     return value(v) !== invert;
   };
@@ -348,6 +359,7 @@ export function compileHttpRbac(config: Rbac__Output, path: string): RbacFilterC
     shadowRules: compileRules(config.shadowRules, `${path}.shadowRules`),
     statPrefix: config.rulesStatPrefix ?? '',
     shadowStatPrefix: config.shadowRulesStatPrefix ?? '',
+    shadowMetadataPrefix: config.shadowRulesStatPrefix ?? '',
   };
 }
 
@@ -364,5 +376,6 @@ export function compileNetworkRbac(config: NetworkRbac__Output, path: string): R
     shadowRules: compileRules(config.shadowRules, `${path}.shadowRules`),
     statPrefix: root,
     shadowStatPrefix: `${root}${config.shadowRulesStatPrefix ?? ''}`,
+    shadowMetadataPrefix: config.shadowRulesStatPrefix ?? '',
   };
 }

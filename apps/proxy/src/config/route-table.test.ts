@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { RouteTable, type ForwardAction, type RedirectAction } from './route-table.ts';
 import type { RequestHead } from './matchers.ts';
 import { compileFullMatch } from './regex.ts';
+import { TYPE_URLS, decodeMessage, encodeMessage } from '@mesh/xds';
 
 function req(authority: string, path = '/', headers: Record<string, string> = {}, method = 'GET'): RequestHead {
   return { authority, path, method, scheme: 'http', headers };
@@ -273,5 +274,69 @@ describe('RE2 translation', () => {
   it('refuses what RE2 refuses, naming the field', () => {
     assert.throws(() => compileFullMatch('(a)\\1', 'Route x.match.safeRegex.regex'), /Route x\.match\.safeRegex\.regex: regex "\(a\)\\1" is not valid RE2 \(Envoy's regex engine\): backreference \\1 is not supported by RE2/);
     assert.throws(() => compileFullMatch('foo(?=bar)', 'f'), /lookahead \(\?=\.\.\.\) \/ \(\?!\.\.\.\) is not supported by RE2/);
+  });
+});
+
+describe('RouteMatch.dynamicMetadata (JWT claim routing at gateways)', () => {
+  // The shapes pilot emits for `@request.auth.claims.*` (apps/pilot/src/generators/claim-routes.test.ts), through the real protos.
+  const JWT = 'envoy.filters.http.jwt_authn';
+  const claim = (iss: string, path: string[], value: object, invert = false) => ({ filter: JWT, path: [iss, ...path].map((key) => ({ key })), value, ...(invert ? { invert: true } : {}) });
+  const decoded = (routes: any[]) =>
+    new RouteTable(decodeMessage(TYPE_URLS.route, encodeMessage(TYPE_URLS.route, { name: 'http.80', virtualHosts: [{ name: 'gw', domains: ['*'], routes }] })));
+  const withMetadata = (metadata: Record<string, Record<string, unknown>> | undefined, headers: Record<string, string> = {}) => ({ ...req('gw.example.com', '/', headers), dynamicMetadata: metadata });
+  const name = (t: RouteTable, r: ReturnType<typeof withMetadata>) => t.route(r)?.route.name;
+
+  const t = decoded([
+    { name: 'group1.string', match: { prefix: '/', dynamicMetadata: [claim('issuer-a', ['groups'], { stringMatch: { exact: 'group1' } })] }, route: to('v2') },
+    { name: 'group1.list', match: { prefix: '/', dynamicMetadata: [claim('issuer-a', ['groups'], { listMatch: { oneOf: { stringMatch: { exact: 'group1' } } } })] }, route: to('v2') },
+    { name: 'nested', match: { prefix: '/', dynamicMetadata: [claim('issuer-a', ['nested', 'key'], { stringMatch: { prefix: 'adm' } }), claim('issuer-a', ['email'], { presentMatch: true })] }, route: to('admin') },
+    { name: 'rest', match: { prefix: '/' }, route: to('v1') },
+  ]);
+
+  it("selects a route on the verified payload's claim: a string, or a list holding a matching string", () => {
+    assert.equal(name(t, withMetadata({ [JWT]: { 'issuer-a': { sub: 'u', groups: 'group1' } } })), 'group1.string');
+    assert.equal(name(t, withMetadata({ [JWT]: { 'issuer-a': { groups: ['group2', 'group1'] } } })), 'group1.list');
+    assert.equal(name(t, withMetadata({ [JWT]: { 'issuer-a': { groups: ['group2'] } } })), 'rest');
+    // Another issuer's payload does not count for issuer-a's routes.
+    assert.equal(name(t, withMetadata({ [JWT]: { 'issuer-b': { groups: 'group1' } } })), 'rest');
+  });
+
+  it('reads nested claims, and every matcher of a route must hold (AND)', () => {
+    assert.equal(name(t, withMetadata({ [JWT]: { 'issuer-a': { nested: { key: 'admin' }, email: 'a@b' } } })), 'nested');
+    assert.equal(name(t, withMetadata({ [JWT]: { 'issuer-a': { nested: { key: 'admin' } } } })), 'rest');
+    assert.equal(name(t, withMetadata({ [JWT]: { 'issuer-a': { nested: 'admin', email: 'a@b' } } })), 'rest');
+  });
+
+  it('never matches without verified metadata, and a request header named like the claim does not help', () => {
+    assert.equal(name(t, withMetadata(undefined, { '@request.auth.claims.groups': 'group1', groups: 'group1' })), 'rest');
+    assert.equal(name(t, withMetadata({})), 'rest');
+    // A plain RequestHead (no dynamicMetadata at all) is routed as before.
+    assert.equal(t.route(req('gw.example.com'))?.route.name, 'rest');
+  });
+
+  it('invert: the route holds when the claim does not match in any shape (withoutHeaders), including without a token', () => {
+    const inv = decoded([
+      {
+        name: 'not-banned',
+        match: {
+          prefix: '/',
+          dynamicMetadata: [claim('issuer-a', ['groups'], { stringMatch: { exact: 'banned' } }, true), claim('issuer-a', ['groups'], { listMatch: { oneOf: { stringMatch: { exact: 'banned' } } } }, true)],
+        },
+        route: to('v1'),
+      },
+      { name: 'banned', match: { prefix: '/' }, directResponse: { status: 403 } },
+    ]);
+    assert.equal(name(inv, withMetadata(undefined)), 'not-banned');
+    assert.equal(name(inv, withMetadata({ [JWT]: { 'issuer-a': { groups: ['ok'] } } })), 'not-banned');
+    assert.equal(name(inv, withMetadata({ [JWT]: { 'issuer-a': { groups: 'banned' } } })), 'banned');
+    assert.equal(name(inv, withMetadata({ [JWT]: { 'issuer-a': { groups: ['x', 'banned'] } } })), 'banned');
+  });
+
+  it('rejects (NACKs) a metadata matcher it cannot evaluate, naming the field', () => {
+    assert.throws(
+      () => decoded([{ name: 'r', match: { prefix: '/', dynamicMetadata: [{ filter: JWT, path: [{ key: 'iss' }], value: { doubleMatch: { exact: 1 } } }] }, route: to('a') }]),
+      /dynamicMetadata\[0\]\.value.*doubleMatch/,
+    );
+    assert.throws(() => decoded([{ name: 'r', match: { prefix: '/', dynamicMetadata: [{ path: [{ key: 'iss' }], value: { presentMatch: true } }] }, route: to('a') }]), /dynamicMetadata\[0\]\.filter/);
   });
 });

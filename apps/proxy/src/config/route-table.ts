@@ -29,6 +29,7 @@ import type {
 import { FAULT_FILTER, FaultConfig } from './fault-config.ts';
 import { HeaderMutation } from './header-mutation.ts';
 import { HeaderMatcher, QueryParameterMatcher, checkRegexMatcher, compileRegexMatcher, parseQuery, type RequestHead } from './matchers.ts';
+import { compileMetadataMatcher, type MetadataLookup } from './rbac-config.ts';
 import { anyTypeName, dataSourceBytes, durationMs, fractionalPercent, invalid, unpackAs, wrapped } from './proto-values.ts';
 import { compileSearch, translateSubstitution } from './regex.ts';
 import { DATA_SOURCE, RUNTIME_FRACTIONAL_PERCENT, checkEach, checkFields, fieldTable } from './supported-fields.ts';
@@ -89,7 +90,7 @@ const ROUTE = fieldTable<Route__Output>('envoy.config.route.v3.Route', {
   noEffect: ['metadata', 'decorator', 'tracing', 'statPrefix'],
 });
 const ROUTE_MATCH = fieldTable<RouteMatch__Output>('envoy.config.route.v3.RouteMatch', {
-  implemented: ['prefix', 'path', 'safeRegex', 'pathSeparatedPrefix', 'caseSensitive', 'runtimeFraction', 'headers', 'queryParameters', 'grpc'],
+  implemented: ['prefix', 'path', 'safeRegex', 'pathSeparatedPrefix', 'caseSensitive', 'runtimeFraction', 'headers', 'queryParameters', 'grpc', 'dynamicMetadata'],
 });
 const ROUTE_ACTION = fieldTable<RouteAction__Output>('envoy.config.route.v3.RouteAction', {
   implemented: [
@@ -544,6 +545,18 @@ export type Action = ForwardAction | RedirectAction | DirectResponse;
 // ---------------------------------------------------------------------------
 // Routes
 
+/**
+ * What route selection reads of a request: its head and, for
+ * RouteMatch.dynamic_metadata, the dynamic metadata the filters before the
+ * router wrote (jwt_authn's verified payloads, RBAC shadow results), by
+ * filter namespace. Route selection runs after those filters.
+ */
+export interface RouteRequest extends RequestHead {
+  readonly dynamicMetadata?: Readonly<Record<string, Record<string, unknown>>> | undefined;
+}
+
+type MetadataPredicate = (lookup: MetadataLookup) => boolean;
+
 const M_PREFIX = 0;
 const M_PATH = 1;
 const M_REGEX = 2;
@@ -558,6 +571,8 @@ export class Route {
   readonly caseSensitive: boolean;
   readonly headers: HeaderMatcher[];
   readonly queryParameters: QueryParameterMatcher[];
+  /** RouteMatch.dynamic_metadata: every matcher must hold (Envoy: AND). */
+  readonly dynamicMetadata: MetadataPredicate[];
   readonly grpcOnly: boolean;
   readonly runtimeFraction: number;
   readonly action: Action;
@@ -600,6 +615,7 @@ export class Route {
     if (!this.caseSensitive) this.matchValue = this.matchValue.toLowerCase();
     this.headers = (m.headers ?? []).map((h, i) => new HeaderMatcher(h, `${path}.match.headers[${i}]`));
     this.queryParameters = (m.queryParameters ?? []).map((q, i) => new QueryParameterMatcher(q, `${path}.match.queryParameters[${i}]`));
+    this.dynamicMetadata = (m.dynamicMetadata ?? []).map((d, i) => compileMetadataMatcher(d, `${path}.match.dynamicMetadata[${i}]`));
     this.grpcOnly = m.grpc !== undefined;
     this.runtimeFraction = m.runtimeFraction ? fractionalPercent(m.runtimeFraction.defaultValue, `${path}.match.runtimeFraction.defaultValue`, 1) : 1;
 
@@ -618,7 +634,7 @@ export class Route {
   }
 
   /** Whether the route's match holds. `pathOnly` is :path without the query; `query` is parsed on demand by the caller. */
-  matches(req: RequestHead, pathOnly: string, query: Map<string, string> | undefined): boolean {
+  matches(req: RouteRequest, pathOnly: string, query: Map<string, string> | undefined): boolean {
     switch (this.matchKind) {
       case M_PREFIX: {
         const v = this.matchValue;
@@ -644,6 +660,13 @@ export class Route {
     for (let i = 0; i < headers.length; i++) if (!headers[i].matches(req)) return false;
     const qs = this.queryParameters;
     for (let i = 0; i < qs.length; i++) if (!qs[i].matches(query!)) return false;
+    const md = this.dynamicMetadata;
+    if (md.length > 0) {
+      // No filter wrote any metadata: every matcher reads "absent" (an inverted one then holds).
+      const all = req.dynamicMetadata;
+      const lookup: MetadataLookup = (filter) => all?.[filter];
+      for (let i = 0; i < md.length; i++) if (!md[i](lookup)) return false;
+    }
     if (this.grpcOnly) {
       const ct = req.headers['content-type'];
       if (typeof ct !== 'string' || !ct.startsWith('application/grpc')) return false;
@@ -708,7 +731,7 @@ export class VirtualHost {
     this.requireTls = config.requireTls === 'ALL' || config.requireTls === 'EXTERNAL_ONLY';
   }
 
-  route(req: RequestHead): Route | undefined {
+  route(req: RouteRequest): Route | undefined {
     const path = req.path;
     const q = path.indexOf('?');
     const pathOnly = q < 0 ? path : path.slice(0, q);
@@ -810,7 +833,7 @@ export class RouteTable {
   }
 
   /** Selects the virtual host and the first matching route. */
-  route(req: RequestHead): { virtualHost: VirtualHost; route: Route } | undefined {
+  route(req: RouteRequest): { virtualHost: VirtualHost; route: Route } | undefined {
     const vh = this.selectVirtualHost(req.authority);
     if (vh === undefined) return undefined;
     const route = vh.route(req);

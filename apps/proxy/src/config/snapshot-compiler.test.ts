@@ -30,15 +30,15 @@ describe('validation (what the proxy NACKs)', () => {
   });
 
   it('rejects an HTTP filter it would have to ignore, unless it is optional', () => {
-    // ext_authz decides who may pass: skipping it would let through what it must deny.
-    const withExtAuthz = (optional: boolean) => {
+    // ext_proc may decide who may pass: skipping it would let through what it must deny.
+    const withExtProc = (optional: boolean) => {
       const l = httpListener('l', 8080, 'r');
       const hcm = l.filterChains[0].filters[0].typedConfig;
-      hcm.httpFilters = [{ name: 'envoy.filters.http.ext_authz', isOptional: optional, typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz' } }, ...hcm.httpFilters];
+      hcm.httpFilters = [{ name: 'envoy.filters.http.ext_proc', isOptional: optional, typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor' } }, ...hcm.httpFilters];
       return l;
     };
-    assert.throws(() => compiler.validate(TYPE_URLS.listener, [withExtAuthz(false)]), /Listener l\.filterChains\[0\]\.filters\[0\]\.typedConfig\.httpFilters\[0\]: unsupported HTTP filter envoy\.filters\.http\.ext_authz/);
-    compiler.validate(TYPE_URLS.listener, [withExtAuthz(true)]);
+    assert.throws(() => compiler.validate(TYPE_URLS.listener, [withExtProc(false)]), /Listener l\.filterChains\[0\]\.filters\[0\]\.typedConfig\.httpFilters\[0\]: unsupported HTTP filter envoy\.filters\.http\.ext_proc/);
+    compiler.validate(TYPE_URLS.listener, [withExtProc(true)]);
   });
 
   it('leaves proxyless api listeners unbound instead of rejecting them', () => {

@@ -5,7 +5,7 @@
 import { compileCluster, compileLoadAssignment, type ClusterSpec, type EndpointSpec } from './cluster-config.ts';
 import { compileListener, type ListenerSpec } from './listener-config.ts';
 import { RouteTable, type CompileOptions } from './route-table.ts';
-import type { Cluster__Output, ClusterLoadAssignment__Output, Listener__Output, RouteConfiguration__Output, XdsSnapshot } from '@mesh/xds';
+import type { Cluster__Output, ClusterLoadAssignment__Output, Listener__Output, ResourceMap, RouteConfiguration__Output, XdsSnapshot } from '@mesh/xds';
 
 // The same strings as @mesh/xds's TYPE_URLS, spelled here so a proxy with a static config never loads the xDS
 // client (its gRPC and proto code) at all.
@@ -35,20 +35,21 @@ export interface CompiledConfig {
 }
 
 /**
- * Compiled resources by name, reused while the resource object is the same
- * one: the AdsClient hands back the very object it decoded before for a
- * resource whose bytes did not change (it compares digests), so identity is
- * the cheap and exact test. Keeping a JSON copy of every resource to compare
+ * Compiled resources by name, reused while the resource's key is the same:
+ * the digest of its encoded bytes for what the AdsClient delivers (it keeps
+ * bytes, not decoded objects: see @mesh/xds resource-map.ts), the object
+ * itself for plain maps (tests, static config). A resource is decoded only
+ * when it is new or changed. Keeping a JSON copy of every resource to compare
  * contents instead cost megabytes in a big mesh and a stringify per push.
  */
 class CompiledCache<T> {
-  #entries = new Map<string, { resource: unknown; value: T }>();
+  #entries = new Map<string, { key: unknown; value: T }>();
 
-  get(name: string, resource: unknown, make: () => T): T {
+  get(name: string, key: unknown, make: () => T): T {
     const hit = this.#entries.get(name);
-    if (hit !== undefined && hit.resource === resource) return hit.value;
+    if (hit !== undefined && hit.key === key) return hit.value;
     const value = make();
-    this.#entries.set(name, { resource, value });
+    this.#entries.set(name, { key, value });
     return value;
   }
 
@@ -73,11 +74,12 @@ export class SnapshotCompiler {
 
   compile(snapshot: XdsSnapshot): CompiledConfig {
     const errors: string[] = [];
-    const each = <R, T>(source: Map<string, R>, cache: CompiledCache<T>, make: (r: R, name: string) => T): Map<string, T> => {
+    const each = <R, T>(source: ResourceMap<R>, cache: CompiledCache<T>, make: (r: R, name: string) => T): Map<string, T> => {
       const out = new Map<string, T>();
-      for (const [name, resource] of source) {
+      for (const name of source.keys()) {
         try {
-          out.set(name, cache.get(name, resource, () => make(resource, name)));
+          const key = source.digest?.(name) ?? source.get(name);
+          out.set(name, cache.get(name, key, () => make(source.get(name)!, name)));
         } catch (err) {
           errors.push((err as Error).message);
         }

@@ -229,7 +229,7 @@ describe('downstream HTTP/1.1 under attack (proxy process)', () => {
     });
     hang = await startUpstream('hang', () => true); // never answers
     deadPort = await freePort(); // nothing listens: connection refused
-    for (const n of ['main', 'decode', 'reject', 'redirect', 'xff', 'edge', 'trusted', 'http10', 'flood', 'busy']) ports[n] = await freePort();
+    for (const n of ['main', 'decode', 'reject', 'redirect', 'xff', 'edge', 'trusted', 'hops', 'http10', 'flood', 'busy']) ports[n] = await freePort();
     const mainRoutes = [
       ADMIN_403,
       { match: { prefix: '/hang' }, route: { cluster: 'hang', timeout: { seconds: 0 } } },
@@ -251,6 +251,12 @@ describe('downstream HTTP/1.1 under attack (proxy process)', () => {
         listener('redirect', ports.redirect, [ADMIN_403, TO_ECHO], { ...base, pathWithEscapedSlashesAction: 'UNESCAPE_AND_REDIRECT' }),
         listener('xff', ports.xff, [TO_ECHO], { useRemoteAddress: { value: false } }),
         listener('edge', ports.edge, [TO_ECHO], { useRemoteAddress: { value: true }, internalAddressConfig: { cidrRanges: [{ addressPrefix: '10.0.0.0', prefixLen: { value: 8 } }] } }),
+        // An edge behind two trusted proxies (Istio's gatewayTopology.numTrustedProxies: 2), 10/8 internal.
+        listener('hops', ports.hops, [TO_ECHO], {
+          useRemoteAddress: { value: true },
+          xffNumTrustedHops: 2,
+          internalAddressConfig: { cidrRanges: [{ addressPrefix: '10.0.0.0', prefixLen: { value: 8 } }] },
+        }),
         listener('trusted', ports.trusted, [TO_ECHO], { useRemoteAddress: { value: true }, internalAddressConfig: { cidrRanges: [{ addressPrefix: '127.0.0.0', prefixLen: { value: 8 } }] } }),
         listener('http10', ports.http10, [TO_ECHO], { httpProtocolOptions: { acceptHttp_10: true, defaultHostForHttp_10: 'legacy.example' } }),
         listener('flood', ports.flood, [{ match: { prefix: '/' }, route: { cluster: 'hang', timeout: { seconds: 0 } } }], { streamIdleTimeout: { seconds: 0 } }),
@@ -661,6 +667,28 @@ describe('downstream HTTP/1.1 under attack (proxy process)', () => {
       const seen = JSON.parse(r.body).headers;
       assert.equal(seen['x-envoy-internal'], 'true');
       assert.equal(seen['x-envoy-retry-on'], '5xx');
+    });
+
+    it('xff_num_trusted_hops 2: the client is the 2nd XFF entry from the right; its headers are judged by it', async () => {
+      // Envoy's documented example: XFF "203.0.113.128, 203.0.113.10, 203.0.113.1" from the last trusted proxy → 203.0.113.10.
+      const r = await get(ports.hops, '/hops', { 'x-forwarded-for': '203.0.113.128, 203.0.113.10, 203.0.113.1', 'x-envoy-retry-on': '5xx' });
+      const seen = JSON.parse(r.body).headers;
+      assert.equal(seen['x-envoy-external-address'], '203.0.113.10');
+      assert.equal(seen['x-forwarded-for'], '203.0.113.128, 203.0.113.10, 203.0.113.1,127.0.0.1');
+      assert.equal(seen['x-envoy-retry-on'], undefined);
+      const logged = await proxy.waitForLine((l) => l.msg === 'access' && l.path === '/hops');
+      assert.equal(logged.downstream_remote_address, '203.0.113.10:0');
+    });
+
+    it('xff_num_trusted_hops 2: an internal client behind the trusted proxies is internal; too short an XFF falls back to the peer', async () => {
+      const r = await get(ports.hops, '/hops-internal', { 'x-forwarded-for': '10.1.2.3, 198.51.100.7', 'x-envoy-retry-on': '5xx' });
+      const seen = JSON.parse(r.body).headers;
+      assert.equal(seen['x-envoy-internal'], 'true');
+      assert.equal(seen['x-envoy-retry-on'], '5xx');
+      const short = JSON.parse((await get(ports.hops, '/hops-short', { 'x-forwarded-for': '10.1.2.3' })).body).headers;
+      assert.equal(short['x-envoy-external-address'], '127.0.0.1');
+      const forged = JSON.parse((await get(ports.hops, '/hops-forged', { 'x-forwarded-for': 'not-an-ip, 198.51.100.7' })).body).headers;
+      assert.equal(forged['x-envoy-external-address'], '127.0.0.1');
     });
 
     it('the access log prints the real path, never a client-supplied x-envoy-original-path; a rewrite logs the original', async () => {

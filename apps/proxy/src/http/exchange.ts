@@ -31,9 +31,12 @@ import { ReplayableBody } from './replayable-body.ts';
 import { sendShadow } from './shadow.ts';
 import { validAuthority } from './h1-server.ts';
 import { normalizationEnabled, normalizePath, PATH_REJECTED } from './path-normalization.ts';
-import { internalByXff, isInternalAddress, stripInternalHeaders } from './header-sanitizing.ts';
+import { internalByXff, isInternalAddress, stripInternalHeaders, trustedClientAddress } from './header-sanitizing.ts';
 import { applyXfcc } from './xfcc.ts';
 import { checkHttpRbac, RBAC_DENIED_BODY, RBAC_FLAG } from './rbac.ts';
+import { checkRequest, type AuthzOutcome } from './ext-authz.ts';
+import type { HttpExtAuthzConfig } from '../config/ext-authz-config.ts';
+import { Readable } from 'node:stream';
 import { JWT_AUTHN_METADATA, runJwtAuthn, type JwtOutcome } from './jwt-authn.ts';
 
 /** What one listener's HTTP connection manager serves with; replaced as a whole on config change. */
@@ -284,6 +287,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
   originalPath: string | undefined = undefined;
   /** Envoy's internal request (header sanitizing); decided in start(). */
   internal = false;
+  /** The trusted client address (the peer, or from X-Forwarded-For per xff_num_trusted_hops); decided in start(). */
+  clientAddress = '';
   /** A gRPC request (content-type application/grpc*): local replies are gRPC trailers-only responses. */
   grpc = false;
   /** The Upgrade value of an upgrade request this route allows (lower case); undefined for ordinary requests. */
@@ -292,8 +297,14 @@ export class Exchange implements RequestHead, DownstreamEvents {
   retry: RetryPolicy | undefined = undefined;
   /** An upgraded (101) connection pair. */
   tunnel: Tunnel | undefined = undefined;
-  /** Dynamic metadata by filter namespace (jwt_authn's verified payloads), read by the RBAC filters. */
+  /** Dynamic metadata by filter namespace (jwt_authn's verified payloads, RBAC shadow verdicts), read by later filters. */
   dynamicMetadata: Record<string, Record<string, unknown>> | undefined = undefined;
+  /** Gives up on a running ext_authz check (the request ended first). */
+  authzCancel: (() => void) | undefined = undefined;
+  /** Headers an ext_authz service allowed added to the client's response. */
+  authzResponseHeaders: ReadonlyArray<readonly [string, string]> | undefined = undefined;
+  /** The request body after ext_authz buffered part of it (with_request_body); undefined: the codec's stream. */
+  bodyOverride: Readable | null | undefined = undefined;
 
   constructor(ctx: ExchangeContext, cfg: ActiveHttpConfig, req: DownstreamRequest, res: DownstreamResponse) {
     this.ctx = ctx;
@@ -409,7 +420,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     this.localReply(500, undefined, FLAGS.NONE, false);
   }
 
-  /** From the RBAC filters on: authorization, route selection, the fault filter, the router. */
+  /** From the authorization filters on: RBAC and ext_authz in their order, route selection, the fault filter, the router. */
   authorizeAndRoute(): void {
     const cfg = this.cfg;
     const hcm = cfg.hcm;
@@ -417,11 +428,159 @@ export class Exchange implements RequestHead, DownstreamEvents {
       const counters = cfg.stats.rbac;
       counters.set('jwt_authn.allowed', (counters.get('jwt_authn.allowed') ?? 0) + 1);
     }
-    if (hcm.rbac.length > 0 && !checkHttpRbac(hcm.rbac, this, this.req.socket, hcm.useRemoteAddress, cfg.stats.rbac, this.dynamicMetadata)) {
-      this.localReply(403, RBAC_DENIED_BODY, RBAC_FLAG, false);
+    this.runAuthz(0);
+  }
+
+  /** The authorization filters from `from` on; an ext_authz filter suspends the request until its answer. */
+  runAuthz(from: number): void {
+    const cfg = this.cfg;
+    const steps = cfg.hcm.authz;
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.kind === 'rbac') {
+        // Shadow verdicts are written as dynamic metadata for the filters after this one.
+        if (step.config.shadowRules !== undefined) this.dynamicMetadata ??= {};
+        if (!checkHttpRbac([step.config], this, this.req.socket, this.clientAddress, cfg.stats.rbac, this.dynamicMetadata)) {
+          this.localReply(403, RBAC_DENIED_BODY, RBAC_FLAG, false);
+          return;
+        }
+        continue;
+      }
+      const config = step.config;
+      if (config.enabled !== undefined && !config.enabled((f) => this.dynamicMetadata?.[f])) {
+        this.countAuthz(config, 'disabled');
+        continue;
+      }
+      this.startExtAuthz(config, i);
       return;
     }
+    this.routeRequest();
+  }
 
+  countAuthz(config: HttpExtAuthzConfig, name: string): void {
+    const counters = this.cfg.stats.rbac;
+    const key = `ext_authz.${config.statPrefix}${name}`;
+    counters.set(key, (counters.get(key) ?? 0) + 1);
+  }
+
+  /** Buffers the body when the filter sends it, then asks the authorization service. */
+  startExtAuthz(config: HttpExtAuthzConfig, index: number): void {
+    const settings = config.withRequestBody;
+    const stream = settings !== undefined ? this.req.body() : null;
+    if (settings === undefined || stream === null) {
+      this.askExtAuthz(config, index, undefined);
+      return;
+    }
+    const max = settings.maxRequestBytes;
+    const declared = Number(this.headers['content-length'] ?? -1);
+    // Envoy answers 413 when the body outgrows the buffer and a partial body was not allowed (even with failure_mode_allow).
+    if (!settings.allowPartialMessage && declared > max) {
+      this.localReply(413, 'Payload Too Large', FLAGS.NONE, false);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (ended: boolean) => {
+      if (settled) return;
+      settled = true;
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      this.authzCancel = undefined;
+      if (this.done) return;
+      stream.pause();
+      const data = Buffer.concat(chunks, size);
+      const partial = !ended;
+      if (partial && !settings.allowPartialMessage) {
+        this.localReply(413, 'Payload Too Large', FLAGS.NONE, false);
+        return;
+      }
+      // The upstream gets the whole body: what was read, then the rest of the stream.
+      this.bodyOverride = ended ? Readable.from([data], { objectMode: false }) : prepend(data, stream);
+      this.askExtAuthz(config, index, { data: data.subarray(0, max), partial });
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= max) settle(false);
+    };
+    const onEnd = () => settle(true);
+    // The codec reports a broken body through downstreamReset; this only stops listening.
+    const onError = () => {
+      settled = true;
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+    };
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+    this.authzCancel = onError;
+  }
+
+  askExtAuthz(config: HttpExtAuthzConfig, index: number, body: { data: Buffer; partial: boolean } | undefined): void {
+    const pending = checkRequest(
+      config,
+      {
+        method: this.method,
+        path: this.path,
+        authority: this.authority,
+        scheme: this.scheme,
+        headers: this.headers,
+        socket: this.req.socket,
+        protocol: `HTTP/${this.req.httpVersion}`,
+        requestId: this.headers['x-request-id'] as string | undefined,
+        body,
+      },
+      this.ctx.clusters,
+    );
+    this.authzCancel = pending.cancel;
+    pending.outcome
+      .then((o) => this.extAuthzDecided(config, index, o))
+      .catch(() => this.extAuthzDecided(config, index, { kind: 'error', reason: 'the check threw' }));
+  }
+
+  extAuthzDecided(config: HttpExtAuthzConfig, index: number, o: AuthzOutcome): void {
+    this.authzCancel = undefined;
+    if (this.done) return;
+    try {
+      if (o.kind === 'ok') {
+        this.countAuthz(config, 'ok');
+        const h = this.headers;
+        for (const name of o.removeHeaders) delete h[name];
+        for (const [k, v] of o.setHeaders) h[k] = v;
+        for (const [k, v] of o.appendHeaders) {
+          const old = h[k];
+          h[k] = old === undefined ? v : typeof old === 'string' ? `${old},${v}` : [...old, v];
+        }
+        if (o.clientHeaders.length > 0) this.authzResponseHeaders = [...(this.authzResponseHeaders ?? []), ...o.clientHeaders];
+        this.runAuthz(index + 1);
+        return;
+      }
+      if (o.kind === 'denied') {
+        this.countAuthz(config, 'denied');
+        const extra: string[] = [];
+        for (const [k, v] of o.headers) extra.push(k, v);
+        this.sendLocal(o.status, o.body.length > 0 ? o.body : undefined, FLAGS.UNAUTHORIZED_EXTERNAL_SERVICE, extra, false);
+        return;
+      }
+      this.countAuthz(config, 'error');
+      if (config.failureModeAllow) {
+        this.countAuthz(config, 'failure_mode_allowed');
+        this.runAuthz(index + 1);
+        return;
+      }
+      this.sendLocal(config.statusOnError, undefined, FLAGS.UNAUTHORIZED_EXTERNAL_SERVICE, undefined, false);
+    } catch {
+      // Whatever broke after the answer, the request is never let through by it.
+      if (!this.done) this.localReply(500, undefined, FLAGS.NONE, false);
+    }
+  }
+
+  /** Route selection, the fault filter, then the route's action. */
+  routeRequest(): void {
+    const cfg = this.cfg;
+    const hcm = cfg.hcm;
     const vh = cfg.routes.selectVirtualHost(this.authority);
     const route = vh === undefined ? undefined : vh.route(this);
     if (route === undefined) {
@@ -485,16 +644,20 @@ export class Exchange implements RequestHead, DownstreamEvents {
   sanitize(): void {
     const hcm = this.cfg.hcm;
     const cidrs = hcm.internalAddressCidrs;
+    const peer = ipOf(this.req.socket.remoteAddress);
+    const hops = hcm.xffNumTrustedHops;
+    this.clientAddress = hops === 0 && hcm.useRemoteAddress ? peer : trustedClientAddress(this.headers['x-forwarded-for'], peer, hcm.useRemoteAddress, hops);
     let internal: boolean;
-    if (hcm.useRemoteAddress) {
+    if (hcm.useRemoteAddress && hops > 0) internal = isInternalAddress(this.clientAddress, cidrs);
+    else if (hcm.useRemoteAddress) {
       const socket = this.req.socket as SocketWithInternal;
       const cached = socket[kInternal];
       if (cached !== undefined && cached.cidrs === cidrs) internal = cached.internal;
       else {
-        internal = isInternalAddress(ipOf(socket.remoteAddress), cidrs);
+        internal = isInternalAddress(peer, cidrs);
         socket[kInternal] = { cidrs, internal };
       }
-    } else internal = internalByXff(this.headers['x-forwarded-for'], cidrs);
+    } else internal = hops === 0 && internalByXff(this.headers['x-forwarded-for'], cidrs);
     this.internal = internal;
     if (this.req.envoyHeaders) {
       const h = this.headers;
@@ -576,7 +739,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
         : action.retry;
     this.buildUpstreamRequest(action);
 
-    const stream = this.req.body();
+    const stream = this.bodyOverride !== undefined ? this.bodyOverride : this.req.body();
     // Error ownership: the codec owns the body stream's errors (it always listens and tells this
     // exchange through downstreamReset); the pool owns what the iterator or a ReplayableBody reader
     // throws (its pump catches it and fails the attempt). An iterator that does not destroy the stream
@@ -643,7 +806,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     }
     if (this.upgrade !== undefined) out.push('connection', 'upgrade', 'upgrade', this.upgrade);
     if (this.internal) out.push('x-envoy-internal', 'true');
-    else if (hcm.useRemoteAddress) out.push('x-envoy-external-address', ipOf(this.req.socket.remoteAddress));
+    else if (hcm.useRemoteAddress) out.push('x-envoy-external-address', this.clientAddress);
     if (authority !== this.authority && action.appendXForwardedHost) out.push('x-forwarded-host', this.authority);
 
     const xff = h['x-forwarded-for'];
@@ -727,7 +890,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
         const cookie = this.headers.cookie;
         const m = typeof cookie === 'string' ? new RegExp(`(?:^|;\\s*)${p.cookie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=([^;]*)`).exec(cookie) : null;
         part = m?.[1];
-      } else if (p.sourceIp) part = ipOf(this.req.socket.remoteAddress);
+      } else if (p.sourceIp) part = this.clientAddress;
       else if (p.queryParameter !== undefined) {
         const q = this.path.indexOf('?');
         part = q < 0 ? undefined : (new URLSearchParams(this.path.slice(q + 1)).get(p.queryParameter) ?? undefined);
@@ -787,7 +950,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
       return;
     }
     try {
-      host.poolFor(this.req.httpVersion === '2').dispatch(
+      host.poolFor(this.req.httpVersion === '2', host.autoTlsHost(headers)).dispatch(
         {
           path: this.upstreamPath,
           method: this.method,
@@ -849,6 +1012,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
       this.virtualHost?.responseMutation?.apply(out, ctx);
       if (route !== undefined) this.cfg.routes.responseMutation?.apply(out, ctx);
     }
+    const authz = this.authzResponseHeaders;
+    if (authz !== undefined) for (const [k, v] of authz) setHeader(out, k, v);
     if (this.cfg.hcm.alwaysSetRequestIdInResponse && this.requestId !== undefined && getHeader(out, 'x-request-id') === undefined) {
       out.push('x-request-id', this.requestId);
     }
@@ -1115,6 +1280,10 @@ export class Exchange implements RequestHead, DownstreamEvents {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     if (this.faultTimer !== undefined) clearTimeout(this.faultTimer);
     if (this.faultActive) faultEnded();
+    if (this.authzCancel !== undefined) {
+      this.authzCancel();
+      this.authzCancel = undefined;
+    }
     (this.req.socket as TrackedSocket)[kExchanges]?.delete(this);
     const duration = performance.now() - this.startedAt;
     const stats = this.cfg.stats;
@@ -1153,10 +1322,26 @@ export class Exchange implements RequestHead, DownstreamEvents {
       upstream_host: this.host?.key ?? null,
       upstream_cluster: this.cluster?.name ?? null,
       route_name: this.route?.name || null,
-      downstream_remote_address: `${ipOf(s.remoteAddress)}:${s.remotePort}`,
+      // Envoy's %DOWNSTREAM_REMOTE_ADDRESS%: the address inferred from XFF (port 0) when it is not the peer.
+      downstream_remote_address: this.clientAddress === '' || this.clientAddress === ipOf(s.remoteAddress) ? `${ipOf(s.remoteAddress)}:${s.remotePort}` : `${this.clientAddress}:0`,
       listener: this.ctx.listenerName,
     });
   }
 }
 
 export type { HeaderMutation };
+
+/**
+ * The rest of a body stream after `head` was read from it, as one stream for the upstream. Its
+ * errors are the codec's (it reports them through downstreamReset): they end the upstream request
+ * through the reader, never the process.
+ */
+function prepend(head: Buffer, rest: Readable): Readable {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    if (head.length > 0) yield head;
+    for await (const chunk of rest.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
+  }
+  const out = Readable.from(chunks(), { objectMode: false });
+  out.on('error', () => {});
+  return out;
+}

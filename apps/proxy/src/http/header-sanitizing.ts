@@ -1,8 +1,17 @@
 // Envoy's "HTTP header sanitizing": whether a request is internal or
 // external, and the x-envoy-* headers an external client may not set.
 //
-// Internal or external (ConnectionManagerUtility::mutateRequestHeaders):
-// - use_remote_address true: the downstream peer's address decides;
+// The trusted client address (Envoy's "x-forwarded-for" doc), which RBAC's
+// remote_ip, source-IP hashing, x-envoy-external-address and the access log's
+// downstream address use:
+// - use_remote_address true: the peer, or with xff_num_trusted_hops N > 0 the
+//   Nth address from the right of the XFF the request arrived with (the peer
+//   being the last trusted proxy);
+// - use_remote_address false: the (N+1)th address from the right of XFF.
+// When XFF has too few entries, or that entry is not an IP, the peer.
+//
+// Internal or external:
+// - use_remote_address true: the trusted client address decides;
 // - use_remote_address false: the X-Forwarded-For header decides - a request
 //   with no XFF, or whose single XFF entry is an internal address, is internal.
 // An address is internal only by the HCM's internal_address_config
@@ -73,6 +82,29 @@ export function isInternalAddress(ip: string, cidrs: readonly CidrRange[] | unde
   } catch {
     return false; // not an address at all (a forged XFF entry): external
   }
+}
+
+/**
+ * The address `skip` entries from the right end of X-Forwarded-For (0: the
+ * last), normalized; undefined when XFF has no such entry or it is not an IP.
+ */
+export function xffAddressFromRight(xff: string | string[] | undefined, skip: number): string | undefined {
+  const v = typeof xff === 'string' ? xff : Array.isArray(xff) ? xff.join(',') : undefined;
+  if (v === undefined) return undefined;
+  let end = v.length;
+  for (let i = 0; i < skip; i++) {
+    end = v.lastIndexOf(',', end - 1);
+    if (end < 0) return undefined;
+  }
+  const entry = v.slice(v.lastIndexOf(',', end - 1) + 1, end).trim();
+  if (isIP(entry) === 0) return undefined;
+  return entry.startsWith('::ffff:') && isIPv4(entry.slice(7)) ? entry.slice(7) : entry;
+}
+
+/** The trusted client address of a request (see the top of this file); `peer` is the connection's remote IP. */
+export function trustedClientAddress(xff: string | string[] | undefined, peer: string, useRemoteAddress: boolean, trustedHops: number): string {
+  if (useRemoteAddress) return trustedHops > 0 ? (xffAddressFromRight(xff, trustedHops - 1) ?? peer) : peer;
+  return xffAddressFromRight(xff, trustedHops) ?? peer;
 }
 
 /**

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { normalize } from '@mesh/xds';
-import { HCM_TYPE, ROUTER, startHarness, staticCluster, type Harness } from '../listener/listener-test-harness.ts';
+import { filterTestListener, startHarness, staticCluster, type Harness } from '../listener/listener-test-harness.ts';
 import { compileJwtAuthn, JWT_AUTHN_TYPE } from '../config/jwt-config.ts';
 import { ConfigError } from '../config/proto-values.ts';
 import { JWT_MESSAGES, MAX_TOKEN_BYTES, runJwtAuthn, verifyToken } from './jwt-authn.ts';
@@ -16,7 +16,6 @@ import { JWT_MESSAGES, MAX_TOKEN_BYTES, runJwtAuthn, verifyToken } from './jwt-a
 type Json = Record<string, unknown>;
 const JWT_TYPE_URL = `type.googleapis.com/${JWT_AUTHN_TYPE}`;
 const RBAC_TYPE_URL = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
-const FAULT = { name: 'envoy.filters.http.fault', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault' } };
 const ISSUER = 'testing@secure.istio.io';
 const META = 'envoy.filters.http.jwt_authn';
 
@@ -55,27 +54,6 @@ function jwtFilter(providers: Record<string, Json>): Json {
   };
 }
 
-function httpListener(name: string, filters: Json[]): Json {
-  return normalize('envoy.config.listener.v3.Listener', {
-    name,
-    address: { socketAddress: { address: '127.0.0.1', portValue: 0 } },
-    filterChains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typedConfig: {
-              '@type': HCM_TYPE,
-              statPrefix: name,
-              routeConfig: { name: `${name}-routes`, virtualHosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'app' } }] }] },
-              httpFilters: [...filters, FAULT, ROUTER],
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
 
 const metadataIds = (path: string[], value: Json): Json => ({ metadata: { filter: META, path: [ISSUER, ...path].map((key) => ({ key })), value } });
 
@@ -121,9 +99,9 @@ describe('jwt_authn filter', () => {
     await h.apply({
       clusters: [staticCluster('app', (app.address() as AddressInfo).port)],
       listeners: [
-        httpListener('authn', [jwtFilter({ 'origins-0': provider([rsa.jwk, ec.jwk]) })]),
+        filterTestListener('authn', [jwtFilter({ 'origins-0': provider([rsa.jwk, ec.jwk]) })]),
         // AuthorizationPolicy requestPrincipals ["*"] and when request.auth.claims[groups] = group1, as pilot translates them.
-        httpListener('authz', [
+        filterTestListener('authz', [
           jwtFilter({ 'origins-0': provider([rsa.jwk]) }),
           {
             name: 'envoy.filters.http.rbac',
@@ -150,7 +128,7 @@ describe('jwt_authn filter', () => {
             },
           },
         ]),
-        httpListener('outputs', [
+        filterTestListener('outputs', [
           jwtFilter({
             'origins-0': provider([rsa.jwk], {
               audiences: ['https://bookinfo.example/'],

@@ -28,6 +28,8 @@ export const FLAGS = {
   FAULT_INJECTED: 'FI',
   STREAM_IDLE_TIMEOUT: 'SI',
   DOWNSTREAM_PROTOCOL_ERROR: 'DPE',
+  /** Denied (or failed) by the external authorization service (ext_authz). */
+  UNAUTHORIZED_EXTERNAL_SERVICE: 'UAEX',
 } as const;
 
 /** gRPC status codes used in local replies. */

@@ -10,14 +10,13 @@ import tls from 'node:tls';
 import { buildCertificate, createCa, createIssuer, generateKeyPair, privateKeyToPem, spkiOf } from '@mesh/pki';
 import { normalize } from '@mesh/xds';
 import { SnapshotCompiler, snapshotFromResources } from '../config/snapshot-compiler.ts';
-import { HCM_TYPE, ROUTER, TCP_PROXY_TYPE, exchange, startHarness, startRecorder, staticCluster, type Harness, type Recorder } from '../listener/listener-test-harness.ts';
+import { filterTestListener, TCP_PROXY_TYPE, exchange, startHarness, startRecorder, staticCluster, type Harness, type Recorder } from '../listener/listener-test-harness.ts';
 import { checkNetworkRbac, peerIdentityOf } from './rbac.ts';
 import { compileNetworkRbac } from '../config/rbac-config.ts';
 import { TestSecrets, downstreamTls, testCa, type Leaf, type TestCa } from '../listener/testing/tls-fixtures.ts';
 
 const HTTP_RBAC_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC';
 const NETWORK_RBAC_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC';
-const FAULT = { name: 'envoy.filters.http.fault', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault' } };
 
 type Json = Record<string, unknown>;
 
@@ -29,28 +28,6 @@ const anyone = [{ any: true }];
 const method = (m: string) => ({ header: { name: ':method', stringMatch: { exact: m } } });
 const pathPrefix = (p: string) => ({ urlPath: { path: { prefix: p } } });
 
-function httpListener(name: string, filters: Json[], hcmExtra: Json = {}): Json {
-  return normalize('envoy.config.listener.v3.Listener', {
-    name,
-    address: { socketAddress: { address: '127.0.0.1', portValue: 0 } },
-    filterChains: [
-      {
-        filters: [
-          {
-            name: 'envoy.filters.network.http_connection_manager',
-            typedConfig: {
-              '@type': HCM_TYPE,
-              statPrefix: name,
-              routeConfig: { name: `${name}-routes`, virtualHosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'app' } }] }] },
-              httpFilters: [...filters, FAULT, ROUTER],
-              ...hcmExtra,
-            },
-          },
-        ],
-      },
-    ],
-  });
-}
 
 function tcpListener(name: string, rbacFilters: Json[], cluster: string): Json {
   return normalize('envoy.config.listener.v3.Listener', {
@@ -98,18 +75,18 @@ describe('HTTP RBAC filter', () => {
       clusters: [staticCluster('app', (app.address() as AddressInfo).port)],
       listeners: [
         // productpage-viewer: GET on anything; plus reads of /api/ by POST from nobody.
-        httpListener('viewer', [httpRbac('ALLOW', { 'ns[default]-policy[viewer]-rule[0]': { permissions: [{ andRules: { rules: [method('GET'), pathPrefix('/public/')] } }], principals: anyone } })]),
+        filterTestListener('viewer', [httpRbac('ALLOW', { 'ns[default]-policy[viewer]-rule[0]': { permissions: [{ andRules: { rules: [method('GET'), pathPrefix('/public/')] } }], principals: anyone } })]),
         // DENY runs before ALLOW: /public/secret is denied although the ALLOW policy would let it through.
-        httpListener('deny-first', [
+        filterTestListener('deny-first', [
           httpRbac('DENY', { 'deny-secret': { permissions: [{ urlPath: { path: { exact: '/public/secret' } } }], principals: anyone } }),
           httpRbac('ALLOW', { 'allow-public': { permissions: [pathPrefix('/public/')], principals: anyone } }),
         ]),
         // allow-nothing: an ALLOW filter without policies.
-        httpListener('nothing', [{ name: 'envoy.filters.http.rbac', typedConfig: { '@type': HTTP_RBAC_TYPE, rules: { action: 'ALLOW' } } }]),
+        filterTestListener('nothing', [{ name: 'envoy.filters.http.rbac', typedConfig: { '@type': HTTP_RBAC_TYPE, rules: { action: 'ALLOW' } } }]),
         // ipBlocks: only 127.0.0.2/32 may pass.
-        httpListener('ipblocks', [httpRbac('ALLOW', { ip: { permissions: anyone, principals: [{ directRemoteIp: { addressPrefix: '127.0.0.2', prefixLen: { value: 32 } } }] } })]),
+        filterTestListener('ipblocks', [httpRbac('ALLOW', { ip: { permissions: anyone, principals: [{ directRemoteIp: { addressPrefix: '127.0.0.2', prefixLen: { value: 32 } } }] } })]),
         // deny-method-get with `when: request.headers[x-token] notValues [admin]`.
-        httpListener('header', [
+        filterTestListener('header', [
           httpRbac('DENY', {
             'deny-get': {
               permissions: [{ andRules: { rules: [method('GET')] } }],
@@ -118,11 +95,11 @@ describe('HTTP RBAC filter', () => {
           }),
         ]),
         // Requires an authenticated peer: plaintext never is.
-        httpListener('mtls-only', [httpRbac('ALLOW', { peers: { permissions: anyone, principals: [{ authenticated: { principalName: { prefix: 'spiffe://cluster.local/' } } }] } })]),
+        filterTestListener('mtls-only', [httpRbac('ALLOW', { peers: { permissions: anyone, principals: [{ authenticated: { principalName: { prefix: 'spiffe://cluster.local/' } } }] } })]),
         // AUDIT: action LOG allows everything and counts what it would log.
-        httpListener('audit', [httpRbac('LOG', { 'audit-admin': { permissions: [pathPrefix('/admin')], principals: anyone } })]),
+        filterTestListener('audit', [httpRbac('LOG', { 'audit-admin': { permissions: [pathPrefix('/admin')], principals: anyone } })]),
         // requestPrincipals without a JWT filter: the istio_authn metadata is never there.
-        httpListener('jwt', [
+        filterTestListener('jwt', [
           httpRbac('ALLOW', {
             jwt: { permissions: anyone, principals: [{ metadata: { filter: 'istio_authn', path: [{ key: 'request.auth.principal' }], value: { stringMatch: { safeRegex: { regex: '.+' } } } } }] },
           }),
@@ -248,15 +225,15 @@ describe('RBAC configuration', () => {
   const compile = (listener: Json) => new SnapshotCompiler().compile(snapshotFromResources({ listeners: [listener], clusters: [staticCluster('app', 1)] }));
 
   it('NACKs a CEL condition, naming the field', () => {
-    const c = compile(httpListener('cel', [httpRbac('ALLOW', { p: { permissions: anyone, principals: anyone, condition: { constExpr: { boolValue: true } } } })]));
+    const c = compile(filterTestListener('cel', [httpRbac('ALLOW', { p: { permissions: anyone, principals: anyone, condition: { constExpr: { boolValue: true } } } })]));
     assert.equal(c.errors.length, 1);
     assert.match(c.errors[0], /httpFilters\[0\]\.typedConfig\.rules\.policies\["p"\]: field condition is not supported/);
   });
 
   it('NACKs the matcher API and filter_state principals', () => {
-    const m = compile(httpListener('m', [{ name: 'envoy.filters.http.rbac', typedConfig: { '@type': HTTP_RBAC_TYPE, matcher: { onNoMatch: { action: { name: 'x' } } } } }]));
+    const m = compile(filterTestListener('m', [{ name: 'envoy.filters.http.rbac', typedConfig: { '@type': HTTP_RBAC_TYPE, matcher: { onNoMatch: { action: { name: 'x' } } } } }]));
     assert.match(m.errors.join('\n'), /field matcher is not supported/);
-    const f = compile(httpListener('f', [httpRbac('DENY', { p: { permissions: anyone, principals: [{ filterState: { key: 'k', stringMatch: { exact: 'v' } } }] } })]));
+    const f = compile(filterTestListener('f', [httpRbac('DENY', { p: { permissions: anyone, principals: [{ filterState: { key: 'k', stringMatch: { exact: 'v' } } }] } })]));
     assert.match(f.errors.join('\n'), /principals\[0\]: field filterState is not supported/);
   });
 
@@ -264,7 +241,7 @@ describe('RBAC configuration', () => {
     const l = normalize('envoy.config.listener.v3.Listener', {
       name: 'mixed',
       address: { socketAddress: { address: '127.0.0.1', portValue: 0 } },
-      filterChains: [{ filters: [networkRbac('DENY', {}), (httpListener('x', []) as { filterChains: Array<{ filters: Json[] }> }).filterChains[0].filters[0]] }],
+      filterChains: [{ filters: [networkRbac('DENY', {}), (filterTestListener('x', []) as { filterChains: Array<{ filters: Json[] }> }).filterChains[0].filters[0]] }],
     });
     assert.match(compile(l).errors.join('\n'), /network RBAC filter in front of the HTTP connection manager is not supported/);
   });
@@ -360,7 +337,7 @@ describe('RBAC over mutual TLS (the peer\'s SPIFFE id)', () => {
     const secrets = new TestSecrets();
     secrets.setWorkload(ca.leaf('spiffe://cluster.local/ns/default/sa/productpage'), ca.certPem);
     h = startHarness({ secrets });
-    const httpChain = (httpListener('x', [httpRbac('ALLOW', { sleep: { permissions: anyone, principals: fromSleep } })]) as { filterChains: Array<{ filters: Json[] }> }).filterChains[0].filters;
+    const httpChain = (filterTestListener('x', [httpRbac('ALLOW', { sleep: { permissions: anyone, principals: fromSleep } })]) as { filterChains: Array<{ filters: Json[] }> }).filterChains[0].filters;
     await h.apply({
       clusters: [staticCluster('app', (app.address() as AddressInfo).port), staticCluster('echo', echo.port)],
       listeners: [

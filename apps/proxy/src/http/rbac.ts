@@ -9,7 +9,6 @@
 // logged/not_logged. Shadow rules are evaluated and counted, never enforced.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { isIP } from 'node:net';
 import type { CompiledRules, PeerIdentity, RbacContext, RbacFilterConfig } from '../config/rbac-config.ts';
 import type { RequestHead } from '../config/matchers.ts';
 import { destinationOf, normalizeIp } from '../listener/original-destination.ts';
@@ -121,8 +120,21 @@ export function evaluate(rules: CompiledRules, ctx: RbacContext): { allowed: boo
   }
 }
 
-/** Runs one filter's rules and shadow rules against a context; counts under `<root><statPrefix>rbac.*`. */
-export function runFilter(filter: RbacFilterConfig, ctx: RbacContext, counters: Counters, root: string): boolean {
+/** Dynamic metadata by filter namespace, as the filters of one request (or connection) write and read it. */
+export type DynamicMetadata = Record<string, Record<string, unknown>>;
+
+/** The RBAC filters' dynamic metadata namespaces (Envoy's canonical filter names). */
+export const HTTP_RBAC_NAMESPACE = 'envoy.filters.http.rbac';
+export const NETWORK_RBAC_NAMESPACE = 'envoy.filters.network.rbac';
+
+/**
+ * Runs one filter's rules and shadow rules against a context; counts under `<root><statPrefix>rbac.*`.
+ * The shadow engine's verdict goes into `sink[namespace]` as Envoy's well-known dynamic metadata:
+ * `<shadow_rules_stat_prefix>shadow_effective_policy_id` (the matched policy, when one matched) and
+ * `<shadow_rules_stat_prefix>shadow_engine_result` ('allowed' or 'denied'), which later filters
+ * (ext_authz's filter_enabled_metadata) read.
+ */
+export function runFilter(filter: RbacFilterConfig, ctx: RbacContext, counters: Counters, root: string, sink?: DynamicMetadata, namespace?: string): boolean {
   let allowed = true;
   const rules = filter.rules;
   if (rules !== undefined) {
@@ -138,20 +150,18 @@ export function runFilter(filter: RbacFilterConfig, ctx: RbacContext, counters: 
     const p = `${root}${filter.shadowStatPrefix}rbac.`;
     if (shadow.action === 'LOG') count(counters, `${p}${r.matched !== undefined ? 'logged' : 'not_logged'}`);
     else count(counters, `${p}${r.allowed ? 'shadow_allowed' : 'shadow_denied'}`);
+    if (sink !== undefined && namespace !== undefined) {
+      const md = (sink[namespace] ??= {});
+      const prefix = filter.shadowMetadataPrefix;
+      if (r.matched !== undefined) md[`${prefix}shadow_effective_policy_id`] = r.matched;
+      md[`${prefix}shadow_engine_result`] = r.allowed ? 'allowed' : 'denied';
+    }
   }
   return allowed;
 }
 
 function ipOf(address: string | undefined): string {
   return address ? normalizeIp(address) : '';
-}
-
-/** The client address Envoy trusts with use_remote_address false (xff_num_trusted_hops 0): the last X-Forwarded-For entry, else the peer. */
-function clientFromXff(xff: string | string[] | undefined, peer: string): string {
-  const v = typeof xff === 'string' ? xff : Array.isArray(xff) ? xff.join(',') : undefined;
-  if (v === undefined) return peer;
-  const last = v.slice(v.lastIndexOf(',') + 1).trim();
-  return isIP(last) !== 0 ? normalizeIp(last) : peer;
 }
 
 /** What a network RBAC filter sees: the connection only. */
@@ -165,10 +175,10 @@ class ConnectionContext implements RbacContext {
   readonly serverName: string;
   readonly peer: PeerIdentity | undefined;
 
-  /** `remoteIp` defaults to the peer: no PROXY protocol here. */
-  constructor(socket: Socket, remoteIp?: (direct: string) => string) {
+  /** `remoteIp`: the trusted client address (HTTP: from X-Forwarded-For as the HCM says); the peer by default (no PROXY protocol here). */
+  constructor(socket: Socket, remoteIp?: string) {
     this.directRemoteIp = ipOf(socket.remoteAddress);
-    this.remoteIp = remoteIp ? remoteIp(this.directRemoteIp) : this.directRemoteIp;
+    this.remoteIp = remoteIp ?? this.directRemoteIp;
     const dst = destinationOf(socket);
     this.destinationIp = dst?.address ?? '';
     this.destinationPort = dst?.port ?? 0;
@@ -189,8 +199,8 @@ class HttpContext extends ConnectionContext {
   override readonly request: RequestHead;
   override readonly urlPath: string;
 
-  constructor(head: RequestHead, socket: Socket, useRemoteAddress: boolean, metadata: Readonly<Record<string, Record<string, unknown>>> | undefined) {
-    super(socket, (direct) => (useRemoteAddress ? direct : clientFromXff(head.headers['x-forwarded-for'], direct)));
+  constructor(head: RequestHead, socket: Socket, clientAddress: string, metadata: Readonly<Record<string, Record<string, unknown>>> | undefined) {
+    super(socket, clientAddress);
     this.request = head;
     this.dynamicMetadata = metadata;
     const path = head.path;
@@ -211,13 +221,23 @@ export function checkHttpRbac(
   filters: readonly RbacFilterConfig[],
   head: RequestHead,
   socket: Socket,
-  useRemoteAddress: boolean,
+  clientAddress: string,
   counters: Counters,
-  metadata?: Readonly<Record<string, Record<string, unknown>>>,
+  metadata?: DynamicMetadata,
 ): boolean {
-  const ctx = new HttpContext(head, socket, useRemoteAddress, metadata);
-  for (const f of filters) if (!runFilter(f, ctx, counters, '')) return false;
+  const ctx = new HttpContext(head, socket, clientAddress, metadata);
+  for (const f of filters) if (!runFilter(f, ctx, counters, '', metadata, HTTP_RBAC_NAMESPACE)) return false;
   return true;
+}
+
+/**
+ * A chain's network RBAC filter for a new connection, writing its shadow verdict into `metadata`
+ * (the connection's dynamic metadata, read by a network ext_authz filter after it).
+ */
+export function checkNetworkRbacFilter(filter: RbacFilterConfig, socket: Socket, counters: Counters, metadata: DynamicMetadata): boolean {
+  const ctx = new ConnectionContext(socket);
+  ctx.dynamicMetadata = metadata;
+  return runFilter(filter, ctx, counters, '', metadata, NETWORK_RBAC_NAMESPACE);
 }
 
 /** A chain's network RBAC filters, in order, for a new connection: false when one denies it (the caller closes it). */

@@ -46,7 +46,7 @@ export function sendShadow(cluster: Cluster, method: string, path: string, heade
     }
   };
   try {
-    host.pool.dispatch({ path, method, headers: copy, body: body === null ? null : body.reader() }, new ShadowHandler(release));
+    host.poolFor(false, host.autoTlsHost(copy)).dispatch({ path, method, headers: copy, body: body === null ? null : body.reader() }, new ShadowHandler(release));
   } catch {
     release();
   }

@@ -32,12 +32,12 @@ class UpgradeRequest implements H1Controller, H1ResponseSink {
   #done = false;
   #upgradeHeaders: Record<string, string | string[]> | undefined;
 
-  constructor(host: Host, connectTimeoutMs: number, head: string, handler: UpgradeHandler) {
+  constructor(host: Host, connectTimeoutMs: number, head: string, handler: UpgradeHandler, autoHost: string | undefined) {
     this.handler = handler;
     this.parser = new H1ResponseParser(this, DEFAULT_RESPONSE_LIMITS);
     this.parser.expect(false, true);
     // An upgrade is HTTP/1.1: a TLS host is offered http/1.1 after its configured ALPN protocols.
-    const { socket, ready } = host.connect({ protocol: 'http/1.1' });
+    const { socket, ready } = host.connect({ protocol: 'http/1.1', autoHost });
     this.socket = socket;
     this.#connectTimer = setTimeout(() => this.#fail(codeError('connect timeout', 'UND_ERR_CONNECT_TIMEOUT')), connectTimeoutMs);
     socket.once(ready, () => {
@@ -121,7 +121,7 @@ class UpgradeRequest implements H1Controller, H1ResponseSink {
 export function dispatchUpgrade(host: Host, connectTimeoutMs: number, method: string, path: string, headers: string[], handler: UpgradeHandler): void {
   let head = `${method} ${path} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) head += headers[i] + ': ' + headers[i + 1] + '\r\n';
-  new UpgradeRequest(host, connectTimeoutMs, head + '\r\n', handler);
+  new UpgradeRequest(host, connectTimeoutMs, head + '\r\n', handler, host.autoTlsHost(headers));
 }
 
 /** Both upgraded connections, piped into each other until either ends or nothing moves for idleTimeoutMs. */

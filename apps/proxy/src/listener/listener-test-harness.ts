@@ -3,6 +3,7 @@
 // resolver, plus small raw-socket servers and clients.
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { normalize } from '@mesh/xds';
 import { SnapshotCompiler, snapshotFromResources } from '../config/snapshot-compiler.ts';
 import { StatsStore } from '../stats.ts';
 import { ClusterManager } from '../upstream/cluster-manager.ts';
@@ -22,6 +23,36 @@ export function hcm(statPrefix: string, routeConfigName: string): object {
     name: 'envoy.filters.network.http_connection_manager',
     typedConfig: { '@type': HCM_TYPE, statPrefix, rds: { configSource: { ads: {}, resourceApiVersion: 'V3' }, routeConfigName }, httpFilters: [ROUTER] },
   };
+}
+
+export const FAULT = { name: 'envoy.filters.http.fault', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault' } };
+
+/**
+ * A listener on a free loopback port whose connection manager runs `filters`
+ * (then the fault filter and the router) and sends everything to cluster `app`:
+ * the shape the HTTP filter tests (RBAC, jwt_authn, ext_authz) exercise.
+ */
+export function filterTestListener(name: string, filters: object[], hcmExtra: Record<string, unknown> = {}): Record<string, unknown> {
+  return normalize('envoy.config.listener.v3.Listener', {
+    name,
+    address: { socketAddress: { address: '127.0.0.1', portValue: 0 } },
+    filterChains: [
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typedConfig: {
+              '@type': HCM_TYPE,
+              statPrefix: name,
+              routeConfig: { name: `${name}-routes`, virtualHosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'app' } }] }] },
+              httpFilters: [...filters, FAULT, ROUTER],
+              ...hcmExtra,
+            },
+          },
+        ],
+      },
+    ],
+  });
 }
 
 export function staticCluster(name: string, port: number): object {

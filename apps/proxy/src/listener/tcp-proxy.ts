@@ -6,10 +6,15 @@
 // address (Istio's 127.0.0.6 for inbound passthrough).
 import type { Socket } from 'node:net';
 import type { Logger } from '@mesh/telemetry';
-import type { TcpProxySpec } from '../config/listener-config.ts';
+import type { NetworkAuthzStep, TcpProxySpec } from '../config/listener-config.ts';
 import type { ClusterManager } from '../upstream/cluster-manager.ts';
 import { originalDestinationOf } from './original-destination.ts';
-import { checkNetworkRbac, type Counters } from '../http/rbac.ts';
+import { checkNetworkRbacFilter, type Counters, type DynamicMetadata } from '../http/rbac.ts';
+import { checkConnection } from '../http/ext-authz.ts';
+
+function count(counters: Counters, name: string, by = 1): void {
+  counters.set(name, (counters.get(name) ?? 0) + by);
+}
 
 /** Envoy's tcp.<stat_prefix>.* counters. */
 export class TcpStats {
@@ -24,7 +29,7 @@ export class TcpStats {
   downstreamCxRxBytesTotal = 0;
   downstreamCxTxBytesTotal = 0;
   readonly prefix: string;
-  /** The network RBAC filters' counters (`<rbac stat_prefix>.rbac.*`), shared by every TCP proxy of the listener manager. */
+  /** The network RBAC and ext_authz filters' counters (`<rbac stat_prefix>.rbac.*`, `ext_authz.<stat_prefix>.*`), shared by every TCP proxy of the listener manager. */
   readonly rbac: Counters;
 
   constructor(prefix: string, rbac: Counters = new Map()) {
@@ -79,15 +84,75 @@ export class TcpProxy {
   }
 
   handle(downstream: Socket): void {
-    const stats = this.stats;
-    stats.downstreamCxTotal++;
-    const rbac = this.spec.rbac;
-    // Decided before anything is opened upstream: a denied peer never reaches the workload.
-    if (rbac !== undefined && rbac.length > 0 && !checkNetworkRbac(rbac, downstream, stats.rbac)) {
-      this.log.debug('tcp proxy: connection denied by RBAC', { remote: downstream.remoteAddress });
-      downstream.destroy();
+    this.stats.downstreamCxTotal++;
+    const steps = this.spec.authz ?? (this.spec.rbac ?? []).map((config) => ({ kind: 'rbac' as const, config }));
+    if (steps.length === 0) return this.#connect(downstream);
+    this.#authorize(downstream, steps, 0, {});
+  }
+
+  /**
+   * The chain's authorization filters from `from` on, decided before anything is opened upstream: a
+   * denied peer never reaches the workload. An ext_authz filter holds the connection (nothing is read
+   * from it, so what the client sends waits in the socket's bounded buffers) until its answer.
+   */
+  #authorize(downstream: Socket, steps: readonly NetworkAuthzStep[], from: number, metadata: DynamicMetadata): void {
+    const counters = this.stats.rbac;
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i];
+      if (step.kind === 'rbac') {
+        if (!checkNetworkRbacFilter(step.config, downstream, counters, metadata)) {
+          this.log.debug('tcp proxy: connection denied by RBAC', { remote: downstream.remoteAddress });
+          downstream.destroy();
+          return;
+        }
+        continue;
+      }
+      const config = step.config;
+      const p = `ext_authz.${config.statPrefix}`;
+      if (config.enabled !== undefined && !config.enabled((f) => metadata[f])) {
+        count(counters, `${p}disabled`);
+        continue;
+      }
+      count(counters, `${p}total`);
+      count(counters, `${p}active`);
+      downstream.pause();
+      const pending = checkConnection(config.service, downstream, this.clusters);
+      let gone = false;
+      const onGone = () => {
+        gone = true;
+        pending.cancel();
+      };
+      downstream.once('close', onGone);
+      downstream.once('error', onGone);
+      const next = i + 1;
+      void pending.outcome.then((o) => {
+        count(counters, `${p}active`, -1);
+        downstream.off('close', onGone);
+        downstream.off('error', onGone);
+        if (gone || downstream.destroyed) return;
+        if (o.kind === 'ok') {
+          count(counters, `${p}ok`);
+          return this.#authorize(downstream, steps, next, metadata);
+        }
+        if (o.kind === 'denied') count(counters, `${p}denied`);
+        else {
+          count(counters, `${p}error`);
+          if (config.failureModeAllow) {
+            count(counters, `${p}failure_mode_allowed`);
+            return this.#authorize(downstream, steps, next, metadata);
+          }
+        }
+        this.log.debug('tcp proxy: connection denied by ext_authz', { remote: downstream.remoteAddress, outcome: o.kind, reason: o.kind === 'error' ? o.reason : undefined });
+        count(counters, `${p}cx_closed`);
+        downstream.destroy();
+      }).catch(() => downstream.destroy()); // never let a connection through on a bug
       return;
     }
+    this.#connect(downstream);
+  }
+
+  #connect(downstream: Socket): void {
+    const stats = this.stats;
     const name = this.#clusterName();
     const cluster = name === undefined ? undefined : this.clusters.get(name);
     if (!cluster) {

@@ -117,7 +117,7 @@ export class ProxySecrets implements SecretLookup {
   }
 
   /** Pilot's Secret resources of a newly applied snapshot; every one whose material changed (or left) is announced. */
-  setAdsSecrets(secrets: Map<string, Secret__Output>, version: string): void {
+  setAdsSecrets(secrets: ReadonlyMap<string, Secret__Output>, version: string): void {
     const next = new Map<string, AdsEntry>();
     const changed: string[] = [];
     for (const [name, s] of secrets) {

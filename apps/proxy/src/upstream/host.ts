@@ -11,6 +11,7 @@ import net, { type Socket } from 'node:net';
 import tls, { type PeerCertificate } from 'node:tls';
 import { Pool } from 'undici';
 import { H1Pool, type H1DispatchOptions, type H1Handler } from './h1-pool.ts';
+import { getHeader } from '../config/header-mutation.ts';
 import { healthyStatus, transportFor, type ClusterSpec, type EndpointSpec, type UpstreamTlsSpec } from '../config/cluster-config.ts';
 import type { ClusterStats } from '../stats.ts';
 import { parseSubjectAltName, sanMatches, type TlsContexts } from './tls-contexts.ts';
@@ -66,6 +67,59 @@ function codeError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/**
+ * With auto_sni / auto_san_validation a host keeps one pool per request host name: a connection opened with
+ * SNI a.com (or verified for a.com) never carries a request for b.com. At most this many names per host; a new
+ * one beyond it closes the least recently used name's pools gracefully (requests in flight on them finish).
+ */
+export const MAX_AUTO_SNI_POOLS_PER_HOST = 64;
+
+/** A request host name's pools (auto SNI): the HTTP/1.1 one and the HTTP/2 one, each made on first use. */
+interface AutoSniPools {
+  h1: UpstreamPool | undefined;
+  h2: UpstreamPool | undefined;
+}
+
+/** The host name of an authority (`a.com:8443` → `a.com`, `[::1]:80` → `::1`), lower case; undefined when empty. */
+export function authorityHost(authority: string | undefined): string | undefined {
+  if (authority === undefined) return undefined;
+  let h = authority.trim();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    h = end < 0 ? h.slice(1) : h.slice(1, end);
+  } else {
+    const colon = h.lastIndexOf(':');
+    // More than one colon without brackets: a bare IPv6 address, no port.
+    if (colon >= 0 && h.indexOf(':') === colon) h = h.slice(0, colon);
+  }
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  return h === '' ? undefined : h.toLowerCase();
+}
+
+/**
+ * Whether a certificate is valid for a host name (auto_san_validation): a DNS SAN equal to it, or a wildcard
+ * SAN whose `*` is the whole leftmost label and stands for exactly one label (RFC 6125 6.4.3: `*.a.com` matches
+ * `b.a.com`, not `a.com` nor `c.b.a.com`); an IP address only by an equal IP SAN. Case-insensitive.
+ */
+export function certificateMatchesHost(host: string, sans: { readonly dns: readonly string[]; readonly ip: readonly string[] }): boolean {
+  if (net.isIP(host)) return sans.ip.some((ip) => ip === host || (net.isIPv6(host) && net.isIPv6(ip) && expandV6(ip) === expandV6(host)));
+  const name = host.toLowerCase();
+  for (const raw of sans.dns) {
+    const san = raw.toLowerCase().replace(/\.$/, '');
+    if (san === name) return true;
+    if (san.startsWith('*.') && san.indexOf('*', 1) < 0) {
+      const dot = name.indexOf('.');
+      if (dot > 0 && name.slice(dot + 1) === san.slice(2) && san.slice(2).includes('.')) return true;
+    }
+  }
+  return false;
+}
+
+/** An IPv6 address in one canonical spelling (the URL parser's), so `::1` equals `0:0::1`. */
+function expandV6(a: string): string {
+  return new URL(`http://[${a}]/`).hostname;
+}
+
 export class Host {
   readonly key: string;
   readonly address: string;
@@ -89,6 +143,8 @@ export class Host {
   /** use_downstream_protocol_config: the HTTP/2 pool for requests that came in over HTTP/2. */
   #h2Pool: UpstreamPool | undefined;
   #closed = false;
+  /** auto_sni / auto_san_validation: pools per request host name, least recently used first. */
+  readonly #autoPools = new Map<string, AutoSniPools>();
   /**
    * The last TLS session the upstream gave this host's connections, for resumption (Envoy's upstream TLS keeps one
    * session per context): only for the same secret versions, SNI and ALPN. A resumed session skips the certificate
@@ -154,17 +210,66 @@ export class Host {
    * HTTP/2, a request that came in over HTTP/2 goes upstream over HTTP/2 (its
    * own pool), any other over the cluster's usual one.
    */
-  poolFor(downstreamHttp2: boolean): UpstreamPool {
+  poolFor(downstreamHttp2: boolean, autoHost?: string): UpstreamPool {
+    if (autoHost !== undefined && this.tls !== undefined) return this.#autoPool(this.spec.http2 || (downstreamHttp2 && this.spec.downstreamHttp2), autoHost);
     if (downstreamHttp2 && this.spec.downstreamHttp2 && !this.spec.http2) return (this.#h2Pool ??= this.#undiciPool(true));
     return this.pool;
   }
 
-  #undiciPool(http2: boolean): UpstreamPool {
+  /**
+   * The host name a request's upstream TLS connection is for under auto_sni / auto_san_validation: the
+   * override header's value when the cluster names one and the request carries it, else its Host. Undefined
+   * when neither option is on, the endpoint's transport is plaintext, or the request names no host: the
+   * TLS context's own sni and SAN matchers apply.
+   */
+  autoTlsHost(headers: readonly string[]): string | undefined {
+    const spec = this.spec;
+    if (this.tls === undefined || !(spec.autoSni || spec.autoSanValidation)) return undefined;
+    const h = headers as string[];
+    const fromOverride = spec.autoSniHeader === undefined ? undefined : authorityHost(getHeader(h, spec.autoSniHeader));
+    return fromOverride ?? authorityHost(getHeader(h, 'host') ?? getHeader(h, ':authority'));
+  }
+
+  #autoPool(http2: boolean, autoHost: string): UpstreamPool {
+    const pools = this.#autoPools;
+    let entry = pools.get(autoHost);
+    if (entry !== undefined) {
+      // Most recently used last.
+      pools.delete(autoHost);
+      pools.set(autoHost, entry);
+    } else {
+      if (pools.size >= MAX_AUTO_SNI_POOLS_PER_HOST) {
+        const [oldest, old] = pools.entries().next().value!;
+        pools.delete(oldest);
+        for (const p of [old.h1, old.h2]) if (p && !p.closed && !p.destroyed) p.close().catch(() => {});
+      }
+      entry = { h1: undefined, h2: undefined };
+      pools.set(autoHost, entry);
+    }
+    if (http2) return (entry.h2 ??= this.#undiciPool(true, autoHost));
+    return (entry.h1 ??= this.#undiciPool(false, autoHost));
+  }
+
+  /** How many request host names have their own pools (auto_sni / auto_san_validation). */
+  get autoSniPoolCount(): number {
+    return this.#autoPools.size;
+  }
+
+  /**
+   * An HTTP/2 pool whatever the cluster's protocol options say: gRPC side calls (an ext_authz
+   * Check) need HTTP/2 even on a cluster whose ordinary requests go over HTTP/1.1.
+   */
+  http2Pool(): UpstreamPool {
+    if (this.spec.http2) return this.pool;
+    return (this.#h2Pool ??= this.#undiciPool(true));
+  }
+
+  #undiciPool(http2: boolean, autoHost?: string): UpstreamPool {
     const spec = this.spec;
     const secure = this.tls !== undefined;
     const origin = `${secure ? 'https' : 'http'}://${this.key}`;
     // TLS connections are opened by connect() (material looked up per connection); plaintext ones by undici.
-    const connect = secure ? this.#connector(http2 ? 'h2' : 'http/1.1') : { timeout: spec.connectTimeoutMs, noDelay: true };
+    const connect = secure ? this.#connector(http2 ? 'h2' : 'http/1.1', autoHost) : { timeout: spec.connectTimeoutMs, noDelay: true };
     const pool = new Pool(origin, {
       connections: spec.maxConnections,
       pipelining: http2 ? 100 : 1,
@@ -183,13 +288,22 @@ export class Host {
     } as Pool.Options);
     pool.on('connect', () => this.stats.cxTotal++);
     // undici's dispatch handler contract is the one H1Pool implements.
-    return pool as unknown as UpstreamPool;
+    const upstream = pool as unknown as UpstreamPool;
+    if (secure) {
+      // undici derives a servername from each request's Host and closes a TLS connection whose last request had
+      // another one: our connector picks the SNI itself (the context's, or auto SNI's per pool), so every request
+      // of a pool names the same one and connections are reused whatever Host they carry.
+      const servername = autoHost ?? this.address;
+      const dispatch = upstream.dispatch.bind(upstream);
+      upstream.dispatch = (opts, handler) => dispatch({ ...opts, servername } as H1DispatchOptions, handler);
+    }
+    return upstream;
   }
 
   /** undici's connector for a TLS host: `protocol` is the pool's own ALPN protocol, offered after the configured ones. */
-  #connector(protocol: string) {
+  #connector(protocol: string, autoHost: string | undefined) {
     return (opts: { localAddress?: string | null }, callback: (...args: [null, Socket] | [Error, null]) => void): void => {
-      const { socket, ready } = this.connect({ protocol, localAddress: opts.localAddress ?? undefined });
+      const { socket, ready } = this.connect({ protocol, localAddress: opts.localAddress ?? undefined, autoHost });
       let done = false;
       const finish = (err: Error | null) => {
         if (done) return;
@@ -202,7 +316,8 @@ export class Host {
           callback(err, null);
         } else callback(null, socket);
       };
-      const onReady = () => finish(null);
+      // A check made on 'secureConnect' (auto SAN validation without a validation context) may have destroyed it.
+      const onReady = () => finish(socket.destroyed ? codeError(`upstream connection to ${this.key} failed verification`, 'ERR_TLS_SAN_MISMATCH') : null);
       const timer = setTimeout(() => finish(codeError(`connect timeout to ${this.key}`, 'UND_ERR_CONNECT_TIMEOUT')), this.spec.connectTimeoutMs);
       socket.once(ready, onReady);
       socket.once('error', finish);
@@ -214,8 +329,10 @@ export class Host {
    * protocols plus `protocol` (the HTTP pool's own: 'http/1.1' or 'h2'; none for TCP), presents the
    * current client certificate and checks the peer against the trusted CAs and the SAN matchers.
    * A secret that has not arrived fails the socket (code ERR_TLS_SECRET_MISSING) on the next tick.
+   * `autoHost` (from autoTlsHost()): the request's host name, the SNI under auto_sni and the name the
+   * certificate must be valid for under auto_san_validation (instead of the context's SAN matchers).
    */
-  connect(o: { protocol?: string; localAddress?: string } = {}): HostConnection {
+  connect(o: { protocol?: string; localAddress?: string; autoHost?: string } = {}): HostConnection {
     const localAddress = o.localAddress ?? this.spec.sourceAddress;
     const spec = this.tls;
     if (spec === undefined) {
@@ -239,9 +356,18 @@ export class Host {
     }
     const stats = deps!.stats;
     const alpn = offeredAlpn(spec.alpn, o.protocol);
-    const servername = spec.sni ?? this.hostname ?? (net.isIP(this.address) ? undefined : this.address);
+    const autoHost = o.autoHost;
+    // An IP address cannot be an SNI (RFC 6066): such a request host leaves the configured one.
+    const autoSni = this.spec.autoSni && autoHost !== undefined && !net.isIP(autoHost) ? autoHost : undefined;
+    const autoSan = this.spec.autoSanValidation ? autoHost : undefined;
+    const servername = autoSni ?? spec.sni ?? this.hostname ?? (net.isIP(this.address) ? undefined : this.address);
     const matchers = spec.sanMatchers;
-    const sessionKey = `${material.version}|${servername ?? ''}|${alpn.join(',')}`;
+    // The name checked is part of the key: a session verified for one host is never resumed for another.
+    const sessionKey = `${material.version}|${servername ?? ''}|${autoSan ?? ''}|${alpn.join(',')}`;
+    const sanMismatch = (cert: PeerCertificate) => {
+      stats.failVerifySan++;
+      return codeError(`upstream certificate SANs [${cert.subjectaltname ?? ''}] are not valid for ${autoSan}`, 'ERR_TLS_SAN_MISMATCH');
+    };
     const session = this.#tlsSession?.key === sessionKey ? this.#tlsSession.data : undefined;
     const socket = tls.connect({
       host: this.address,
@@ -254,12 +380,21 @@ export class Host {
       rejectUnauthorized: spec.verify,
       // Envoy checks the upstream certificate's SANs only against the configured matchers (no implicit host name check).
       checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+        if (autoSan !== undefined) return certificateMatchesHost(autoSan, parseSubjectAltName(cert.subjectaltname)) ? undefined : sanMismatch(cert);
         if (sanMatches(matchers, parseSubjectAltName(cert.subjectaltname))) return undefined;
         stats.failVerifySan++;
         return codeError(`upstream certificate SANs [${cert.subjectaltname ?? ''}] match none of the cluster's SAN matchers`, 'ERR_TLS_SAN_MISMATCH');
       },
     });
     socket.setNoDelay(true);
+    if (autoSan !== undefined && !spec.verify) {
+      // Without a validation context Node never calls checkServerIdentity (nor enforces it); the host name
+      // check is still made, so auto SAN validation never passes a certificate for another name.
+      socket.once('secureConnect', () => {
+        const cert = socket.getPeerCertificate();
+        if (!certificateMatchesHost(autoSan, parseSubjectAltName(cert?.subjectaltname))) socket.destroy(sanMismatch(cert));
+      });
+    }
     socket.once('secureConnect', () => {
       stats.handshake++;
       if (socket.isSessionReused()) stats.sessionReused++;
@@ -285,12 +420,19 @@ export class Host {
   /** Stops new requests; in-flight ones finish, then connections close. */
   async close(): Promise<void> {
     this.#closed = true;
-    for (const pool of [this.#pool, this.#h2Pool]) if (pool && !pool.closed && !pool.destroyed) await pool.close().catch(() => {});
+    for (const pool of this.#allPools()) if (!pool.closed && !pool.destroyed) await pool.close().catch(() => {});
   }
 
   async destroy(): Promise<void> {
     this.#closed = true;
-    for (const pool of [this.#pool, this.#h2Pool]) if (pool && !pool.destroyed) await pool.destroy().catch(() => {});
+    for (const pool of this.#allPools()) if (!pool.destroyed) await pool.destroy().catch(() => {});
+  }
+
+  #allPools(): UpstreamPool[] {
+    const out: UpstreamPool[] = [];
+    for (const p of [this.#pool, this.#h2Pool]) if (p) out.push(p);
+    for (const e of this.#autoPools.values()) for (const p of [e.h1, e.h2]) if (p) out.push(p);
+    return out;
   }
 }
 

@@ -108,6 +108,8 @@ export function validateAuthorizationPolicy(spec: S.AuthorizationPolicySpec, rep
   const action = spec.action ?? 'ALLOW';
   if (action === 'CUSTOM') {
     if (!spec.provider?.name) rep.at('provider', 'name').error('action CUSTOM needs provider.name (an extension provider defined in MeshConfig)');
+    // Istio: a CUSTOM policy says which requests go to the external authorizer; without rules it would send none.
+    if (!spec.rules?.length) rep.at('rules').error('action CUSTOM needs rules: the requests they match are checked by the provider');
   } else if (spec.provider) {
     rep.at('provider').error(`provider is only used with action CUSTOM, not ${action}`);
   }

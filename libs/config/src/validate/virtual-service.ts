@@ -151,6 +151,13 @@ function validateHttpMatch(m: N.HTTPMatchRequest, rep: Reporter): void {
   for (const field of ['headers', 'withoutHeaders'] as const) {
     for (const [name, sm] of Object.entries(m[field] ?? {})) {
       const r = rep.at(field, name);
+      // Istio's pseudo-header for a verified JWT claim (claim names keep their case).
+      if (name.startsWith('@request.auth.claims.')) {
+        if (name.slice('@request.auth.claims.'.length).split('.').some((k) => k === '')) {
+          r.error(`"${name}" needs a claim name: @request.auth.claims.<claim>, nested claims separated by "." (@request.auth.claims.nested.key)`);
+        } else checkStringMatch(sm, r, { allowEmpty: true, what: `claim "${name}"` });
+        continue;
+      }
       if (!r.check(checkHeaderName(name))) continue;
       if (name !== name.toLowerCase()) r.warn(`header names are matched in lowercase; write "${name.toLowerCase()}"`);
       checkStringMatch(sm, r, { allowEmpty: true, what: `header "${name}"` });
