@@ -265,7 +265,7 @@ spec:
 
   it('rejects an invalid edit with a clear log line and keeps traffic flowing as before', async () => {
     const galley = fx.mesh.processes.get('galley')!;
-    fx.edit('routing.yaml', (t) => t.replace('weight: 100', 'weight: 150'));
+    fx.edit('routing.yaml', (t) => t.replace('weight: 100', 'weight: -100'));
     const line = await galley.waitForLine((l) => l.level === 'warn' && JSON.stringify(l).includes('weight'), 10_000);
     const text = JSON.stringify(line);
     assert.match(text, /routing\.yaml/, 'names the file');

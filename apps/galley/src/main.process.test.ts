@@ -159,18 +159,18 @@ describe('galley (real process, real NATS)', () => {
   });
 
   it('rejects an invalid edit with a clear log line naming file, resource and field, and keeps the previous version', async () => {
-    writeFileSync(file('bookinfo.yaml'), `${gateway}---\n${reviews(30, 30)}---\n${reviewsDr}`);
+    writeFileSync(file('bookinfo.yaml'), `${gateway}---\n${reviews(0, 0)}---\n${reviewsDr}`);
     const line: LogLine = await galley.waitForLine((l) => l.level === 'warn' && l.resource === 'VirtualService default/reviews');
     assert.equal(line.file, file('bookinfo.yaml'));
-    assert.deepEqual(line.errors, ['spec.http[0].route: weights of the 2 destinations must sum to 100, got 30 + 30 = 60 (line 18)']);
+    assert.deepEqual(line.errors, ['spec.http[0].route: weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0 (line 18)']);
     assert.equal(
       line.msg,
-      `rejected VirtualService default/reviews from ${file('bookinfo.yaml')}:11: weights of the 2 destinations must sum to 100, got 30 + 30 = 60; keeping the last accepted version`,
+      `rejected VirtualService default/reviews from ${file('bookinfo.yaml')}:11: weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0; keeping the last accepted version`,
     );
     await waitFor('rejection event', () => rejected.some((r) => r.name === 'reviews'));
     const event = rejected.find((r) => r.name === 'reviews')!;
     assert.equal(event.source, file('bookinfo.yaml'));
-    assert.deepEqual(event.errors, [{ path: 'spec.http[0].route', message: 'weights of the 2 destinations must sum to 100, got 30 + 30 = 60' }]);
+    assert.deepEqual(event.errors, [{ path: 'spec.http[0].route', message: 'weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0' }]);
     assert.deepEqual(await weights(), [50, 50], 'the last accepted version stays in KV');
     const debug = await fetchJson('/debug/rejected');
     assert.deepEqual(debug.rejected.map((r: any) => [r.resource, r.inEffect, r.errors[0].line]), [['VirtualService default/reviews', 'last accepted version', 18]]);
@@ -216,27 +216,27 @@ describe('galley (real process, real NATS)', () => {
 
   it('accepts valid config the mesh does not implement and reports it: log line, /debug/rejected, galley_unsupported_config', async () => {
     writeFileSync(
-      file('cors.yaml'),
+      file('backoff.yaml'),
       `apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata: {name: cors}
+metadata: {name: backoff}
 spec:
-  hosts: [cors]
+  hosts: [backoff]
   http:
-  - corsPolicy: {allowOrigins: [{exact: "https://example.com"}]}
-    route: [{destination: {host: cors}}]
+  - retries: {backoff: 1s}
+    route: [{destination: {host: backoff}}]
 `,
     );
-    const line = await galley.waitForLine((l) => l.resource === 'VirtualService default/cors' && l.level === 'warn');
-    assert.match(String(line.msg), /^not implemented: VirtualService default\/cors: spec\.http\[0\]\.corsPolicy: corsPolicy is not implemented/);
-    assert.equal(line.file, file('cors.yaml'));
-    await waitFor('stored (valid Istio)', async () => !!(await value('VirtualService.default.cors')));
+    const line = await galley.waitForLine((l) => l.resource === 'VirtualService default/backoff' && l.level === 'warn');
+    assert.match(String(line.msg), /^not implemented: VirtualService default\/backoff: spec\.http\[0\]\.retries\.backoff: backoff is not implemented/);
+    assert.equal(line.file, file('backoff.yaml'));
+    await waitFor('stored (valid Istio)', async () => !!(await value('VirtualService.default.backoff')));
     const debug = await fetchJson('/debug/rejected');
-    assert.deepEqual(debug.unsupported.map((f: any) => [f.resource, f.path, f.severity, f.source]), [['VirtualService default/cors', 'spec.http[0].corsPolicy', 'warning', file('cors.yaml')]]);
+    assert.deepEqual(debug.unsupported.map((f: any) => [f.resource, f.path, f.severity, f.source]), [['VirtualService default/backoff', 'spec.http[0].retries.backoff', 'warning', file('backoff.yaml')]]);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /galley_unsupported_config\{kind="VirtualService",severity="warning"\} 1/);
-    unlinkSync(file('cors.yaml'));
-    await waitFor('deleted from KV', async () => !(await value('VirtualService.default.cors')));
+    unlinkSync(file('backoff.yaml'));
+    await waitFor('deleted from KV', async () => !(await value('VirtualService.default.backoff')));
   });
 
   it('refuses security configuration it cannot enforce, naming the field, and keeps the last accepted version', async () => {

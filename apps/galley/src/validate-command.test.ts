@@ -29,9 +29,9 @@ spec:
   http:
   - route:
     - destination: {host: reviews, subset: v1}
-      weight: 50
+      weight: 0
     - destination: {host: reviews, subset: v2}
-      weight: 60
+      weight: 0
     retries:
       attempts: 3
       retryOnn: 5xx
@@ -55,8 +55,8 @@ metadata: {name: reviews, namespace: prod}
 spec:
   hosts: [reviews]
   http:
-  - corsPolicy:
-      allowOrigins: [{exact: "https://example.com"}]
+  - retries:
+      backoff: 1s
     route:
     - destination: {host: reviews, subset: v1}
 ---
@@ -100,14 +100,14 @@ describe('runValidate', () => {
     const { status, lines } = await run([d]);
     assert.equal(status, 1);
     assert.deepEqual(lines, [
-      `${bad}:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations must sum to 100, got 50 + 60 = 110`,
+      `${bad}:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0`,
       `${bad}:16 VirtualService prod/reviews: spec.http[0].retries.retryOnn: unknown field "retryOnn" in HTTPRetry; did you mean "retryOn"?`,
       '2 files: 1 valid, 1 invalid, 1 non-Istio document ignored; 2 errors',
     ]);
   });
 
   it('with --no-strict an unknown field is a warning', async () => {
-    const d = dir({ 'a.yaml': BAD.replace('weight: 60', 'weight: 50') });
+    const d = dir({ 'a.yaml': BAD.replace('weight: 0\n    retries', 'weight: 1\n    retries') });
     const file = path.join(d, 'a.yaml');
     const { status, lines } = await run([file], { strict: false });
     assert.equal(status, 0);
@@ -137,7 +137,7 @@ describe('runValidate', () => {
     assert.equal(status, 1);
     assert.deepEqual(lines, [
       `${file}:8 DestinationRule prod/reviews: spec.trafficPolicy.loadBalancer.simple: warning: PASSTHROUGH is not implemented: ROUND_ROBIN is used`,
-      `${file}:18 VirtualService prod/reviews: spec.http[0].corsPolicy: warning: corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service`,
+      `${file}:19 VirtualService prod/reviews: spec.http[0].retries.backoff: warning: backoff is not implemented: retries use the proxy's default backoff`,
       `${file}:27 RequestAuthentication prod/jwt: spec.targetRefs: not enforced by this mesh, so the resource is refused: targetRefs is not implemented: the policy would not validate tokens on what it targets`,
       '1 file: 2 valid, 1 invalid; 1 error; 2 warnings (2 about config this mesh does not implement)',
     ]);
@@ -150,7 +150,7 @@ describe('runValidate', () => {
   it('reads standard input for "-"', async () => {
     const { status, lines } = await run(['-'], { readStdin: async () => BAD });
     assert.equal(status, 1);
-    assert.equal(lines[0], '-:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations must sum to 100, got 50 + 60 = 110');
+    assert.equal(lines[0], '-:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0');
   });
 });
 
@@ -159,7 +159,7 @@ describe('galley validate (real process)', () => {
     const d = dir({ 'good.yaml': GOOD, 'bad.yaml': BAD });
     const bad = startProcess('galley-validate', 'apps/galley/src/main.ts', ['validate', path.join(d, 'bad.yaml')]);
     assert.equal(await bad.exited, 1, bad.output());
-    assert.ok(bad.lines.some((l) => l.msg === `${path.join(d, 'bad.yaml')}:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations must sum to 100, got 50 + 60 = 110`), bad.output());
+    assert.ok(bad.lines.some((l) => l.msg === `${path.join(d, 'bad.yaml')}:9 VirtualService prod/reviews: spec.http[0].route: weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0`), bad.output());
 
     const good = startProcess('galley-validate', 'apps/galley/src/main.ts', ['validate', '--no-strict', path.join(d, 'good.yaml')]);
     assert.equal(await good.exited, 0, good.output());

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CONFIG_TYPE_URLS, TYPE_URLS, decodeMessage, encodeMessage, normalize, type Cluster, type Cluster__Output } from '@mesh/xds';
 import { generateSnapshot } from './generators/index.ts';
 import { generateResources } from './generators/index.ts';
-import { gateway, generate, grpcClient, push, res, sampleConfig, sidecar, testLog } from './test-support.ts';
+import { capturedSidecar, gateway, generate, grpcClient, push, res, sampleConfig, sidecar, testLog } from './test-support.ts';
 
 /** Every resource of the proxy's snapshot encodes: nothing was left out (an `internal` issue). */
 function assertServed(p: ReturnType<typeof push>, proxy = sidecar()): void {
@@ -45,7 +45,7 @@ describe('translation of the sample mesh (examples/local)', () => {
     const hcm = l.filterChains[0].filters[0].typedConfig;
     assert.equal(hcm['@type'], CONFIG_TYPE_URLS.httpConnectionManager);
     assert.deepEqual(hcm.rds, { configSource: { ads: {}, resourceApiVersion: 'V3' }, routeConfigName: 'http.80' });
-    assert.deepEqual(hcm.httpFilters.map((f: any) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
+    assert.deepEqual(hcm.httpFilters.map((f: any) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
   });
 
   it('routes the gateway: header x-canary → v2, else 80/20 between v1 and v2, for both VirtualService hosts', () => {
@@ -159,6 +159,48 @@ describe('VirtualService HTTP translation', () => {
     for (const r of routes) assert.equal(r.route.cluster, `outbound|80||${HELLO}`);
   });
 
+  it("translates corsPolicy as istiod: a CorsPolicy per route (origins as StringMatchers, lists comma-joined, max age in seconds), encoded by Envoy's protos", () => {
+    const [r, legacy, plain] = sidecarRoutes(
+      vsWith([
+        {
+          match: [{ uri: { prefix: '/cors' } }],
+          corsPolicy: {
+            allowOrigins: [{ exact: 'https://a.example' }, { prefix: 'https://b.' }, { regex: 'https://.*\\.c\\.example' }],
+            allowMethods: ['GET', 'POST'],
+            allowHeaders: ['X-Foo', 'X-Bar'],
+            exposeHeaders: ['X-Out'],
+            maxAge: '24h',
+            allowCredentials: true,
+            unmatchedPreflights: 'IGNORE',
+          },
+          route: [{ destination: { host: 'hello' } }],
+        },
+        { match: [{ uri: { prefix: '/legacy' } }], corsPolicy: { allowOrigin: ['https://old.example'] }, route: [{ destination: { host: 'hello' } }] },
+        { route: [{ destination: { host: 'hello' } }] },
+      ]),
+    );
+    const wireRoute = (route: any) => {
+      const rc = { name: 'x', virtualHosts: [{ name: 'v', domains: ['*'], routes: [route] }] };
+      return (decodeMessage(TYPE_URLS.route, encodeMessage(TYPE_URLS.route, rc)) as any).virtualHosts[0].routes[0];
+    };
+    const cors = wireRoute(r).typedPerFilterConfig['envoy.filters.http.cors'];
+    assert.equal(cors['@type'], CONFIG_TYPE_URLS.corsPolicy);
+    assert.deepEqual(normalize(CONFIG_TYPE_URLS.corsPolicy, cors), {
+      allowOriginStringMatch: [{ exact: 'https://a.example' }, { prefix: 'https://b.' }, { safeRegex: { regex: 'https://.*\\.c\\.example' } }],
+      allowMethods: 'GET,POST',
+      allowHeaders: 'X-Foo,X-Bar',
+      exposeHeaders: 'X-Out',
+      maxAge: '86400',
+      allowCredentials: { value: true },
+      forwardNotMatchingPreflights: { value: false },
+    });
+    assert.deepEqual(normalize(CONFIG_TYPE_URLS.corsPolicy, wireRoute(legacy).typedPerFilterConfig['envoy.filters.http.cors']), {
+      allowOriginStringMatch: [{ exact: 'https://old.example' }],
+      forwardNotMatchingPreflights: { value: true },
+    });
+    assert.equal(plain.typedPerFilterConfig, undefined);
+  });
+
   it('keeps VirtualService order: first match wins, a catch-all last', () => {
     const routes = sidecarRoutes(
       vsWith([
@@ -189,7 +231,8 @@ describe('VirtualService HTTP translation', () => {
     assert.equal(r.route.prefixRewrite, '/new');
     assert.equal(r.route.hostRewriteLiteral, 'new.example');
     assert.deepEqual(r.route.timeout, { seconds: 2, nanos: 500_000_000 });
-    assert.deepEqual(r.route.retryPolicy, { numRetries: { value: 3 }, retriableStatusCodes: [503], retryOn: 'gateway-error,connect-failure,retriable-status-codes', perTryTimeout: { seconds: 0, nanos: 500_000_000 } });
+    // As Istio: retries prefer hosts not tried yet (retryIgnorePreviousHosts defaults to true).
+    assert.deepEqual(r.route.retryPolicy, { numRetries: { value: 3 }, retriableStatusCodes: [503], retryOn: 'gateway-error,connect-failure,retriable-status-codes', perTryTimeout: { seconds: 0, nanos: 500_000_000 }, retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }], hostSelectionRetryMaxAttempts: 5 });
     assert.deepEqual(r.typedPerFilterConfig['envoy.filters.http.fault'], {
       '@type': CONFIG_TYPE_URLS.fault,
       delay: { fixedDelay: { seconds: 1 }, percentage: { numerator: 100_000, denominator: 'MILLION' } },
@@ -243,6 +286,26 @@ describe('VirtualService HTTP translation', () => {
     assert.deepEqual(routes[0].route.weightedClusters.clusters[0], { name: `outbound|80||${HELLO}`, weight: { value: 60 }, requestHeadersToAdd: [{ header: { key: 'x-w', value: 'a' }, appendAction: 'OVERWRITE_IF_EXISTS_OR_ADD' }] });
   });
 
+  it('treats weights as relative proportions (1 and 3; a lone destination of weight 0 gets everything) and refuses a total of 0', () => {
+    const routes = sidecarRoutes(vsWith([{ route: [{ destination: { host: 'hello', subset: 'a' }, weight: 1 }, { destination: { host: 'hello', subset: 'b' }, weight: 3 }] }]).concat(res('DestinationRule', 'dr', { host: 'hello', subsets: [{ name: 'a', labels: { v: 'a' } }, { name: 'b', labels: { v: 'b' } }] })));
+    assert.deepEqual(routes[0].route.weightedClusters.clusters.map((c: any) => [c.name, c.weight.value]), [[`outbound|80|a|${HELLO}`, 1], [`outbound|80|b|${HELLO}`, 3]]);
+    assert.equal(sidecarRoutes(vsWith([{ route: [{ destination: { host: 'hello' }, weight: 0 }] }]))[0].route.cluster, `outbound|80||${HELLO}`);
+    const p = push(vsWith([{ route: [{ destination: { host: 'hello' }, weight: 0 }, { destination: { host: 'hello' }, weight: 0 }] }]));
+    assert.deepEqual(p.issues.filter((i) => i.category === 'invalid').map((i) => [i.field, i.message]), [['spec.http[0].route', 'the destination weights add up to 0']]);
+  });
+
+  it('keeps a sourceLabels / sourceNamespace match only in the routes of the workloads it names (proxies of one scope no longer share them)', () => {
+    const p = push(vsWith([{ match: [{ sourceLabels: { app: 'sleep', version: 'v1' } }, { sourceNamespace: 'other' }], route: [{ destination: { host: 'hello' } }], name: 'from-sleep-v1' }, { route: [{ destination: { host: 'hello' } }], name: 'default' }]));
+    const names = (proxy: ReturnType<typeof sidecar>) => {
+      const rc = generate(p, proxy).routes.find((r: any) => r.virtualHosts.some((v: any) => v.name === `${HELLO}:80`)) as any;
+      return rc.virtualHosts.find((v: any) => v.name === `${HELLO}:80`).routes.map((r: any) => r.name);
+    };
+    assert.deepEqual(names(capturedSidecar('10.1.0.5', { app: 'sleep', version: 'v1' })), ['from-sleep-v1', 'default']);
+    assert.deepEqual(names(capturedSidecar('10.1.0.6', { app: 'sleep', version: 'v2' })), ['default']);
+    assert.deepEqual(names(capturedSidecar('10.1.0.7', { app: 'other' }, 'other')), ['from-sleep-v1', 'default']);
+    assert.deepEqual(p.issues.filter((i) => /source/.test(i.field ?? '')), [], 'implemented: nothing reported');
+  });
+
   it('honours match.port and match.gateways', () => {
     const configs = [
       service(HELLO, { ports: [{ number: 80, name: 'http', protocol: 'HTTP' }, { number: 8080, name: 'http-alt', protocol: 'HTTP' }] }),
@@ -263,8 +326,16 @@ describe('VirtualService HTTP translation', () => {
   it('routes a service without a VirtualService to its cluster by default', () => {
     const routes = sidecarRoutes([service(HELLO)]);
     assert.deepEqual(routes, [
-      { name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|80||${HELLO}`, timeout: { seconds: 0 }, retryPolicy: { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: { value: 2 }, retriableStatusCodes: [503] } } },
+      { name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|80||${HELLO}`, timeout: { seconds: 0 }, retryPolicy: { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: { value: 2 }, retriableStatusCodes: [503], retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }], hostSelectionRetryMaxAttempts: 5 } } },
     ]);
+  });
+
+  it('retryIgnorePreviousHosts false lets a retry pick any host again', () => {
+    const routes = sidecarRoutes([
+      service(HELLO),
+      res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries: { attempts: 2, retryOn: '5xx', retryIgnorePreviousHosts: false } }] }),
+    ]);
+    assert.deepEqual((routes[0] as any).route.retryPolicy, { numRetries: { value: 2 }, retryOn: '5xx' });
   });
 });
 
@@ -374,6 +445,17 @@ describe('DestinationRule translation', () => {
     assert.deepEqual(c.get(`outbound|8080||${HELLO}`).typedExtensionProtocolOptions['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicitHttpConfig, { http2ProtocolOptions: {} });
   });
 
+  it('reports consistent hashing other than on a header for proxyless gRPC clients, which hash only on headers (gRFC A42)', () => {
+    const warnings = (consistentHash: Record<string, unknown>) =>
+      clusters({ trafficPolicy: { loadBalancer: { consistentHash } } })
+        .push.issues.filter((i) => i.field === 'spec.trafficPolicy.loadBalancer.consistentHash')
+        .map((i) => i.message);
+    for (const ch of [{ httpCookie: { name: 'user', ttl: '60s' } }, { useSourceIp: true }, { httpQueryParameterName: 'u' }]) {
+      assert.deepEqual(warnings(ch), ['proxyless gRPC clients hash only on httpHeaderName: with this policy each RPC goes to a random endpoint of the ring'], JSON.stringify(ch));
+    }
+    assert.deepEqual(warnings({ httpHeaderName: 'x-user' }), []);
+  });
+
   it('originates TLS for mode SIMPLE with SNI, CA and subjectAltNames, and ISTIO_MUTUAL with the workload certificate (proxyless clients: reported)', () => {
     const c = clusters({
       trafficPolicy: { tls: { mode: 'SIMPLE', sni: 'api.example.com', caCertificates: '/etc/ca.pem', subjectAltNames: ['api.example.com'] } },
@@ -450,6 +532,14 @@ describe('ServiceEntry and WorkloadEntry translation', () => {
     const rc = g.routes[0] as any;
     assert.ok(!rc.virtualHosts.some((v: any) => v.name.startsWith('api.external.com')));
   });
+
+  it('keeps a ServiceEntry short host as written (`localhost`, as Istio does), not expanded with the namespace', () => {
+    const p = push([res('ServiceEntry', 'local', { hosts: ['localhost'], location: 'MESH_EXTERNAL', resolution: 'NONE', ports: [{ number: 8080, name: 'http', protocol: 'HTTP' }] }, 'foo')]);
+    assert.deepEqual(p.issues, []);
+    const g = generate(p, sidecar());
+    assert.equal(g.byName(g.clusters, 'outbound|8080||localhost').type, 'ORIGINAL_DST');
+    assert.equal(g.byName(g.clusters, 'outbound|8080||localhost.foo.svc.cluster.local'), undefined);
+  });
 });
 
 describe('Gateway translation', () => {
@@ -473,7 +563,7 @@ describe('Gateway translation', () => {
   it('answers 404 through a blackhole virtual host when no VirtualService binds the gateway', () => {
     const p = push([res('Gateway', 'gw', { selector: { istio: 'ingressgateway' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] })]);
     const g = generate(p, gateway());
-    assert.deepEqual(g.byName(g.routes, 'http.80').virtualHosts, [{ name: 'blackhole:80', domains: ['*'], routes: [{ name: 'blackhole', match: { prefix: '/' }, directResponse: { status: 404 } }] }]);
+    assert.deepEqual(g.byName(g.routes, 'http.80').virtualHosts, [{ name: 'blackhole:80', domains: ['*'], routes: [{ name: 'blackhole', match: { prefix: '/' }, directResponse: { status: 404 } }], includeRequestAttemptCount: true }]);
   });
 
   it('builds tcp_proxy listeners with weighted clusters for TCP servers', () => {
@@ -501,7 +591,7 @@ describe('proxyless gRPC clients', () => {
     const g = generate(p, grpcClient());
     const l = g.byName(g.listeners, `${HELLO}:80`);
     assert.deepEqual(l.apiListener.apiListener.rds.routeConfigName, `${HELLO}:80`);
-    assert.deepEqual(l.apiListener.apiListener.httpFilters.map((f: any) => f.name), ['envoy.filters.http.router']);
+    assert.deepEqual(l.apiListener.apiListener.httpFilters.map((f: any) => f.name), ['envoy.filters.http.fault', 'envoy.filters.http.router']);
     assert.ok(g.byName(g.listeners, HELLO), 'single-port services also answer the bare host');
     const rc = g.byName(g.routes, `${HELLO}:80`);
     assert.equal(rc.virtualHosts[0].routes[0].route.cluster, `outbound|80|v2|${HELLO}`);
@@ -513,6 +603,23 @@ describe('proxyless gRPC clients', () => {
       p.issues.map((i) => [i.kind, i.name, i.field, i.severity, i.category, i.message]),
       [['DestinationRule', 'lr', 'spec.trafficPolicy.loadBalancer', 'warning', 'unsupported', 'LEAST_REQUEST is not sent to proxyless gRPC clients; they use ROUND_ROBIN']],
     );
+  });
+
+  it('get a VirtualService fault (abort with grpcStatus, delay) on the route, as gRPC\'s xDS client applies it, without a report', () => {
+    const cfg = [
+      ...sampleConfig().filter((r) => !(r.kind === 'VirtualService' && ((r.spec as { hosts?: string[] }).hosts ?? []).includes(HELLO))),
+      res('VirtualService', 'faulty', {
+        hosts: [HELLO],
+        http: [{ route: [{ destination: { host: HELLO } }], fault: { abort: { grpcStatus: 'UNAVAILABLE', percentage: { value: 50 } }, delay: { fixedDelay: '2s', percentage: { value: 100 } } } }],
+      }),
+    ];
+    const p = push(cfg);
+    const rc = generate(p, grpcClient()).byName(generate(p, grpcClient()).routes, `${HELLO}:80`);
+    const fault = normalize(CONFIG_TYPE_URLS.fault, rc.virtualHosts[0].routes[0].typedPerFilterConfig['envoy.filters.http.fault']);
+    assert.equal(fault.abort.grpcStatus, 14);
+    assert.deepEqual(fault.abort.percentage, { numerator: 500000, denominator: 'MILLION' });
+    assert.equal(Number(fault.delay.fixedDelay.seconds), 2);
+    assert.deepEqual(p.issues.filter((i) => i.name === 'faulty'), []);
   });
 });
 
@@ -621,7 +728,7 @@ describe('nothing is silently dropped', () => {
   it('reports fields the mesh does not implement as issues, with the same kind/namespace/name/field/message galley validate prints', () => {
     const p = push([
       service(HELLO),
-      res('VirtualService', 'cors', { hosts: ['hello'], http: [{ corsPolicy: { allowOrigins: [{ exact: 'https://a.example' }] }, route: [{ destination: { host: 'hello' } }] }] }),
+      res('VirtualService', 'backoff', { hosts: ['hello'], http: [{ retries: { attempts: 2, backoff: '1s' }, route: [{ destination: { host: 'hello' } }] }] }),
       res('AuthorizationPolicy', 'ext-authz', { targetRef: { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }, rules: [{}] }),
     ]);
     assert.deepEqual(
@@ -630,9 +737,9 @@ describe('nothing is silently dropped', () => {
         {
           kind: 'VirtualService',
           namespace: 'default',
-          name: 'cors',
-          field: 'spec.http[0].corsPolicy',
-          message: 'corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service',
+          name: 'backoff',
+          field: 'spec.http[0].retries.backoff',
+          message: "backoff is not implemented: retries use the proxy's default backoff",
           severity: 'warning',
           category: 'unsupported',
         },

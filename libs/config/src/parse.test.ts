@@ -15,9 +15,9 @@ spec:
   http:
   - route:
     - destination: {host: reviews, subset: v1}
-      weight: 50
+      weight: 0
     - destination: {host: reviews, subset: v2}
-      weight: 60
+      weight: 0
 `;
 
 describe('parseResources', () => {
@@ -243,7 +243,7 @@ status: {}
     const r = loadResources(text, { source: 'a.yaml' });
     assert.deepEqual(
       r.rejected.map((x) => [x.id, x.errors]),
-      [['VirtualService prod/reviews', [{ path: 'spec.http[0].route', message: 'weights of the 2 destinations must sum to 100, got 50 + 60 = 110' }]]],
+      [['VirtualService prod/reviews', [{ path: 'spec.http[0].route', message: 'weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0' }]]],
     );
     assert.equal(r.accepted.length, 1);
     const stored = toConfigResource(r.accepted[0].resource);

@@ -62,8 +62,6 @@ spec:
     assert.deepEqual(
       findings.map((f) => `${f.severity} ${f.source} ${f.resource} ${f.path}`),
       [
-        'warning traffic-management.yaml VirtualService default/ratings-route spec.http[3].corsPolicy',
-        'warning traffic-management.yaml VirtualService default/ratings-fault spec.http[1].match[0].sourceLabels',
         'warning traffic-management.yaml DestinationRule default/bookinfo-ratings-port spec.trafficPolicy.portLevelSettings[1].loadBalancer.localityLbSetting',
         'warning service-entries.yaml ServiceEntry default/external-svc-mongocluster spec.addresses[0]',
       ],

@@ -94,8 +94,9 @@ const httpMatch = fields({
   queryParams: OK,
   ignoreUriCase: OK,
   withoutHeaders: OK,
-  sourceLabels: SOURCE_MATCH,
-  sourceNamespace: SOURCE_MATCH,
+  // pilot keeps the match only in the routes of the workloads (sidecars and gateways) it names.
+  sourceLabels: OK,
+  sourceNamespace: OK,
   statPrefix: STATS_ONLY,
 });
 
@@ -120,7 +121,7 @@ const httpRoute = fields({
     perTryTimeout: OK,
     retryOn: OK,
     retryRemoteLocalities: no('retryRemoteLocalities is not implemented: retries may go to any locality'),
-    retryIgnorePreviousHosts: no('retryIgnorePreviousHosts is not implemented: a retry may go to the host that just failed'),
+    retryIgnorePreviousHosts: OK,
     backoff: no("backoff is not implemented: retries use the proxy's default backoff"),
   }),
   fault: fields({
@@ -131,7 +132,7 @@ const httpRoute = fields({
   mirrors: OK,
   mirrorPercent: OK,
   mirrorPercentage: OK,
-  corsPolicy: no('corsPolicy is not implemented: no CORS headers are added and preflight requests are routed to the service'),
+  corsPolicy: OK,
   headers: OK,
 });
 

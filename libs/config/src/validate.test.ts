@@ -112,11 +112,11 @@ const invalid: Case[] = [
   { name: 'a delegate with gateways', kind: 'VirtualService', spec: { gateways: ['gw'], http: [{ route: [dest('reviews')] }] }, path: 'spec.gateways', message: 'a delegate VirtualService (one without hosts) must not set gateways; set them on the root VirtualService' },
   { name: 'exportTo * with other namespaces', kind: 'VirtualService', spec: { ...routed({}), exportTo: ['*', 'prod'] }, path: 'spec.exportTo', message: 'exportTo "*" cannot be combined with other entries' },
   { name: 'a duplicate exportTo entry', kind: 'VirtualService', spec: { ...routed({}), exportTo: ['.', '.'] }, path: 'spec.exportTo[1]', message: 'duplicate exportTo entry "."' },
-  { name: 'weights that do not sum to 100', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1', 50), dest('reviews', 'v2', 60)] }]), path: 'spec.http[0].route', message: 'weights of the 2 destinations must sum to 100, got 50 + 60 = 110' },
-  { name: 'several destinations without weights', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1'), dest('reviews', 'v2')] }]), path: 'spec.http[0].route', message: 'weights of the 2 destinations must sum to 100, got 0 + 0 = 0' },
-  { name: 'a weight above 100', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1', 150)] }]), path: 'spec.http[0].route[0].weight', message: 'weight 150 must be in the range 0..100' },
-  { name: 'a negative weight', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1', 110), dest('reviews', 'v2', -10)] }]), path: 'spec.http[0].route[1].weight', message: 'weight -10 must be in the range 0..100' },
-  { name: 'TCP weights that do not sum to 100', kind: 'VirtualService', spec: { hosts: ['db'], tcp: [{ route: [dest('db', 'v1', 80), dest('db', 'v2', 10)] }] }, path: 'spec.tcp[0].route', message: 'weights of the 2 destinations must sum to 100, got 80 + 10 = 90' },
+  { name: 'weights that add up to 0', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1', 0), dest('reviews', 'v2', 0)] }]), path: 'spec.http[0].route', message: 'weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0' },
+  { name: 'several destinations without weights', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1'), dest('reviews', 'v2')] }]), path: 'spec.http[0].route', message: 'weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0' },
+  { name: 'a weight above int32', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1', 2 ** 31)] }]), path: 'spec.http[0].route[0].weight', message: '2147483648 is above the maximum 2147483647' },
+  { name: 'a negative weight', kind: 'VirtualService', spec: vs([{ route: [dest('reviews', 'v1', 110), dest('reviews', 'v2', -10)] }]), path: 'spec.http[0].route[1].weight', message: 'weight -10 must be in the range 0..2147483647' },
+  { name: 'TCP weights that add up to 0', kind: 'VirtualService', spec: { hosts: ['db'], tcp: [{ route: [dest('db', 'v1', 0), dest('db', 'v2', 0)] }] }, path: 'spec.tcp[0].route', message: 'weights of the 2 destinations add up to 0 (0 + 0); give at least one a weight above 0' },
   { name: 'route and redirect together', kind: 'VirtualService', spec: routed({ redirect: { uri: '/new' } }), path: 'spec.http[0]', message: 'only one of route, redirect or directResponse may be set, found route and redirect' },
   { name: 'redirect and directResponse together', kind: 'VirtualService', spec: vs([{ redirect: { uri: '/x' }, directResponse: { status: 503 } }]), path: 'spec.http[0]', message: 'only one of route, redirect or directResponse may be set, found redirect and directResponse' },
   { name: 'an HTTP route without an action', kind: 'VirtualService', spec: vs([{ timeout: '1s' }]), path: 'spec.http[0]', message: 'an HTTP route needs one of route (destinations), redirect or directResponse' },
@@ -332,6 +332,16 @@ describe('checkResource accepts resources with warnings', () => {
       assert.ok(hit, `expected a warning at ${c.path}: ${c.message}\ngot: ${JSON.stringify(result.warnings, null, 2)}`);
     });
   }
+});
+
+describe('route weights are relative proportions (Istio since 1.15)', () => {
+  it('accepts weights 1 and 3, 50 and 60, and one destination of weight 0', () => {
+    for (const spec of [vs([{ route: [dest('reviews', 'v1', 1), dest('reviews', 'v2', 3)] }]), vs([{ route: [dest('reviews', 'v1', 50), dest('reviews', 'v2', 60)] }]), vs([{ route: [dest('reviews', 'v1', 0)] }])]) {
+      const result = checkResource(res('VirtualService', spec));
+      assert.deepEqual(result.errors, []);
+      assert.ok(result.resource);
+    }
+  });
 });
 
 describe('checkResource refuses security configuration the mesh cannot enforce (the last accepted version stays)', () => {

@@ -125,6 +125,9 @@ export type { AuthorizationRequest as ExtAuthzAuthorizationRequest, Authorizatio
 export type { AuthorizationResponse as ExtAuthzAuthorizationResponse, AuthorizationResponse__Output as ExtAuthzAuthorizationResponse__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/AuthorizationResponse.ts';
 export type { BufferSettings as ExtAuthzBufferSettings, BufferSettings__Output as ExtAuthzBufferSettings__Output } from './generated/envoy/extensions/filters/http/ext_authz/v3/BufferSettings.ts';
 export type { ExtAuthz as NetworkExtAuthz, ExtAuthz__Output as NetworkExtAuthz__Output } from './generated/envoy/extensions/filters/network/ext_authz/v3/ExtAuthz.ts';
+// CORS (VirtualService corsPolicy): the HCM filter's (empty) config and the per-route policy.
+export type { Cors, Cors__Output } from './generated/envoy/extensions/filters/http/cors/v3/Cors.ts';
+export type { CorsPolicy as HttpCorsPolicy, CorsPolicy__Output as HttpCorsPolicy__Output } from './generated/envoy/extensions/filters/http/cors/v3/CorsPolicy.ts';
 export type { GrpcService, GrpcService__Output, _envoy_config_core_v3_GrpcService_EnvoyGrpc as EnvoyGrpc, _envoy_config_core_v3_GrpcService_EnvoyGrpc__Output as EnvoyGrpc__Output } from './generated/envoy/config/core/v3/GrpcService.ts';
 export type { HttpUri, HttpUri__Output } from './generated/envoy/config/core/v3/HttpUri.ts';
 export type { ListStringMatcher, ListStringMatcher__Output } from './generated/envoy/type/matcher/v3/ListStringMatcher.ts';

@@ -17,6 +17,7 @@ export const FILTER_NAMES = {
   tcpProxy: 'envoy.filters.network.tcp_proxy',
   router: 'envoy.filters.http.router',
   fault: 'envoy.filters.http.fault',
+  cors: 'envoy.filters.http.cors',
   rbac: 'envoy.filters.http.rbac',
   networkRbac: 'envoy.filters.network.rbac',
   jwtAuthn: 'envoy.filters.http.jwt_authn',
@@ -35,6 +36,8 @@ export const CONFIG_TYPE_URLS = {
   tcpProxy: 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
   router: 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router',
   fault: 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault',
+  cors: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors',
+  corsPolicy: 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy',
   rbac: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC',
   rbacPerRoute: 'type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBACPerRoute',
   networkRbac: 'type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC',
@@ -54,6 +57,8 @@ export interface TypedConfigMessages {
   tcpProxy: M.TcpProxy;
   router: M.Router;
   fault: M.HttpFault;
+  cors: M.Cors;
+  corsPolicy: M.HttpCorsPolicy;
   rbac: M.Rbac;
   rbacPerRoute: M.RbacPerRoute;
   networkRbac: M.NetworkRbac;

@@ -235,6 +235,7 @@ describe('RBAC filters in the generated listeners', () => {
         ['envoy.filters.http.rbac', 'DENY'],
         ['envoy.filters.http.rbac', 'ALLOW'],
         ['envoy.filters.http.fault', undefined],
+        ['envoy.filters.http.cors', undefined],
         ['envoy.filters.http.router', undefined],
       ],
     );

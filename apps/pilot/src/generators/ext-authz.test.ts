@@ -253,7 +253,7 @@ describe('ext_authz filters in the generated listeners', () => {
     const chain = (name: string) => vi.filterChains.find((c: any) => c.name === name);
     assert.deepEqual(
       chain('0.0.0.0_8000').filters[0].typedConfig.httpFilters.map((f: HttpFilter) => f.name),
-      ['envoy.filters.http.rbac', 'envoy.filters.http.ext_authz', 'envoy.filters.http.rbac', 'envoy.filters.http.fault', 'envoy.filters.http.router'],
+      ['envoy.filters.http.rbac', 'envoy.filters.http.ext_authz', 'envoy.filters.http.rbac', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router'],
     );
     assert.deepEqual(
       chain('0.0.0.0_9000').filters.map((f: any) => f.name),
@@ -277,7 +277,7 @@ describe('ext_authz filters in the generated listeners', () => {
     const hcm = normalize(TYPE_URLS.listener, g.byName(g.listeners, '0.0.0.0_80')).filterChains[0].filters[0].typedConfig;
     assert.deepEqual(
       hcm.httpFilters.map((f: HttpFilter) => f.name),
-      ['envoy.filters.http.rbac', 'envoy.filters.http.ext_authz', 'envoy.filters.http.fault', 'envoy.filters.http.router'],
+      ['envoy.filters.http.rbac', 'envoy.filters.http.ext_authz', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router'],
     );
     assert.deepEqual(hcm.httpFilters[0].typedConfig.shadowRules.policies, {
       'istio-ext-authz-ns[istio-system]-policy[ext-authz]-rule[0]': { permissions: [{ urlPath: { path: { prefix: '/admin' } } }], principals: [ANY] },

@@ -63,8 +63,11 @@ export function hcm(statPrefix: string, routeName: string, options: HcmOptions =
     ...(options.routeConfig ? { routeConfig: options.routeConfig } : { rds: { configSource: ADS, routeConfigName: routeName } }),
     httpFilters: [
       ...(options.rbac ?? []),
-      // The fault filter does nothing until a route carries a fault config (VirtualService `fault`).
-      ...(options.proxyless ? [] : [{ name: FILTER_NAMES.fault, typedConfig: typedConfig('fault', {}) }]),
+      // The fault filter does nothing until a route carries a fault config (VirtualService `fault`); proxyless gRPC
+      // clients implement it as well.
+      { name: FILTER_NAMES.fault, typedConfig: typedConfig('fault', {}) },
+      // As istiod: CORS acts only on routes carrying a CorsPolicy (VirtualService corsPolicy); gRPC clients have no CORS.
+      ...(options.proxyless ? [] : [{ name: FILTER_NAMES.cors, typedConfig: typedConfig('cors', {}) }]),
       { name: FILTER_NAMES.router, typedConfig: typedConfig('router', {}) },
     ],
     ...(options.proxyless ? {} : { codecType: 'AUTO' as const, upgradeConfigs: [{ upgradeType: 'websocket' }] }),

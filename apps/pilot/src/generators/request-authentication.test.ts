@@ -132,7 +132,7 @@ describe('RequestAuthentication translation', () => {
     const filters = httpChain.filters[0].typedConfig.httpFilters;
     assert.deepEqual(
       filters.map((f: any) => f.name),
-      ['envoy.filters.http.jwt_authn', 'envoy.filters.http.rbac', 'envoy.filters.http.fault', 'envoy.filters.http.router'],
+      ['envoy.filters.http.jwt_authn', 'envoy.filters.http.rbac', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router'],
     );
     const meta = (path: string[], value: object) => ({ metadata: { filter: 'envoy.filters.http.jwt_authn', path: path.map((key) => ({ key })), value } });
     assert.deepEqual(filters[1].typedConfig.rules.policies['ns[foo]-policy[require-jwt]-rule[0]'].principals, [
@@ -149,7 +149,7 @@ describe('RequestAuthentication translation', () => {
     const hcm = normalize(TYPE_URLS.listener, gw.byName(gw.listeners, '0.0.0.0_80')).filterChains[0].filters[0].typedConfig;
     assert.deepEqual(
       hcm.httpFilters.map((f: any) => f.name),
-      ['envoy.filters.http.jwt_authn', 'envoy.filters.http.rbac', 'envoy.filters.http.fault', 'envoy.filters.http.router'],
+      ['envoy.filters.http.jwt_authn', 'envoy.filters.http.rbac', 'envoy.filters.http.fault', 'envoy.filters.http.cors', 'envoy.filters.http.router'],
     );
     assert.deepEqual(Object.values(hcm.httpFilters[0].typedConfig.providers).map((x: any) => x.issuer), ['gw-issuer']);
     assert.deepEqual(hcm.httpFilters[1].typedConfig.rules.policies['ns[istio-system]-policy[gw-any]-rule[0]'].principals, [meta(['gw-issuer', 'sub'], { stringMatch: { safeRegex: { regex: '.+' } } })]);

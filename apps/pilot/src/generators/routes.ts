@@ -65,14 +65,18 @@ export function defaultHttpPort(ports: ServicePort[]): number | undefined {
   return ports.map((p) => p.number).sort((a, b) => a - b)[0];
 }
 
-/** Drops domains an earlier virtual host already claimed (Envoy rejects duplicates) and empty virtual hosts. */
+/**
+ * Drops domains an earlier virtual host already claimed (Envoy rejects duplicates) and empty virtual hosts.
+ * Every virtual host of a sidecar's or gateway's route table carries Istio's includeRequestAttemptCount: the
+ * upstream sees x-envoy-attempt-count on each try.
+ */
 export function dedupeDomains(vhosts: VirtualHost[]): VirtualHost[] {
   const seen = new Set<string>();
   const out: VirtualHost[] = [];
   for (const vh of vhosts) {
     const domains = (vh.domains ?? []).filter((d) => !seen.has(d.toLowerCase()));
     domains.forEach((d) => seen.add(d.toLowerCase()));
-    if (domains.length) out.push({ ...vh, domains });
+    if (domains.length) out.push({ ...vh, domains, includeRequestAttemptCount: true });
   }
   return out;
 }

@@ -216,6 +216,8 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
       else if (query) hash.queryParameter = { name: query };
       else throw new FieldError(cf, 'one of httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName is required');
       out.hashPolicy = [hash];
+      // gRFC A42: gRPC's ring hash uses header hash policies only; any other gives each RPC a random hash.
+      if (proxyless && !header) warn(cf, 'proxyless gRPC clients hash only on httpHeaderName: with this policy each RPC goes to a random endpoint of the ring');
       const maglev = asObject(ch.maglev, `${cf}.maglev`);
       if (maglev && proxyless) warn(`${cf}.maglev`, 'proxyless gRPC clients get RING_HASH instead of MAGLEV');
       if (maglev && !proxyless) {

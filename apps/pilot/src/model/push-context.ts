@@ -11,7 +11,7 @@ import { readServiceEntry, readWorkloadEntry, type Service, type WorkloadEntryMo
 import { effectivePolicy, policyToCluster, readDestinationRule, type ClusterPolicy, type DestinationRuleModel } from './destination-rules.ts';
 import { readGateway, type GatewayModel } from './gateways.ts';
 import { hostMatches, mostSpecificOwner, specificity } from './hosts.ts';
-import { MESH_GATEWAY, readVirtualService, translateHttpRoutes, translateTcpRoute, translateTlsRoutes, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
+import { MESH_GATEWAY, matchesOnSource, readVirtualService, translateHttpRoutes, translateTcpRoute, translateTlsRoutes, type RouteLookup, type VirtualServiceModel } from './virtual-services.ts';
 import { readSidecar, sidecarSelects, type OutboundMode, type SidecarModel } from './sidecars.ts';
 import { effectiveMtls, readPeerAuthentication, type EffectiveMtls, type MtlsMode, type PeerAuthenticationModel } from './peer-authentication.ts';
 import { ProxyScope } from './scope.ts';
@@ -303,8 +303,10 @@ export class PushContext implements RouteLookup {
    */
   scopeFor(proxy: Proxy): ProxyScope {
     const sidecar = this.sidecarFor(proxy);
-    const key = `${proxy.namespace}|${sidecar ? `${sidecar.namespace}/${sidecar.name}` : ''}`;
-    return this.memo(`scope|${key}`, () => new ProxyScope(this, proxy.namespace, sidecar, key));
+    // Routes with sourceLabels differ per workload: then the labels are part of what proxies share.
+    const bySource = this.memo('scope-by-source', () => this.virtualServices.some(matchesOnSource));
+    const key = `${proxy.namespace}|${sidecar ? `${sidecar.namespace}/${sidecar.name}` : ''}${bySource ? `|${JSON.stringify(Object.entries(proxy.labels).sort())}` : ''}`;
+    return this.memo(`scope|${key}`, () => new ProxyScope(this, proxy.namespace, sidecar, key, bySource ? proxy.labels : undefined));
   }
 
   /** The DestinationRule for `host` as a proxy in `namespace` sees it: its namespace's, then the service's, then the root namespace's (exportTo). */

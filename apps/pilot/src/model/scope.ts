@@ -22,12 +22,15 @@ export class ProxyScope implements RouteLookup {
   readonly meshVirtualServices: readonly VirtualServiceModel[];
   /** The Sidecar's outboundTrafficPolicy mode, else the mesh config's. */
   readonly outboundMode: OutboundMode;
+  /** The workload's labels and namespace when a VirtualService matches on them (sourceLabels, sourceNamespace). */
+  readonly source?: { labels: Readonly<Record<string, string>>; namespace: string };
   readonly #push: PushContext;
   readonly #byHost = new Map<string, Service>();
   readonly #drs = new Map<string, DestinationRuleModel | undefined>();
 
-  constructor(push: PushContext, namespace: string, sidecar: SidecarModel | undefined, key: string) {
+  constructor(push: PushContext, namespace: string, sidecar: SidecarModel | undefined, key: string, sourceLabels?: Readonly<Record<string, string>>) {
     this.#push = push;
+    if (sourceLabels) this.source = { labels: sourceLabels, namespace };
     this.key = key;
     this.namespace = namespace;
     this.sidecar = sidecar;

@@ -3,7 +3,6 @@
 import { isIP } from 'node:net';
 import type { ConfigResource } from '@mesh/contracts';
 import { FieldError, asArray, asInt, asLabels, asObject, asString, refOf, requireString, type ResourceRef } from './errors.ts';
-import { resolveHost } from './hosts.ts';
 import { ExportScope } from '@mesh/config';
 
 export type Resolution = 'NONE' | 'STATIC' | 'DNS' | 'DNS_ROUND_ROBIN';
@@ -141,7 +140,7 @@ export function readWorkloadEntry(r: ConfigResource): WorkloadEntryModel {
 }
 
 /** ServiceEntry → one Service per host. `workloads` are the WorkloadEntries by namespace (selected by labels). */
-export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<string, WorkloadEntryModel[]>, domainSuffix: string, defaultExportTo: readonly string[] = ['*']): Service[] {
+export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<string, WorkloadEntryModel[]>, _domainSuffix: string, defaultExportTo: readonly string[] = ['*']): Service[] {
   const ref = refOf(r);
   const spec = r.spec as Record<string, any>;
   const hosts = asArray<string>(spec.hosts, 'spec.hosts');
@@ -192,7 +191,9 @@ export function readServiceEntry(r: ConfigResource, workloads: ReadonlyMap<strin
   const subjectAltNames = asArray<string>(spec.subjectAltNames, 'spec.subjectAltNames');
   subjectAltNames.forEach((n, i) => requireString(n, `spec.subjectAltNames[${i}]`));
   return hosts.map((h) => ({
-    hostname: resolveHost(h, r.metadata.namespace, domainSuffix),
+    // As Istio: a ServiceEntry's hosts are names as clients use them (`localhost`, `mongodb`), never expanded with
+    // the namespace; only the host fields of VirtualServices and DestinationRules resolve short names.
+    hostname: h,
     namespace: r.metadata.namespace,
     ports,
     resolution,

@@ -6,6 +6,7 @@ import { ExportScope, checkExportToEntry } from '@mesh/config';
 import {
   FILTER_NAMES,
   typedConfig,
+  type HttpCorsPolicy,
   type FractionalPercent,
   type HeaderMatcher,
   type HeaderValueOption,
@@ -87,6 +88,16 @@ export interface RouteLookup {
   clusterPolicy(host: string, subset: string | undefined, port: number): ClusterPolicy | undefined;
   /** Whether the destination rule for `host` defines `subset`. */
   hasSubset(host: string, subset: string): boolean;
+  /**
+   * The workload the routes are built for (its labels and namespace), for matches on sourceLabels and
+   * sourceNamespace; undefined where none is known (a dry run), and then such matches are kept.
+   */
+  source?: { labels: Readonly<Record<string, string>>; namespace: string };
+}
+
+/** Whether a VirtualService has an HTTP match on the calling workload (its routes then differ per workload). */
+export function matchesOnSource(vs: VirtualServiceModel): boolean {
+  return vs.http.some((r) => Array.isArray(r?.match) && r.match.some((m) => m && (m.sourceLabels || m.sourceNamespace)));
 }
 
 export interface RouteContext {
@@ -315,11 +326,53 @@ function faultConfig(fault: unknown, field: string): HttpFault | undefined {
   return out.delay || out.abort ? out : undefined;
 }
 
+/** Istio's translation of a VirtualService corsPolicy into Envoy's per-route CorsPolicy. */
+function corsPolicy(cors: unknown, field: string): HttpCorsPolicy | undefined {
+  const c = asObject(cors, field);
+  if (!c) return undefined;
+  const origins: StringMatcher[] = [];
+  // The deprecated allowOrigin holds plain strings, each an exact origin.
+  asArray<unknown>(c.allowOrigin, `${field}.allowOrigin`).forEach((o, i) => origins.push({ exact: requireString(o, `${field}.allowOrigin[${i}]`) }));
+  asArray<unknown>(c.allowOrigins, `${field}.allowOrigins`).forEach((o, i) => {
+    const m = stringMatcher(o, `${field}.allowOrigins[${i}]`);
+    if (m) origins.push(m);
+  });
+  const list = (v: unknown, f: string) => asArray<unknown>(v, f).map((x, i) => requireString(x, `${f}[${i}]`)).join(',');
+  const out: HttpCorsPolicy = {};
+  if (origins.length) out.allowOriginStringMatch = origins;
+  const methods = list(c.allowMethods, `${field}.allowMethods`);
+  if (methods) out.allowMethods = methods;
+  const headers = list(c.allowHeaders, `${field}.allowHeaders`);
+  if (headers) out.allowHeaders = headers;
+  const expose = list(c.exposeHeaders, `${field}.exposeHeaders`);
+  if (expose) out.exposeHeaders = expose;
+  const maxAgeMs = parseDurationMs(c.maxAge, `${field}.maxAge`);
+  if (maxAgeMs !== undefined) out.maxAge = String(Math.floor(maxAgeMs / 1000));
+  if (c.allowCredentials !== undefined) {
+    if (typeof c.allowCredentials !== 'boolean') throw new FieldError(`${field}.allowCredentials`, 'expected a boolean');
+    out.allowCredentials = { value: c.allowCredentials };
+  }
+  // Istio forwards preflights from origins the policy does not allow unless told to IGNORE them.
+  out.forwardNotMatchingPreflights = { value: c.unmatchedPreflights !== 'IGNORE' };
+  return out;
+}
+
+/**
+ * Istio's retries prefer hosts not tried yet (Envoy's previous_hosts predicate, up to 5 picks per retry): without
+ * it a retry after a connect failure may go straight back to the dead endpoint. Name only: the predicate has no
+ * settings, and the proxy accepts it by name.
+ */
+const RETRY_OTHER_HOSTS: Pick<RetryPolicy, 'retryHostPredicate' | 'hostSelectionRetryMaxAttempts'> = {
+  retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
+  hostSelectionRetryMaxAttempts: 5,
+};
+
 /** Istio's default retry policy for HTTP routes without `retries`. */
 export const DEFAULT_RETRY: RetryPolicy & { retryOn: string; retriableStatusCodes: number[] } = {
   retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
   numRetries: { value: 2 },
   retriableStatusCodes: [503],
+  ...RETRY_OTHER_HOSTS,
 };
 
 function retryPolicy(retries: unknown, field: string, proxyless: boolean): RetryPolicy | undefined {
@@ -328,7 +381,8 @@ function retryPolicy(retries: unknown, field: string, proxyless: boolean): Retry
   if (!r) return proxyless ? undefined : DEFAULT_RETRY;
   const attempts = asInt(r.attempts, `${field}.attempts`, 0) ?? 0;
   if (attempts === 0) return undefined;
-  const out: RetryPolicy = { numRetries: { value: attempts } };
+  // retryIgnorePreviousHosts (default true) false: a retry may pick any host again.
+  const out: RetryPolicy = { numRetries: { value: attempts }, ...(r.retryIgnorePreviousHosts === false ? {} : RETRY_OTHER_HOSTS) };
   const retryOn = asString(r.retryOn, `${field}.retryOn`);
   const codes: number[] = [];
   const conditions: string[] = [];
@@ -346,6 +400,15 @@ function retryPolicy(retries: unknown, field: string, proxyless: boolean): Retry
   return out;
 }
 
+/**
+ * A destination's weight, a relative proportion (Istio since 1.15: any int32 >= 0, the destination receiving
+ * weight/sum); a single destination gets all traffic whatever its weight, 0 included.
+ */
+function routeWeight(weight: unknown, field: string, destinations: number): number {
+  const w = asInt(weight, field, 0, 2 ** 31 - 1);
+  return destinations === 1 ? 100 : (w ?? 0);
+}
+
 const REDIRECT_CODES: Record<number, RedirectAction['responseCode']> = { 301: 'MOVED_PERMANENTLY', 302: 'FOUND', 303: 'SEE_OTHER', 307: 'TEMPORARY_REDIRECT', 308: 'PERMANENT_REDIRECT' };
 
 /** One HTTP route of a VirtualService → zero or more Envoy routes (one per applicable match). */
@@ -361,7 +424,10 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
     if (port && ctx.port && port !== ctx.port) return;
     const gws = asArray<string>(m?.gateways, `${f}.gateways`).map((g) => resolveGatewayRef(g, vs.namespace));
     if (gws.length && !gws.includes(ctx.gateway)) return;
-    // sourceLabels / sourceNamespace are reported by @mesh/config's supportFindings; the match applies to every source.
+    // Istio keeps a match on the caller only in the routes of the workloads it names.
+    const source = ctx.lookup.source;
+    if (source && m?.sourceLabels && !Object.entries(m.sourceLabels).every(([k, v]) => source.labels[k] === v)) return;
+    if (source && m?.sourceNamespace && m.sourceNamespace !== source.namespace) return;
     applicable.push({ m, f });
   });
   if (applicable.length === 0) return [];
@@ -397,8 +463,7 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
       const f = `${field}.route[${j}]`;
       asObject(d, f);
       const c = destinationCluster(d.destination, `${f}.destination`, ctx, vs.namespace);
-      const weight = asInt(d.weight, `${f}.weight`, 0, 100);
-      return { ...c, weight: weight ?? (dests.length === 1 ? 100 : 0), headers: d.headers, field: f };
+      return { ...c, weight: routeWeight(d.weight, `${f}.weight`, dests.length), headers: d.headers, field: f };
     });
     const total = resolved.reduce((s, d) => s + d.weight, 0);
     if (resolved.length > 1 && total === 0) throw new FieldError(`${field}.route`, 'the destination weights add up to 0');
@@ -455,8 +520,12 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
   }
   applyHeaders(base, route.headers, `${field}.headers`);
   const fault = faultConfig(route.fault, `${field}.fault`);
-  if (fault && ctx.proxyless) ctx.warn(`${field}.fault`, 'fault injection is not sent to proxyless gRPC clients');
-  if (fault && !ctx.proxyless) base.typedPerFilterConfig = { [FILTER_NAMES.fault]: typedConfig('fault', fault) };
+  // Proxyless gRPC clients apply it too (gRPC's xDS fault injection: the same filter config, per route).
+  if (fault) base.typedPerFilterConfig = { [FILTER_NAMES.fault]: typedConfig('fault', fault) };
+  const cors = corsPolicy(route.corsPolicy, `${field}.corsPolicy`);
+  // gRPC's xDS client would reject a per-route config of a filter it does not have.
+  if (cors && ctx.proxyless) ctx.warn(`${field}.corsPolicy`, 'corsPolicy is not sent to proxyless gRPC clients');
+  if (cors && !ctx.proxyless) base.typedPerFilterConfig = { ...base.typedPerFilterConfig, [FILTER_NAMES.cors]: typedConfig('corsPolicy', cors) };
   if (route.name !== undefined) asString(route.name, `${field}.name`);
 
   // The routes share `base`'s nested objects: generated resources are never mutated after they are built.
@@ -523,7 +592,7 @@ export function translateTcpRoute(vs: VirtualServiceModel, ctx: RouteContext): A
     if (dests.length === 0) throw new FieldError(`${field}.route`, 'at least one destination is required');
     const out = dests.map((d, j) => {
       const c = destinationCluster(d?.destination, `${field}.route[${j}].destination`, ctx, vs.namespace);
-      return { name: c.name, weight: asInt(d.weight, `${field}.route[${j}].weight`, 0, 100) ?? (dests.length === 1 ? 100 : 0) };
+      return { name: c.name, weight: routeWeight(d.weight, `${field}.route[${j}].weight`, dests.length) };
     });
     return out.filter((d) => d.weight > 0);
   }
@@ -574,7 +643,7 @@ export function translateTlsRoutes(vs: VirtualServiceModel, ctx: RouteContext, s
     if (dests.length === 0) throw new FieldError(`${field}.route`, 'at least one destination is required');
     const weighted = dests.map((d, j) => {
       const c = destinationCluster(asObject(d, `${field}.route[${j}]`)!.destination, `${field}.route[${j}].destination`, ctx, vs.namespace);
-      return { name: c.name, weight: asInt(d.weight, `${field}.route[${j}].weight`, 0, 100) ?? (dests.length === 1 ? 100 : 0) };
+      return { name: c.name, weight: routeWeight(d.weight, `${field}.route[${j}].weight`, dests.length) };
     });
     out.push({ sniHosts: [...sni], dests: weighted.filter((d) => d.weight > 0), field });
   });

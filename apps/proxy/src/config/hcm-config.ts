@@ -18,6 +18,7 @@ import type {
   StdoutAccessLog__Output,
 } from '@mesh/xds';
 import { FaultConfig, FAULT_FILTER } from './fault-config.ts';
+import { CORS, CORS_FILTER, CORS_TYPE } from './cors-config.ts';
 import { compileHttpRbac, HTTP_RBAC_FILTER, HTTP_RBAC_TYPE, type RbacFilterConfig } from './rbac-config.ts';
 import { compileJwtAuthn, JWT_AUTHN_FILTER, JWT_AUTHN_TYPE, type JwtAuthnConfig } from './jwt-config.ts';
 import { compileHttpExtAuthz, HTTP_EXT_AUTHZ_FILTER, HTTP_EXT_AUTHZ_TYPE, type HttpExtAuthzConfig } from './ext-authz-config.ts';
@@ -135,9 +136,11 @@ const PASSIVE_FILTERS = new Set([
   'istio.metadata_exchange',
   'istio.alpn',
   'envoy.filters.http.grpc_stats',
-  'envoy.filters.http.cors',
   'envoy.filters.http.wasm.stats',
 ]);
+
+/** The filters the exchange runs before CORS, by filter name or config type. */
+const BEFORE_CORS = new Set([FAULT_FILTER, FAULT_TYPE, HTTP_RBAC_FILTER, HTTP_RBAC_TYPE, HTTP_EXT_AUTHZ_FILTER, HTTP_EXT_AUTHZ_TYPE, JWT_AUTHN_FILTER, JWT_AUTHN_TYPE]);
 
 const ESCAPED_SLASHES_ACTIONS = new Set(['IMPLEMENTATION_SPECIFIC_DEFAULT', 'KEEP_UNCHANGED', 'REJECT_REQUEST', 'UNESCAPE_AND_REDIRECT', 'UNESCAPE_AND_FORWARD']);
 
@@ -169,6 +172,8 @@ export class HcmConfig {
   readonly requestTimeoutMs: number;
   readonly maxRequestsPerConnection: number;
   readonly faultFilter: boolean;
+  /** envoy.filters.http.cors is in the chain (it acts on routes with a CorsPolicy, after the fault filter). */
+  readonly corsFilter: boolean;
   /** Filter-level fault config (a route's typed_per_filter_config overrides it). */
   readonly fault: FaultConfig | undefined;
   /** envoy.filters.http.rbac filters, in chain order (run before the fault filter and routing). */
@@ -298,6 +303,7 @@ export class HcmConfig {
     const filters = config.httpFilters ?? [];
     let router = false;
     let faultFilter = false;
+    let corsFilter = false;
     let fault: FaultConfig | undefined;
     const rbac: RbacFilterConfig[] = [];
     const authz: HttpAuthzStep[] = [];
@@ -310,6 +316,8 @@ export class HcmConfig {
       const name = f.name ?? '';
       if (f.disabled === true) return;
       if (router) invalid(p, `the router filter must be the last HTTP filter (found ${name} after it)`);
+      // The exchange applies CORS after authorization and fault injection, where Istio puts it: never in another order.
+      if (corsFilter && BEFORE_CORS.has(type || name)) invalid(p, `${name} after the CORS filter is not supported: CORS runs after authorization and fault injection here`);
       // A filter is what its typed config's type says (as Envoy selects it), else what its name says.
       if (type ? type === ROUTER_TYPE : name === ROUTER_FILTER) {
         checkFields(unpackAs(f.typedConfig, ROUTER_TYPE), ROUTER, `${p}.typedConfig`);
@@ -318,6 +326,10 @@ export class HcmConfig {
         faultFilter = true;
         const c = f.typedConfig ? new FaultConfig(unpackAs(f.typedConfig, FAULT_TYPE) ?? {}, `${p}.typedConfig`) : undefined;
         fault = c?.active ? c : undefined;
+      } else if (type ? type === CORS_TYPE : name === CORS_FILTER) {
+        // An empty config: the policies are per route (typed_per_filter_config).
+        checkFields(unpackAs(f.typedConfig, CORS_TYPE), CORS, `${p}.typedConfig`);
+        corsFilter = true;
       } else if (type ? type === HTTP_RBAC_TYPE : name === HTTP_RBAC_FILTER) {
         // The exchange runs RBAC before the fault filter: a config that orders them the other way is not what it would do.
         if (faultFilter) invalid(p, 'an RBAC filter after the fault filter is not supported: RBAC runs before fault injection here');
@@ -347,6 +359,7 @@ export class HcmConfig {
     });
     if (!router) invalid(`${path}.httpFilters`, 'the HTTP filter chain must end with envoy.filters.http.router');
     this.faultFilter = faultFilter;
+    this.corsFilter = corsFilter;
     this.fault = fault;
     this.rbac = rbac;
     this.authz = authz;

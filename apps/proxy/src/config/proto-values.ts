@@ -4,6 +4,8 @@
 // denominator. Every reader takes the field path so errors name it.
 import { readFileSync } from 'node:fs';
 import type {
+  HttpCorsPolicy__Output,
+  Cors__Output,
   DataSource__Output,
   ExtAuthz__Output,
   FileAccessLog__Output,
@@ -93,6 +95,8 @@ export interface TypedConfigs {
   'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy': TcpProxy__Output;
   'envoy.extensions.filters.http.router.v3.Router': Router__Output;
   'envoy.extensions.filters.http.fault.v3.HTTPFault': HttpFault__Output;
+  'envoy.extensions.filters.http.cors.v3.Cors': Cors__Output;
+  'envoy.extensions.filters.http.cors.v3.CorsPolicy': HttpCorsPolicy__Output;
   'envoy.extensions.filters.http.rbac.v3.RBAC': Rbac__Output;
   'envoy.extensions.filters.network.rbac.v3.RBAC': NetworkRbac__Output;
   'envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication': JwtAuthentication__Output;

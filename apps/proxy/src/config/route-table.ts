@@ -27,6 +27,7 @@ import type {
   WeightedClusterEntry__Output,
 } from '@mesh/xds';
 import { FAULT_FILTER, FaultConfig } from './fault-config.ts';
+import { CORS_FILTER, CORS_POLICY_TYPE, CorsPolicyConfig } from './cors-config.ts';
 import { HeaderMutation } from './header-mutation.ts';
 import { HeaderMatcher, QueryParameterMatcher, checkRegexMatcher, compileRegexMatcher, parseQuery, type RequestHead } from './matchers.ts';
 import { compileMetadataMatcher, type MetadataLookup } from './rbac-config.ts';
@@ -70,6 +71,7 @@ const VIRTUAL_HOST = fieldTable<VirtualHost__Output>('envoy.config.route.v3.Virt
     'responseHeadersToRemove',
     'typedPerFilterConfig',
     'retryPolicy',
+    'includeRequestAttemptCount',
   ],
   noEffect: ['metadata'],
 });
@@ -142,10 +144,8 @@ const HASH_POLICY = fieldTable<HashPolicyMessage>('envoy.config.route.v3.RouteAc
 });
 const HASH_HEADER = fieldTable<HashPolicyHeader__Output>('envoy.config.route.v3.RouteAction.HashPolicy.Header', { implemented: ['headerName'] });
 const HASH_COOKIE = fieldTable<HashPolicyCookie__Output>('envoy.config.route.v3.RouteAction.HashPolicy.Cookie', {
-  implemented: ['name'],
-  // Pilot sends Istio's httpCookie.ttl/path: with a ttl Envoy sets the cookie when the request has none, which
-  // http/ does not do yet (requests without the cookie hash to a random host instead).
-  gaps: ['ttl', 'path'],
+  // With a ttl the proxy generates the cookie when the request has none and sets it on the response (path included).
+  implemented: ['name', 'ttl', 'path'],
 });
 const HASH_CONNECTION = fieldTable<HashPolicyConnectionProperties__Output>('envoy.config.route.v3.RouteAction.HashPolicy.ConnectionProperties', {
   implemented: ['sourceIp'],
@@ -172,11 +172,12 @@ function regexRewrite(r: RegexMatchAndSubstitute__Output, path: string): { regex
   return { regex: compileSearch(r.pattern?.regex ?? '', `${path}.pattern.regex`), substitution: translateSubstitution(r.substitution ?? '') };
 }
 
-/** The route-level fault config (typed_per_filter_config), the only per-filter config this proxy has filters for. */
+/** The route-level fault config (typed_per_filter_config); the CORS policy is read by perFilterCors. */
 function perFilterFault(perFilter: Record<string, object> | undefined, path: string): FaultConfig | undefined {
   let fault: FaultConfig | undefined;
   for (const [key, any] of Object.entries(perFilter ?? {})) {
     const p = `${path}.typedPerFilterConfig["${key}"]`;
+    if (key === CORS_FILTER) continue;
     if (key !== FAULT_FILTER) invalid(p, `per-route config for filter ${key} is not supported by this proxy`);
     const config = unpackAs(any, 'envoy.extensions.filters.http.fault.v3.HTTPFault');
     if (!config) invalid(p, `expected an envoy.extensions.filters.http.fault.v3.HTTPFault, got ${anyTypeName(any) || JSON.stringify(any)}`);
@@ -184,6 +185,16 @@ function perFilterFault(perFilter: Record<string, object> | undefined, path: str
     fault = f.active ? f : undefined;
   }
   return fault;
+}
+
+/** The CORS policy of a route or virtual host (typed_per_filter_config["envoy.filters.http.cors"]). */
+function perFilterCors(perFilter: Record<string, object> | undefined, path: string): CorsPolicyConfig | undefined {
+  const any = perFilter?.[CORS_FILTER];
+  if (any === undefined) return undefined;
+  const p = `${path}.typedPerFilterConfig["${CORS_FILTER}"]`;
+  const config = unpackAs(any, CORS_POLICY_TYPE);
+  if (!config) invalid(p, `expected an ${CORS_POLICY_TYPE}, got ${anyTypeName(any) || JSON.stringify(any)}`);
+  return new CorsPolicyConfig(config, p);
 }
 
 // ---------------------------------------------------------------------------
@@ -327,6 +338,9 @@ export interface WeightedTarget {
 export interface HashPolicy {
   readonly header?: string;
   readonly cookie?: string;
+  /** Generate the cookie when the request has none, with this Max-Age in seconds (0: a session cookie); undefined: never. */
+  readonly cookieTtlSeconds?: number;
+  readonly cookiePath?: string;
   readonly sourceIp?: boolean;
   readonly queryParameter?: string;
   readonly terminal: boolean;
@@ -579,6 +593,8 @@ export class Route {
   readonly requestMutation: HeaderMutation | undefined;
   readonly responseMutation: HeaderMutation | undefined;
   readonly fault: FaultConfig | undefined;
+  /** The route's own CORS policy (else its virtual host's applies). */
+  readonly cors: CorsPolicyConfig | undefined;
   readonly random: () => number;
 
   constructor(config: Route__Output, vhostRetry: RetryPolicy__Output | undefined, vhostFault: FaultConfig | undefined, path: string, options: CompileOptions) {
@@ -631,6 +647,7 @@ export class Route {
     const routeFault = perFilterFault(config.typedPerFilterConfig, path);
     // A route's own fault config (even an inactive one) replaces its virtual host's.
     this.fault = config.typedPerFilterConfig?.[FAULT_FILTER] !== undefined ? routeFault : vhostFault;
+    this.cors = perFilterCors(config.typedPerFilterConfig, path);
   }
 
   /** Whether the route's match holds. `pathOnly` is :path without the query; `query` is parsed on demand by the caller. */
@@ -691,6 +708,8 @@ function hashPolicy(h: HashPolicyMessage, path: string, unimplemented: string[] 
   return {
     header: h.header?.headerName?.toLowerCase(),
     cookie: h.cookie?.name,
+    cookieTtlSeconds: h.cookie?.ttl ? Math.floor(durationMs(h.cookie.ttl, `${path}.cookie.ttl`, 0) / 1000) : undefined,
+    cookiePath: h.cookie?.path || undefined,
     sourceIp: h.connectionProperties?.sourceIp === true,
     queryParameter: h.queryParameter?.name,
     terminal: h.terminal === true,
@@ -709,6 +728,10 @@ export class VirtualHost {
   readonly responseMutation: HeaderMutation | undefined;
   /** EXTERNAL_ONLY / ALL: plaintext requests are redirected to https. */
   readonly requireTls: boolean;
+  /** Every upstream attempt carries x-envoy-attempt-count (1, then 2 on the first retry, ...). */
+  readonly includeRequestAttemptCount: boolean;
+  /** The virtual host's CORS policy, for routes without their own. */
+  readonly cors: CorsPolicyConfig | undefined;
 
   constructor(config: VirtualHost__Output, path: string, options: CompileOptions) {
     checkFields(config, VIRTUAL_HOST, path);
@@ -729,6 +752,8 @@ export class VirtualHost {
     this.requestMutation = req.empty ? undefined : req;
     this.responseMutation = res.empty ? undefined : res;
     this.requireTls = config.requireTls === 'ALL' || config.requireTls === 'EXTERNAL_ONLY';
+    this.includeRequestAttemptCount = config.includeRequestAttemptCount === true;
+    this.cors = perFilterCors(config.typedPerFilterConfig, path);
   }
 
   route(req: RouteRequest): Route | undefined {

@@ -278,8 +278,6 @@ describe('what our pilot sends is accepted', () => {
     assert.deepEqual(out.unimplemented.sort(), [
       'Cluster outbound|443||api.example.com.dnsLookupFamily',
       `Cluster outbound|80||${SVC}.upstreamConnectionOptions.tcpKeepalive`,
-      `RouteConfiguration outbound_http: virtualHosts[0] (${SVC}:80).routes[1].route.hashPolicy[0].cookie.path`,
-      `RouteConfiguration outbound_http: virtualHosts[0] (${SVC}:80).routes[1].route.hashPolicy[0].cookie.ttl`,
     ]);
     const c = out.clusters.get(`outbound|80||${SVC}`)!;
     assert.equal(c.outlier?.consecutive5xx, 1);

@@ -24,6 +24,7 @@ import type { HcmConfig } from '../config/hcm-config.ts';
 import type { HttpStats } from '../stats.ts';
 import type { AccessLogSink } from './access-log.ts';
 import { decideFault, faultEnded, faultStarted } from './fault.ts';
+import { corsOutcome } from './cors.ts';
 import { encodeGrpcMessage, FAULT_ABORT, FLAGS, httpToGrpcStatus, isGrpcContentType, NO_HEALTHY_UPSTREAM, parseGrpcTimeout, STREAM_TIMEOUT, UPSTREAM_TIMEOUT, upstreamResetBody } from './local-reply.ts';
 import { dispatchUpgrade, Tunnel, type UpgradeHandler } from './upgrade.ts';
 import { originalDestinationOf } from '../listener/original-destination.ts';
@@ -71,6 +72,8 @@ const SKIP_REQUEST: Record<string, 1> = Object.assign(Object.create(null), {
   'x-forwarded-for': 1,
   'x-forwarded-proto': 1,
   'x-request-id': 1,
+  // Consumed by this hop's router, as Envoy does: the next proxy must not apply it again.
+  'x-envoy-upstream-rq-timeout-ms': 1,
 });
 // A Connection header may name hop-by-hop headers to drop, but never these: the
 // request's authority and framing are not the client's to remove ("Connection: host").
@@ -289,6 +292,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
   internal = false;
   /** The trusted client address (the peer, or from X-Forwarded-For per xff_num_trusted_hops); decided in start(). */
   clientAddress = '';
+  /** Hash cookies generated for this request (route hash policy with a ttl), set on the upstream response. */
+  setCookies: Array<{ name: string; value: string; header: string }> | undefined = undefined;
   /** A gRPC request (content-type application/grpc*): local replies are gRPC trailers-only responses. */
   grpc = false;
   /** The Upgrade value of an upgrade request this route allows (lower case); undefined for ordinary requests. */
@@ -303,6 +308,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
   authzCancel: (() => void) | undefined = undefined;
   /** Headers an ext_authz service allowed added to the client's response. */
   authzResponseHeaders: ReadonlyArray<readonly [string, string]> | undefined = undefined;
+  /** The CORS filter's response headers (name/value pairs) for an allowed origin. */
+  corsHeaders: string[] | undefined = undefined;
   /** The request body after ext_authz buffered part of it (with_request_body); undefined: the codec's stream. */
   bodyOverride: Readable | null | undefined = undefined;
 
@@ -687,6 +694,14 @@ export class Exchange implements RequestHead, DownstreamEvents {
   }
 
   runAction(): void {
+    // The CORS filter sits after the fault filter, as Istio orders them.
+    const hcm = this.cfg.hcm;
+    const cors = hcm.corsFilter ? (this.route!.cors ?? this.virtualHost!.cors) : undefined;
+    if (cors !== undefined) {
+      const outcome = corsOutcome(cors, this.method, this.headers, this.ctx.random);
+      if (outcome?.preflightReply) return this.sendLocal(200, undefined, this.flags, outcome.headers, false);
+      this.corsHeaders = outcome?.headers;
+    }
     const action = this.route!.action;
     switch (action.kind) {
       case 'direct':
@@ -728,7 +743,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
     const cstats = cluster.stats;
     if (cstats.rqActive >= spec.maxRequests || cstats.rqActive >= spec.maxConnections + spec.maxPendingRequests) {
       cstats.rqPendingOverflow++;
-      this.localReply(503, upstreamResetBody('overflow', false), FLAGS.UPSTREAM_OVERFLOW, false);
+      // Envoy tells the client the request was shed by a circuit breaker, not failed by the upstream.
+      this.sendLocal(503, Buffer.from(upstreamResetBody('overflow', false)), FLAGS.UPSTREAM_OVERFLOW, ['content-type', 'text/plain', 'x-envoy-overloaded', 'true'], false);
       return;
     }
     cstats.rqActive++;
@@ -747,6 +763,9 @@ export class Exchange implements RequestHead, DownstreamEvents {
     if (stream !== null) this.body = this.retry !== undefined || action.mirrors.length > 0 ? new ReplayableBody(stream, REPLAY_LIMIT) : stream.iterator({ destroyOnReturn: false });
     let timeoutMs = action.timeoutMs;
     if (action.grpcTimeoutHeaderMaxMs !== undefined && this.grpc) timeoutMs = this.grpcTimeout(action, timeoutMs);
+    // An internal client may set its own route timeout (0: none); external requests lost the header in start().
+    const rqTimeout = this.internal ? h['x-envoy-upstream-rq-timeout-ms'] : undefined;
+    if (typeof rqTimeout === 'string' && /^\d+$/.test(rqTimeout)) timeoutMs = Number(rqTimeout);
     if (timeoutMs > 0) this.routeTimer = setTimeout(onRouteTimeout, timeoutMs, this);
     if (action.mirrors.length > 0) this.mirror(action);
     this.startAttempt();
@@ -889,7 +908,9 @@ export class Exchange implements RequestHead, DownstreamEvents {
       } else if (p.cookie !== undefined) {
         const cookie = this.headers.cookie;
         const m = typeof cookie === 'string' ? new RegExp(`(?:^|;\\s*)${p.cookie.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}=([^;]*)`).exec(cookie) : null;
-        part = m?.[1];
+        // A quoted value (as the proxy sets it) hashes as its content, so the generated cookie keeps its host.
+        part = m?.[1].replace(/^"(.*)"$/, '$1');
+        if (part === undefined && p.cookieTtlSeconds !== undefined) part = this.generateCookie(p.cookie, p.cookieTtlSeconds, p.cookiePath);
       } else if (p.sourceIp) part = this.clientAddress;
       else if (p.queryParameter !== undefined) {
         const q = this.path.indexOf('?');
@@ -901,6 +922,25 @@ export class Exchange implements RequestHead, DownstreamEvents {
       }
     }
     return key === undefined ? undefined : hash32(key);
+  }
+
+  /**
+   * Envoy's generated hash cookie: a request without it hashes on a value derived from its connection's addresses
+   * (the same on every request of that connection, so concurrent requests agree), and the response sets it with
+   * Max-Age=ttl (none: a session cookie) so the client's next requests stick to the same host.
+   */
+  generateCookie(name: string, ttlSeconds: number, cookiePath: string | undefined): string {
+    const found = this.setCookies?.find((c) => c.name === name);
+    if (found !== undefined) return found.value;
+    const s = this.req.socket;
+    const conn = `${s.remoteAddress}:${s.remotePort}|${s.localAddress}:${s.localPort}`;
+    const value = hash32(conn).toString(16).padStart(8, '0') + hash32(`${conn}#`).toString(16).padStart(8, '0');
+    let header = `${name}="${value}"`;
+    if (ttlSeconds > 0) header += `; Max-Age=${ttlSeconds}`;
+    if (cookiePath !== undefined) header += `; Path=${cookiePath}`;
+    header += '; HttpOnly';
+    (this.setCookies ??= []).push({ name, value, header });
+    return value;
   }
 
   startAttempt(): void {
@@ -940,6 +980,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     this.attempts++;
     const headers = this.upstreamHeaders!;
     if (action.autoHostRewrite && action.hostRewriteLiteral === undefined) setHeader(headers, 'host', host.hostname ?? host.address);
+    if (this.virtualHost?.includeRequestAttemptCount) setHeader(headers, 'x-envoy-attempt-count', String(this.attempts));
     const attempt = new Attempt(this, host);
     this.attempt = attempt;
     const retry = this.retry;
@@ -998,6 +1039,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     const server = headers.server;
     if (server !== undefined && hcm.serverHeader !== 'OVERWRITE') out.push('server', typeof server === 'string' ? server : server[0]);
     else if (hcm.serverHeader !== 'PASS_THROUGH') out.push('server', hcm.serverName);
+    if (this.setCookies !== undefined) for (const c of this.setCookies) out.push('set-cookie', c.header);
     this.finishResponseHeaders(out, true);
     this.res.writeHead(status, out);
   }
@@ -1014,6 +1056,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
     }
     const authz = this.authzResponseHeaders;
     if (authz !== undefined) for (const [k, v] of authz) setHeader(out, k, v);
+    const cors = this.corsHeaders;
+    if (cors !== undefined) for (let i = 0; i < cors.length; i += 2) setHeader(out, cors[i], cors[i + 1]);
     if (this.cfg.hcm.alwaysSetRequestIdInResponse && this.requestId !== undefined && getHeader(out, 'x-request-id') === undefined) {
       out.push('x-request-id', this.requestId);
     }

@@ -267,10 +267,16 @@ describe('timeouts and retries', () => {
             { match: { prefix: '/no-retry' }, route: { cluster: 'flaky-then-healthy' } },
             { match: { prefix: '/connect' }, route: { cluster: 'dead-then-healthy', retryPolicy: retry('connect-failure') } },
             { match: { prefix: '/exhausted' }, route: { cluster: 'flaky', retryPolicy: retry('5xx') } },
-          ]),
+            { match: { prefix: '/rq-timeout' }, route: { cluster: 'slow' } },
+            { match: { prefix: '/full' }, route: { cluster: 'full' } },
+          ], { includeRequestAttemptCount: true }),
         ]),
       ],
-      clusters: ['slow', 'slow-then-healthy', 'flaky-then-healthy', 'dead-then-healthy', 'flaky'].map((n) => edsCluster(n)),
+      clusters: [
+        ...['slow', 'slow-then-healthy', 'flaky-then-healthy', 'dead-then-healthy', 'flaky'].map((n) => edsCluster(n)),
+        // A circuit breaker that lets nothing through.
+        edsCluster('full', { circuitBreakers: { thresholds: [{ maxRequests: { value: 0 } }] } }),
+      ],
       endpoints: [
         endpoints('slow', [slow.port]),
         // random() = 0 starts round robin at the first endpoint, so the first try hits the bad one.
@@ -278,6 +284,7 @@ describe('timeouts and retries', () => {
         endpoints('flaky-then-healthy', [flaky.port, healthy.port]),
         endpoints('dead-then-healthy', [deadPort, healthy.port]),
         endpoints('flaky', [flaky.port]),
+        endpoints('full', [healthy.port]),
       ],
     });
     port = proxy.port('main');
@@ -329,6 +336,32 @@ describe('timeouts and retries', () => {
     assert.equal(r.body, 'unavailable');
     assert.equal(flaky.seen.length - before, 3, 'one try and two retries');
     assert.ok(proxy.proxy.stats.cluster('flaky').rqRetry >= 2);
+    // include_request_attempt_count: each try tells the upstream which one it is, whatever the client sent.
+    assert.deepEqual(
+      flaky.seen.slice(before).map((s) => s.headers['x-envoy-attempt-count']),
+      ['1', '2', '3'],
+    );
+  });
+
+  it('takes the route timeout from x-envoy-upstream-rq-timeout-ms of an internal request, and does not forward it', async () => {
+    const started = Date.now();
+    const r = await request(port, { path: '/rq-timeout', headers: { 'x-envoy-upstream-rq-timeout-ms': '150' } });
+    assert.equal(r.status, 504);
+    assert.equal(r.body, 'upstream request timeout');
+    assert.ok(Date.now() - started < 900, 'the header bounded the wait');
+    const seen = slow.seen.at(-1)!;
+    assert.equal(seen.headers['x-envoy-upstream-rq-timeout-ms'], undefined);
+    // An external request (a forwarded chain of two) loses the header: the upstream's late answer arrives.
+    const external = await request(port, { path: '/rq-timeout', headers: { 'x-envoy-upstream-rq-timeout-ms': '150', 'x-forwarded-for': '203.0.113.1,203.0.113.2' } });
+    assert.equal(external.status, 200);
+    assert.equal(external.body, 'late');
+  });
+
+  it('sheds a request over the circuit breaker with 503 and x-envoy-overloaded: true', async () => {
+    const r = await request(port, { path: '/full' });
+    assert.equal(r.status, 503);
+    assert.equal(r.headers['x-envoy-overloaded'], 'true');
+    assert.equal(proxy.proxy.stats.cluster('full').rqPendingOverflow, 1);
   });
 });
 
@@ -347,13 +380,16 @@ describe('load balancing', () => {
           vhost('all', ['*'], [
             { match: { prefix: '/weighted' }, route: { cluster: 'weighted' } },
             { match: { prefix: '/unhealthy' }, route: { cluster: 'mixed-health' } },
+            { match: { prefix: '/sticky' }, route: { cluster: 'ring', hashPolicy: [{ cookie: { name: 'user', ttl: { seconds: 3600 }, path: '/sticky' } }] } },
+            { match: { prefix: '/session' }, route: { cluster: 'ring', hashPolicy: [{ cookie: { name: 'session', ttl: {} } }] } },
             { match: { prefix: '/' }, route: { cluster: 'rr' } },
           ]),
         ]),
       ],
-      clusters: [edsCluster('rr'), edsCluster('weighted'), edsCluster('mixed-health')],
+      clusters: [edsCluster('rr'), edsCluster('weighted'), edsCluster('mixed-health'), edsCluster('ring', { lbPolicy: 'RING_HASH' })],
       endpoints: [
         endpoints('rr', ups.map((u) => u.port)),
+        endpoints('ring', ups.map((u) => u.port)),
         endpoints('weighted', [{ port: ups[0].port, weight: 3 }, { port: ups[1].port, weight: 1 }]),
         endpoints('mixed-health', [{ port: ups[0].port }, { port: ups[1].port, health: 'UNHEALTHY' }, { port: ups[2].port }]),
       ],
@@ -381,6 +417,22 @@ describe('load balancing', () => {
 
   it('weighs round robin by load_balancing_weight', async () => {
     assert.deepEqual(await spread('/weighted', 8), { e1: 6, e2: 2 });
+  });
+
+  it('generates the hash cookie with its ttl and path when the request has none, and the cookie then keeps the host', async () => {
+    for (let i = 0; i < 4; i++) {
+      const first = await request(port, { path: '/sticky' });
+      const cookie = String(first.headers['set-cookie']);
+      assert.match(cookie, /^user="[0-9a-f]{16}"; Max-Age=3600; Path=\/sticky; HttpOnly$/);
+      const value = cookie.slice(0, cookie.indexOf(';'));
+      for (let j = 0; j < 5; j++) {
+        const again = await request(port, { path: '/sticky', headers: { cookie: `other=1; ${value}` } });
+        assert.equal(again.json().upstream, first.json().upstream, 'the cookie hashes to the host that answered the first request');
+        assert.equal(again.headers['set-cookie'], undefined, 'a request that has the cookie gets none');
+      }
+    }
+    // A zero ttl makes it a session cookie (no Max-Age).
+    assert.match(String((await request(port, { path: '/session' })).headers['set-cookie']), /^session="[0-9a-f]{16}"; HttpOnly$/);
   });
 
   it('skips endpoints EDS marks unhealthy', async () => {

@@ -105,7 +105,7 @@ export interface HTTPMatchRequest {
 
 export interface HTTPRouteDestination {
   destination: Destination;
-  /** 0..100; when a route has more than one destination the weights must sum to 100. */
+  /** A relative proportion (>= 0): the destination gets weight/(sum of the weights); with several destinations the sum must be above 0. */
   weight?: number;
   headers?: Headers;
 }

@@ -112,23 +112,27 @@ export function checkDestination(d: Destination | undefined, rep: Reporter): voi
 }
 
 /**
- * Route weights: integers 0..100; a route with more than one destination must
- * give weights that sum to 100 (Istio's rule; a single destination gets all
- * traffic whatever its weight).
+ * Route weights: relative proportions (Istio since 1.15): each a non-negative
+ * int32, a destination receiving weight/(sum of the weights); with more than one
+ * destination the sum must be above 0 (a single destination gets all traffic
+ * whatever its weight).
  */
 export function checkWeights(routes: Array<{ weight?: number }> | undefined, rep: Reporter): void {
   if (!routes?.length) return;
   let total = 0;
   routes.forEach((r, i) => {
     const w = r.weight ?? 0;
-    if (w < 0 || w > 100) rep.at(i, 'weight').error(`weight ${w} must be in the range 0..100`);
+    if (w < 0 || w > MAX_WEIGHT) rep.at(i, 'weight').error(`weight ${w} must be in the range 0..${MAX_WEIGHT}`);
     total += w;
   });
-  if (routes.length > 1 && total !== 100) {
+  if (routes.length > 1 && total === 0) {
     const listed = routes.map((r) => r.weight ?? 0).join(' + ');
-    rep.error(`weights of the ${routes.length} destinations must sum to 100, got ${listed} = ${total}`);
+    rep.error(`weights of the ${routes.length} destinations add up to 0 (${listed}); give at least one a weight above 0`);
   }
 }
+
+/** Istio's weight is an int32. */
+const MAX_WEIGHT = 2 ** 31 - 1;
 
 /** Envoy's retry conditions (x-envoy-retry-on and x-envoy-retry-grpc-on) that Istio accepts in retryOn. */
 export const RETRY_ON_POLICIES = [
