@@ -48,10 +48,6 @@ const ELSEWHERE: ReadonlyArray<{ feature: string; file: string; test: string }> 
 
 /** What the mesh does not do yet, by feature: listed until a test proves it. */
 export const GAPS: ReadonlyArray<{ feature: string; gap: string }> = [
-  {
-    feature: 'load balancing',
-    gap: "without a DestinationRule `loadBalancer`, pilot sends ROUND_ROBIN; Istio's default has been LEAST_REQUEST since 1.14 (an explicit `simple: LEAST_REQUEST` works, see the cases above)",
-  },
   { feature: 'load balancing', gap: 'proxyless gRPC clients hash only on `httpHeaderName` (gRFC A42): pilot reports the other consistent-hash keys for them' },
   { feature: 'retries', gap: '`refused-stream` is configured and accepted but has no case (the sample backends speak HTTP/1.1 only)' },
   { feature: 'retries', gap: '`x-envoy-upstream-rq-per-try-timeout-ms` from internal clients is stripped from external requests but not honoured' },

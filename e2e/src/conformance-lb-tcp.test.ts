@@ -377,6 +377,14 @@ ${subsets}`;
     assert.ok(share <= 0.2, `least-request avoids the busy instance: it got ${(share * 100).toFixed(0)} % (${JSON.stringify(counts)})`);
   });
 
+  it("load balancing: without a loadBalancer the sidecar balances LEAST_REQUEST (Istio's default since 1.14) and avoids the busy instance", async () => {
+    stage('lb-dr.yaml', destinationRule('connectionPool: {http: {idleTimeout: 60s}}'));
+    await lbPolicyIs('LEAST_REQUEST');
+    const counts = await tally(120, 2, async () => instanceOf(await lb('/slow')));
+    const share = (counts['lb-1'] ?? 0) / 120;
+    assert.ok(share <= 0.2, `the default avoids the busy instance: it got ${(share * 100).toFixed(0)} % (${JSON.stringify(counts)})`);
+  });
+
   it('load balancing: consistentHash on httpHeaderName: the same x-user always reaches the same instance, different users spread', async () => {
     stage('lb-dr.yaml', destinationRule('loadBalancer: {consistentHash: {httpHeaderName: x-user}}'));
     await lbPolicyIs('RING_HASH');

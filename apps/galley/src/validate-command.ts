@@ -95,7 +95,8 @@ export async function runValidate(paths: string[], options: ValidateCommandOptio
       const parsed = parsedById.get(`${entry.origin}|${entry.id}`);
       const line = parsed ? fieldLine(parsed, f.path) : entry.line;
       const error = f.severity === 'error';
-      diagnostics.push({ file: entry.origin, line, text: `${entry.origin}:${line} ${f.resource}: ${f.path}: ${error ? '' : 'warning: '}${f.message}`, error });
+      // A warning here is a field the mesh takes but does not act on: said as such, whatever the finding's own words.
+      diagnostics.push({ file: entry.origin, line, text: `${entry.origin}:${line} ${f.resource}: ${f.path}: ${error ? '' : 'warning: accepted but not enforced: '}${f.message}`, error });
     }
   }
 

@@ -618,7 +618,7 @@ spec:
     assert.deepEqual(route(b).timeout, { seconds: '0' }, 'and not in another: the default route');
     // The DestinationRule of team-b applies to team-b's proxies only (Istio's lookup: the proxy's namespace first).
     assert.equal(b.clusters.get('outbound|80||shared.team-a.svc.cluster.local').lbPolicy, 'RANDOM');
-    assert.equal(a.clusters.get('outbound|80||shared.team-a.svc.cluster.local').lbPolicy, 'ROUND_ROBIN');
+    assert.equal(a.clusters.get('outbound|80||shared.team-a.svc.cluster.local').lbPolicy, 'LEAST_REQUEST', "Istio's default");
     assert.deepEqual(p.issues, []);
   });
 

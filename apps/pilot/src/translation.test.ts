@@ -351,7 +351,14 @@ describe('DestinationRule translation', () => {
   it('maps simple load balancers', () => {
     assert.equal(clusters({ trafficPolicy: { loadBalancer: { simple: 'LEAST_CONN' } } }).get(`outbound|80||${HELLO}`).lbPolicy, 'LEAST_REQUEST');
     assert.equal(clusters({ trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } }).get(`outbound|80||${HELLO}`).lbPolicy, 'RANDOM');
-    assert.equal(clusters({}).get(`outbound|80||${HELLO}`).lbPolicy, 'ROUND_ROBIN');
+    // Istio's default since 1.14, also for UNSPECIFIED; proxyless gRPC clients balance round robin.
+    assert.equal(clusters({}).get(`outbound|80||${HELLO}`).lbPolicy, 'LEAST_REQUEST');
+    assert.equal(clusters({ trafficPolicy: { loadBalancer: { simple: 'UNSPECIFIED' } } }).get(`outbound|80||${HELLO}`).lbPolicy, 'LEAST_REQUEST');
+    assert.equal(clusters({ trafficPolicy: { loadBalancer: { simple: 'ROUND_ROBIN' } } }).get(`outbound|80||${HELLO}`).lbPolicy, 'ROUND_ROBIN');
+    const p = push([service(HELLO)]);
+    const proxyless = generate(p, grpcClient());
+    assert.equal(proxyless.byName(proxyless.clusters, `outbound|80||${HELLO}`).lbPolicy, 'ROUND_ROBIN');
+    assert.deepEqual(p.issues, []);
   });
 
   it('maps consistent hashing to RING_HASH/MAGLEV and puts the hash policy on routes', () => {

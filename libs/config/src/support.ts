@@ -188,7 +188,7 @@ const virtualServiceRule = custom((spec, at, report) => {
 
 const loadBalancer = fields({
   simple: custom((v, at, report) => {
-    if (v === 'PASSTHROUGH') report(at, 'warning', 'PASSTHROUGH is not implemented: ROUND_ROBIN is used');
+    if (v === 'PASSTHROUGH') report(at, 'warning', "PASSTHROUGH is not implemented: LEAST_REQUEST (Istio's default) is used");
   }),
   consistentHash: OK,
   localityLbSetting: no('locality load balancing is not implemented: endpoints of every locality are used alike'),

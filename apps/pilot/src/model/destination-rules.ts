@@ -187,7 +187,8 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
     maxRetries: { value: MAX_U32 },
     trackRemaining: true,
   };
-  out.cluster.lbPolicy = 'ROUND_ROBIN';
+  // Istio's default since 1.14 is LEAST_REQUEST; gRPC's xDS clients balance round robin.
+  out.cluster.lbPolicy = proxyless ? 'ROUND_ROBIN' : 'LEAST_REQUEST';
 
   if (p.loadBalancer) {
     const f = `${p.loadBalancer.field}.loadBalancer`;
@@ -197,10 +198,10 @@ export function policyToCluster(p: EffectivePolicy, warn: (field: string, messag
     const ch = asObject(lb.consistentHash, `${f}.consistentHash`);
     if (simple && ch) throw new FieldError(f, 'simple and consistentHash are mutually exclusive');
     if (simple) {
-      const map: Record<string, Cluster['lbPolicy']> = { UNSPECIFIED: 'ROUND_ROBIN', ROUND_ROBIN: 'ROUND_ROBIN', LEAST_CONN: 'LEAST_REQUEST', LEAST_REQUEST: 'LEAST_REQUEST', RANDOM: 'RANDOM' };
-      // PASSTHROUGH is reported by @mesh/config's supportFindings; ROUND_ROBIN applies.
+      const map: Record<string, Cluster['lbPolicy']> = { UNSPECIFIED: out.cluster.lbPolicy, ROUND_ROBIN: 'ROUND_ROBIN', LEAST_CONN: 'LEAST_REQUEST', LEAST_REQUEST: 'LEAST_REQUEST', RANDOM: 'RANDOM' };
+      // PASSTHROUGH is reported by @mesh/config's supportFindings; the default applies.
       if (simple !== 'PASSTHROUGH' && !map[simple]) throw new FieldError(`${f}.simple`, `"${simple}" is not one of ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM, PASSTHROUGH`);
-      out.cluster.lbPolicy = map[simple] ?? 'ROUND_ROBIN';
+      out.cluster.lbPolicy = map[simple] ?? out.cluster.lbPolicy;
     }
     if (ch) {
       const cf = `${f}.consistentHash`;
