@@ -540,6 +540,8 @@ metadata: {name: httpbin, namespace: ${NS}}
 spec:
   host: ${HTTPBIN}
   trafficPolicy:
+    # The cases count each instance's share: round robin makes it exact (Istio's default, LEAST_REQUEST, is not).
+    loadBalancer: {simple: ROUND_ROBIN}
     outlierDetection: {${spec}}
 `;
 
