@@ -9,5 +9,6 @@ describe('docs/conformance.md', () => {
 
   it('reads test names written with any quote, escapes included', () => {
     assert.deepEqual(testNames(`it('a: b', x); it("c: \\"d\\"", y); it(\`e: it's\`, z)`), ['a: b', 'c: "d"', "e: it's"]);
+    assert.throws(() => testNames('it(`f: ${x}`, y)'), /cannot be listed/);
   });
 });
