@@ -99,8 +99,10 @@ spec:
 `,
     );
     const valid = token(keys.privateKey, {});
-    // Enforced once the keys are fetched and pushed: a valid token passes, a forged one is refused.
-    await waitFor('the token is verified', async () => (await curl(bearer(valid))).status === 200 && (await curl(bearer('invalidToken'))).status === 401, { timeoutMs: 30_000, intervalMs: 200 });
+    // Enforced once the keys are fetched and pushed: a forged token is refused (the filter is there), then a valid one
+    // passes (its keys are there). In this order: the config only moves forward (no filter, the filter without keys,
+    // the filter with them), so the two answers cannot straddle a change and look done too early.
+    await waitFor('the token is verified', async () => (await curl(bearer('invalidToken'))).status === 401 && (await curl(bearer(valid))).status === 200, { timeoutMs: 30_000, intervalMs: 200 });
     const ok = await curl(bearer(valid));
     assert.equal(ok.status, 200);
     assert.equal((JSON.parse(ok.body) as { headers: Record<string, string> }).headers.authorization, undefined, 'forwardOriginalToken is false');
