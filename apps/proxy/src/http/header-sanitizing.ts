@@ -24,6 +24,7 @@
 // pretend to be internal), and on the edge (use_remote_address) get
 // `x-envoy-external-address` set to the peer's address.
 import { BlockList, isIP, isIPv4 } from 'node:net';
+import { normalizeIp } from '../listener/original-destination.ts';
 
 /** The internal-only headers removed from external requests (Envoy's header sanitizing list). */
 export const INTERNAL_ONLY_HEADERS: readonly string[] = [
@@ -75,7 +76,7 @@ function blockList(ranges: readonly CidrRange[]): BlockList {
 
 /** Whether an address (no port) is internal under `cidrs` (internal_address_config); without it, none is. */
 export function isInternalAddress(ip: string, cidrs: readonly CidrRange[] | undefined): boolean {
-  if (ip.startsWith('::ffff:') && ip.includes('.')) ip = ip.slice(7);
+  ip = normalizeIp(ip);
   if (ip === '' || cidrs === undefined) return false;
   try {
     return blockList(cidrs).check(ip, isIPv4(ip) ? 'ipv4' : 'ipv6');
@@ -98,7 +99,7 @@ export function xffAddressFromRight(xff: string | string[] | undefined, skip: nu
   }
   const entry = v.slice(v.lastIndexOf(',', end - 1) + 1, end).trim();
   if (isIP(entry) === 0) return undefined;
-  return entry.startsWith('::ffff:') && isIPv4(entry.slice(7)) ? entry.slice(7) : entry;
+  return normalizeIp(entry);
 }
 
 /** The trusted client address of a request (see the top of this file); `peer` is the connection's remote IP. */
