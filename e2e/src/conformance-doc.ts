@@ -49,12 +49,6 @@ const ELSEWHERE: ReadonlyArray<{ feature: string; file: string; test: string }> 
 /** What the mesh does not do yet, by feature: listed until a test proves it. */
 export const GAPS: ReadonlyArray<{ feature: string; gap: string }> = [
   { feature: 'load balancing', gap: 'proxyless gRPC clients hash only on `httpHeaderName` (gRFC A42): pilot reports the other consistent-hash keys for them' },
-  {
-    feature: 'retries',
-    gap: "`refused-stream` has no case: an HTTP/2 upstream's REFUSED_STREAM is re-sent by the proxy's HTTP/2 client (undici) whatever `retryOn` says, where Envoy retries it only for refused-stream, reset, 5xx or gateway-error (found by a case written for it, 2026-12-02)",
-  },
-  { feature: 'retries', gap: '`x-envoy-upstream-rq-per-try-timeout-ms` from internal clients is stripped from external requests but not honoured' },
-  { feature: 'retries', gap: 'routes with consistent hashing keep the `previous_hosts` retry predicate, which newer Istio leaves out there' },
 ];
 
 export interface ConformanceCase {

@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
-import { freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
+import { freeLoopbackAddress, freeMeshPorts, startLocalMesh, type LocalMesh } from '@mesh/local-mesh';
 import { freePort, waitFor } from '@mesh/testing';
 
 const NS = 'foo';
@@ -71,10 +71,10 @@ const instanceOf = (r: Reply): string => {
 };
 
 /** `echo <line> | nc <address> <port>`: the first line that came back ('' when closed with nothing). */
-function nc(port: number, line: string): Promise<string> {
+function nc(port: number, line: string, host = '127.0.0.1'): Promise<string> {
   return new Promise((resolve) => {
     let got = '';
-    const socket = createConnection({ host: '127.0.0.1', port });
+    const socket = createConnection({ host, port });
     socket.setEncoding('utf8');
     socket.setTimeout(5000, () => socket.destroy());
     socket.on('connect', () => socket.write(`${line}\n`));
@@ -147,8 +147,9 @@ describe('conformance: load balancing, TCP traffic shifting, ServiceEntry and ou
   /** sleep's sidecar: its HTTP proxy listener and its TCP listener on tcp-echo's service port. */
   let sleepHttp = 0;
   let tcpEchoPort = 0;
-  /** The ingress gateway's TCP server (Istio's task uses 31400; a free port here). */
-  let gatewayTcp = 0;
+  /** The ingress gateway's own address: its TCP server is on Istio's 31400 there. */
+  let gatewayAddress = '';
+  const GATEWAY_TCP = 31400;
   let externalPort = 0;
   let grpcPort = 0;
   /** Attempts the gRPC server saw per message. */
@@ -216,7 +217,7 @@ describe('conformance: load balancing, TCP traffic shifting, ServiceEntry and ou
 
     sleepHttp = await freePort();
     tcpEchoPort = await freePort();
-    gatewayTcp = await freePort();
+    gatewayAddress = await freeLoopbackAddress([GATEWAY_TCP]);
     const echoIngress = [await freePort(), await freePort()];
     writeFileSync(meshConfigFile, 'outboundTrafficPolicy: {mode: ALLOW_ANY}\n');
     stage(
@@ -312,6 +313,7 @@ spec:
         ...(['v1', 'v2'] as const).map((v, i) => ({ name: `tcp-echo-${v}`, namespace: NS, labels: { app: 'tcp-echo', version: v }, serviceAccount: 'tcp-echo', listenerPorts: [echoIngress[i]] })),
       ],
       ports: await freeMeshPorts(),
+      ingressGatewayAddress: gatewayAddress,
       onLine: VERBOSE ? (name, text) => process.stderr.write(`[${name}] ${text}\n`) : undefined,
     });
     await waitFor('sleep reaches lb', async () => (await lb('/')).status === 200, { timeoutMs: 60_000, intervalMs: 200 });
@@ -520,7 +522,7 @@ metadata: {name: tcp-echo-gateway, namespace: ${NS}}
 spec:
   selector: {istio: ingressgateway}
   servers:
-  - port: {number: ${gatewayTcp}, name: tcp, protocol: TCP}
+  - port: {number: ${GATEWAY_TCP}, name: tcp, protocol: TCP}
     hosts: ["*"]
 ---
 apiVersion: networking.istio.io/v1
@@ -541,7 +543,7 @@ spec:
   hosts: ["*"]
   gateways: [tcp-echo-gateway]
   tcp:
-  - match: [{port: ${gatewayTcp}}]
+  - match: [{port: ${GATEWAY_TCP}}]
     route:
     - destination: {host: ${TCP_ECHO}, port: {number: ${tcpEchoPort}}, subset: v1}
       weight: ${v1}
@@ -556,31 +558,34 @@ spec:
     - destination: {host: ${TCP_ECHO}, port: {number: ${tcpEchoPort}}, subset: v1}
       weight: ${v1}
 ${v2 ? `    - destination: {host: ${TCP_ECHO}, port: {number: ${tcpEchoPort}}, subset: v2}\n      weight: ${v2}\n` : ''}`;
-  const versions = (port: number, n: number) => tally(n, 10, async (i) => (await nc(port, `hello ${i}`)).split(' ')[0] || 'none');
+  /** One line through the ingress gateway's TCP server (31400 on its own address), or through sleep's sidecar. */
+  const viaGateway = (line: string) => nc(GATEWAY_TCP, line, gatewayAddress);
+  const fromSleep = (line: string) => nc(tcpEchoPort, line);
+  const versions = (send: (line: string) => Promise<string>, n: number) => tally(n, 10, async (i) => (await send(`hello ${i}`)).split(' ')[0] || 'none');
 
-  it('TCP traffic shifting: all traffic to v1 through the ingress gateway\'s TCP server and between sidecars: every connection answers "one"', async () => {
+  it('TCP traffic shifting: all traffic to v1 through the ingress gateway\'s TCP server on 31400 and between sidecars: every connection answers "one"', async () => {
     stage('tcp-echo.yaml', tcpShift(100, 0));
-    await waitFor('tcp-echo v1 through the gateway and from sleep', async () => (await nc(gatewayTcp, 'hello')) === 'one hello' && (await nc(tcpEchoPort, 'hello')) === 'one hello', {
+    await waitFor('tcp-echo v1 through the gateway and from sleep', async () => (await viaGateway('hello')) === 'one hello' && (await fromSleep('hello')) === 'one hello', {
       timeoutMs: 30_000,
       intervalMs: 200,
     });
-    assert.deepEqual(await versions(gatewayTcp, 30), { one: 30 });
-    assert.deepEqual(await versions(tcpEchoPort, 30), { one: 30 });
+    assert.deepEqual(await versions(viaGateway, 30), { one: 30 });
+    assert.deepEqual(await versions(fromSleep, 30), { one: 30 });
     const stats = await (await fetch(`http://127.0.0.1:${sleepAdmin()}/stats`)).text();
     assert.match(stats, new RegExp(`cluster\\.outbound\\|${tcpEchoPort}\\|v1\\|tcp-echo\\.${NS}\\.svc\\.cluster\\.local\\.ssl\\.handshake: [1-9]`), 'sleep\'s sidecar spoke mutual TLS to tcp-echo\'s');
   });
 
   it('TCP traffic shifting: 80/20 between v1 and v2: about 20 % of 150 connections answer "two" (±10 points), through the gateway and between sidecars', async () => {
     stage('tcp-echo.yaml', tcpShift(80, 20));
-    await waitFor('v2 to answer through the gateway and from sleep', async () => (await versions(gatewayTcp, 20)).two !== undefined && (await versions(tcpEchoPort, 20)).two !== undefined, {
+    await waitFor('v2 to answer through the gateway and from sleep', async () => (await versions(viaGateway, 20)).two !== undefined && (await versions(fromSleep, 20)).two !== undefined, {
       timeoutMs: 30_000,
       intervalMs: 200,
     });
-    for (const port of [gatewayTcp, tcpEchoPort]) {
-      const counts = await versions(port, 150);
+    for (const [where, send] of [['the gateway', viaGateway], ["sleep's sidecar", fromSleep]] as const) {
+      const counts = await versions(send, 150);
       assert.equal((counts.one ?? 0) + (counts.two ?? 0), 150, JSON.stringify(counts));
       const share = (counts.two ?? 0) / 150;
-      assert.ok(share >= 0.1 && share <= 0.3, `v2 got ${(share * 100).toFixed(1)} % through ${port === gatewayTcp ? 'the gateway' : "sleep's sidecar"}`);
+      assert.ok(share >= 0.1 && share <= 0.3, `v2 got ${(share * 100).toFixed(1)} % through ${where}`);
     }
   });
 

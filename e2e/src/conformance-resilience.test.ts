@@ -11,7 +11,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect as http2Connect, constants as h2 } from 'node:http2';
+import { connect as http2Connect, constants as h2, createServer as createH2cServer } from 'node:http2';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freeMeshPorts, startLocalMesh, type LocalMesh, type WorkloadSpec } from '@mesh/local-mesh';
@@ -351,15 +351,17 @@ spec:
 
   // ---------------------------------------------------------------- retries
 
-  it("retries: Istio's default policy (no retries set) retries a 503 twice, x-envoy-attempt-count seen by the backend", async () => {
-    // The VirtualService of the previous case sets no retries.
-    const twice = await call('/get', { 'x-sample-fail': '503', 'x-sample-fail-attempts': '2' });
-    assert.equal(twice.status, 200);
-    assert.equal(attemptCount(twice), '3');
-    const thrice = await call('/get', { 'x-sample-fail': '503', 'x-sample-fail-attempts': '3' });
-    assert.equal(thrice.status, 503, 'two retries only');
-    const notRetried = await call('/get', { 'x-sample-fail': '500', 'x-sample-fail-attempts': '1' });
-    assert.equal(notRetried.status, 500, '500 is not in the default policy');
+  it("retries: Istio's default policy (no retries set) does not retry a 503 or a 500 (Istio 1.24+); x-envoy-attempt-count seen by the backend", async () => {
+    // The VirtualService of the previous case sets no retries. Since Istio 1.24 the default policy keeps
+    // retriable-status-codes without codes: an answered request may have run, so it is not sent again.
+    const total = async () => (await Promise.all(INSTANCES.map(served))).reduce((a, b) => a + b, 0);
+    for (const status of [503, 500]) {
+      const before = await total();
+      const failed = await call('/get', { 'x-sample-fail': String(status), 'x-sample-fail-attempts': '1' });
+      assert.equal(failed.status, status);
+      assert.equal((await total()) - before, 1, `a ${status} reached the backends once`);
+    }
+    assert.equal(attemptCount(await call('/get')), '1');
   });
 
   it("retries: Istio's default policy retries connect-failure (flaky's dead endpoint is never seen); attempts 0 shows it", async () => {
@@ -425,7 +427,7 @@ spec:
     assert.equal(attemptCount(raised), '6');
   });
 
-  it('retries: perTryTimeout 0.3 s with attempts 2 gives up after three tries (504), a fast answer is not retried', async () => {
+  it('retries: perTryTimeout 0.3 s with attempts 2 gives up after three tries (504), a fast answer is not retried; x-envoy-upstream-rq-per-try-timeout-ms from the internal client overrides it', async () => {
     write(
       'httpbin-vs.yaml',
       virtualService(
@@ -448,6 +450,13 @@ spec:
     const fast = await call('/delay/0.1');
     assert.equal(fast.status, 200);
     assert.equal(attemptCount(fast), '1');
+    // sleep's own per-try timeout: 0.6 s lets /delay/0.5 through on the first try, 0.1 s times out all three tries.
+    const longer = await call('/delay/0.5', { 'x-envoy-upstream-rq-per-try-timeout-ms': '600' });
+    assert.equal(longer.status, 200);
+    assert.equal(attemptCount(longer), '1');
+    const shorter = await call('/delay/0.5', { 'x-envoy-upstream-rq-per-try-timeout-ms': '100' });
+    assert.equal(shorter.status, 504);
+    assert.ok(shorter.ms >= 290 && shorter.ms < 880, `three tries of 0.1 s answered after ${Math.round(shorter.ms)} ms`);
   });
 
   it('retries: gateway-error retries 502/503/504 only; retriable-status-codes and retriable-4xx', async () => {
@@ -480,6 +489,66 @@ spec:
     assert.equal((await once('codes', 503)).status, 503, 'only the listed codes');
     assert.equal((await once('4xx', 409)).status, 200, 'retriable-4xx retries 409');
     assert.equal((await once('4xx', 404)).status, 404, 'retriable-4xx is only 409');
+  });
+
+  it('retries: retryOn refused-stream re-sends a stream an HTTP/2 upstream refused; retriable-4xx does not (503 "remote refused stream reset")', async () => {
+    // An h2c service without a sidecar: sleep's sidecar speaks HTTP/2 to it and sees its RST_STREAM REFUSED_STREAM.
+    // It refuses the first stream of each x-test-id and answers every other request.
+    const seen = new Map<string, number>();
+    const server = createH2cServer();
+    server.on('stream', (stream, headers) => {
+      const id = headers['x-test-id'];
+      const n = typeof id === 'string' ? (seen.get(id) ?? 0) + 1 : 0;
+      if (typeof id === 'string') seen.set(id, n);
+      if (n === 1) {
+        stream.on('error', () => {});
+        stream.close(h2.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      stream.respond({ ':status': 200 });
+      stream.end('answered');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const refuser = `refuser.${NS}.svc.cluster.local`;
+    try {
+      write(
+        'refuser.yaml',
+        `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: refuser, namespace: ${NS}}
+spec:
+  hosts: [${refuser}]
+  location: MESH_EXTERNAL
+  resolution: STATIC
+  ports: [{number: ${PORT}, name: http2, protocol: HTTP2}]
+  endpoints: [{address: 127.0.0.1, ports: {http2: ${(server.address() as { port: number }).port}}}]
+---
+${virtualService(
+  'refused',
+  `  - match: [{headers: {x-policy: {exact: refused-stream}}}]
+    retries: {attempts: 2, retryOn: refused-stream}
+    route: [{destination: {host: ${refuser}}}]
+    MARK
+  - route: [{destination: {host: ${refuser}}}]
+    retries: {attempts: 2, retryOn: retriable-4xx}
+    MARK
+`,
+  refuser,
+)}`,
+      );
+      await waitMarker('refused', refuser, '/');
+      const retried = await call('/', { 'x-policy': 'refused-stream', 'x-test-id': 'a' }, refuser);
+      assert.equal(retried.status, 200);
+      assert.equal(retried.body, 'answered');
+      assert.equal(seen.get('a'), 2, 'the refused stream was sent again');
+      const notRetried = await call('/', { 'x-test-id': 'b' }, refuser);
+      assert.equal(notRetried.status, 503);
+      assert.equal(notRetried.body, 'upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset');
+      assert.equal(seen.get('b'), 1, 'retriable-4xx does not re-send a refused stream');
+    } finally {
+      remove('refuser.yaml');
+      server.close();
+    }
   });
 
   // ---------------------------------------------------------------- circuit breaking

@@ -223,16 +223,16 @@ metadata: {name: backoff}
 spec:
   hosts: [backoff]
   http:
-  - retries: {backoff: 1s}
+  - retries: {attempts: 2, retryRemoteLocalities: true}
     route: [{destination: {host: backoff}}]
 `,
     );
     const line = await galley.waitForLine((l) => l.resource === 'VirtualService default/backoff' && l.level === 'warn');
-    assert.match(String(line.msg), /^not implemented: VirtualService default\/backoff: spec\.http\[0\]\.retries\.backoff: backoff is not implemented/);
+    assert.match(String(line.msg), /^not implemented: VirtualService default\/backoff: spec\.http\[0\]\.retries\.retryRemoteLocalities: retryRemoteLocalities is not implemented/);
     assert.equal(line.file, file('backoff.yaml'));
     await waitFor('stored (valid Istio)', async () => !!(await value('VirtualService.default.backoff')));
     const debug = await fetchJson('/debug/rejected');
-    assert.deepEqual(debug.unsupported.map((f: any) => [f.resource, f.path, f.severity, f.source]), [['VirtualService default/backoff', 'spec.http[0].retries.backoff', 'warning', file('backoff.yaml')]]);
+    assert.deepEqual(debug.unsupported.map((f: any) => [f.resource, f.path, f.severity, f.source]), [['VirtualService default/backoff', 'spec.http[0].retries.retryRemoteLocalities', 'warning', file('backoff.yaml')]]);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /galley_unsupported_config\{kind="VirtualService",severity="warning"\} 1/);
     unlinkSync(file('backoff.yaml'));

@@ -56,7 +56,7 @@ spec:
   hosts: [reviews]
   http:
   - retries:
-      backoff: 1s
+      retryRemoteLocalities: true
     route:
     - destination: {host: reviews, subset: v1}
 ---
@@ -137,7 +137,7 @@ describe('runValidate', () => {
     assert.equal(status, 1);
     assert.deepEqual(lines, [
       `${file}:8 DestinationRule prod/reviews: spec.trafficPolicy.loadBalancer.simple: warning: accepted but not enforced: PASSTHROUGH is not implemented: LEAST_REQUEST (Istio's default) is used`,
-      `${file}:19 VirtualService prod/reviews: spec.http[0].retries.backoff: warning: accepted but not enforced: backoff is not implemented: retries use the proxy's default backoff`,
+      `${file}:19 VirtualService prod/reviews: spec.http[0].retries.retryRemoteLocalities: warning: accepted but not enforced: retryRemoteLocalities is not implemented: retries may go to any locality`,
       `${file}:27 RequestAuthentication prod/jwt: spec.targetRefs: not enforced by this mesh, so the resource is refused: targetRefs is not implemented: the policy would not validate tokens on what it targets`,
       '1 file: 2 valid, 1 invalid; 1 error; 2 warnings (2 about config this mesh does not implement)',
     ]);

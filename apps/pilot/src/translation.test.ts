@@ -326,7 +326,7 @@ describe('VirtualService HTTP translation', () => {
   it('routes a service without a VirtualService to its cluster by default', () => {
     const routes = sidecarRoutes([service(HELLO)]);
     assert.deepEqual(routes, [
-      { name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|80||${HELLO}`, timeout: { seconds: 0 }, retryPolicy: { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: { value: 2 }, retriableStatusCodes: [503], retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }], hostSelectionRetryMaxAttempts: 5 } } },
+      { name: 'default', match: { prefix: '/' }, route: { cluster: `outbound|80||${HELLO}`, timeout: { seconds: 0 }, retryPolicy: { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: { value: 2 }, retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }], hostSelectionRetryMaxAttempts: 5 } } },
     ]);
   });
 
@@ -335,7 +335,32 @@ describe('VirtualService HTTP translation', () => {
       service(HELLO),
       res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries: { attempts: 2, retryOn: '5xx', retryIgnorePreviousHosts: false } }] }),
     ]);
-    assert.deepEqual((routes[0] as any).route.retryPolicy, { numRetries: { value: 2 }, retryOn: '5xx' });
+    assert.deepEqual((routes[0] as any).route.retryPolicy, { numRetries: { value: 2 }, retryOn: '5xx', hostSelectionRetryMaxAttempts: 5 });
+  });
+
+  it("as Istio 1.24+: the default policy retries no status code; attempts without retryOn keep the default conditions; backoff is the base interval", () => {
+    const routes = sidecarRoutes([
+      service(HELLO),
+      res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries: { attempts: 4, backoff: '250ms' } }] }),
+    ]);
+    assert.deepEqual((routes[0] as any).route.retryPolicy, {
+      retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+      numRetries: { value: 4 },
+      retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
+      hostSelectionRetryMaxAttempts: 5,
+      retryBackOff: { baseInterval: { seconds: 0, nanos: 250_000_000 } },
+    });
+  });
+
+  it('consistent hashing: retries keep to the hashed host (no previous_hosts) unless retryIgnorePreviousHosts is true', () => {
+    const hashed = { trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user' } } } };
+    const defaults = sidecarRoutes([service(HELLO), res('DestinationRule', 'dr', { host: HELLO, ...hashed })]);
+    assert.equal((defaults[0] as any).route.retryPolicy.retryHostPredicate, undefined);
+    assert.equal((defaults[0] as any).route.retryPolicy.numRetries.value, 2);
+    const explicit = (retries: Record<string, unknown>) =>
+      (sidecarRoutes([service(HELLO), res('DestinationRule', 'dr', { host: HELLO, ...hashed }), res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries }] })])[0] as any).route.retryPolicy;
+    assert.equal(explicit({ attempts: 3, retryOn: '5xx' }).retryHostPredicate, undefined);
+    assert.equal(explicit({ attempts: 3, retryOn: '5xx', retryIgnorePreviousHosts: true }).retryHostPredicate[0].name, 'envoy.retry_host_predicates.previous_hosts');
   });
 });
 
@@ -735,7 +760,7 @@ describe('nothing is silently dropped', () => {
   it('reports fields the mesh does not implement as issues, with the same kind/namespace/name/field/message galley validate prints', () => {
     const p = push([
       service(HELLO),
-      res('VirtualService', 'backoff', { hosts: ['hello'], http: [{ retries: { attempts: 2, backoff: '1s' }, route: [{ destination: { host: 'hello' } }] }] }),
+      res('VirtualService', 'localities', { hosts: ['hello'], http: [{ retries: { attempts: 2, retryRemoteLocalities: true }, route: [{ destination: { host: 'hello' } }] }] }),
       res('AuthorizationPolicy', 'ext-authz', { targetRef: { kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'waypoint' }, rules: [{}] }),
     ]);
     assert.deepEqual(
@@ -744,9 +769,9 @@ describe('nothing is silently dropped', () => {
         {
           kind: 'VirtualService',
           namespace: 'default',
-          name: 'backoff',
-          field: 'spec.http[0].retries.backoff',
-          message: "backoff is not implemented: retries use the proxy's default backoff",
+          name: 'localities',
+          field: 'spec.http[0].retries.retryRemoteLocalities',
+          message: 'retryRemoteLocalities is not implemented: retries may go to any locality',
           severity: 'warning',
           category: 'unsupported',
         },

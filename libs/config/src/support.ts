@@ -122,7 +122,7 @@ const httpRoute = fields({
     retryOn: OK,
     retryRemoteLocalities: no('retryRemoteLocalities is not implemented: retries may go to any locality'),
     retryIgnorePreviousHosts: OK,
-    backoff: no("backoff is not implemented: retries use the proxy's default backoff"),
+    backoff: OK,
   }),
   fault: fields({
     delay: fields({ fixedDelay: OK, percentage: OK, percent: OK, exponentialDelay: no('exponentialDelay is not implemented: no delay is injected') }),

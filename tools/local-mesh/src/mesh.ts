@@ -71,7 +71,11 @@ export interface LocalMeshOptions {
   onProgress?: (msg: string) => void;
   /** Log level for every component. */
   logLevel?: string;
-  /** Prefer these ports (tests pass free ones); Istio's numbers otherwise. */
+  /**
+   * Prefer these ports (tests pass free ones); Istio's numbers otherwise. Given ports also move the workload
+   * sidecars' side ports (admin, status, stats, agent) from 15400 up to ports the OS hands out, so meshes
+   * started side by side cannot both find 15400 free and race for it.
+   */
   ports?: Partial<MeshPorts>;
   /** Log every request in the sidecars (Envoy-style access log lines). */
   accessLog?: boolean;
@@ -96,6 +100,11 @@ export interface LocalMeshOptions {
    * port 80 (bound at 8080) never collides with the ingress gateway's on 127.0.0.1. 8080 and 8443 must be free on it.
    */
   egressGatewayAddress?: string;
+  /**
+   * The ingress gateway's own loopback address (default: none, its servers bind every address as Istio's do). With
+   * one, Istio's fixed gateway ports (31400 of the TCP tasks, 80, 443) can be used as written beside other meshes.
+   */
+  ingressGatewayAddress?: string;
 }
 
 export interface MeshPorts {
@@ -309,12 +318,14 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
     const sidecar: SidecarPorts =
       spec.name === 'sleep' && options.sample
         ? { admin: ports.sidecarAdmin, status: ports.sidecarStatus, stats: ports.sidecarStats, agent: ports.sidecarAgent }
-        : {
-            admin: await alloc.take(SIDECAR_PORT_BASE + 10 * i),
-            status: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 1),
-            stats: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 2),
-            agent: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 3),
-          };
+        : options.ports !== undefined
+          ? { admin: await freePort(), status: await freePort(), stats: await freePort(), agent: await freePort() }
+          : {
+              admin: await alloc.take(SIDECAR_PORT_BASE + 10 * i),
+              status: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 1),
+              stats: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 2),
+              agent: await alloc.take(SIDECAR_PORT_BASE + 10 * i + 3),
+            };
     workloads.set(spec.name, { spec, sidecar });
   }
 
@@ -448,7 +459,8 @@ export async function startLocalMesh(options: LocalMeshOptions): Promise<LocalMe
       '--mode', 'gateway',
       '--pilot', pilot,
       '--xds-tls', 'on',
-      '--node-id', 'router~127.0.0.1~istio-ingressgateway.istio-system~istio-system.svc.cluster.local',
+      '--node-id', `router~${options.ingressGatewayAddress ?? '127.0.0.1'}~istio-ingressgateway.istio-system~istio-system.svc.cluster.local`,
+      ...(options.ingressGatewayAddress ? ['--instance-ip', options.ingressGatewayAddress, '--bind-address', options.ingressGatewayAddress] : []),
       '--labels', 'istio=ingressgateway,app=istio-ingressgateway',
       '--admin-port', String(ports.gatewayAdmin),
       '--status-port', String(ports.gatewayStatus),

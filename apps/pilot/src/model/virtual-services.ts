@@ -357,46 +357,54 @@ function corsPolicy(cors: unknown, field: string): HttpCorsPolicy | undefined {
   return out;
 }
 
+const PREVIOUS_HOSTS: NonNullable<RetryPolicy['retryHostPredicate']> = [
+  { name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } },
+];
+
 /**
- * Istio's retries prefer hosts not tried yet (Envoy's previous_hosts predicate, up to 5 picks per retry): without
- * it a retry after a connect failure may go straight back to the dead endpoint. Name only: the predicate has no
- * settings, and the proxy accepts it by name.
+ * Istio's default retry policy for HTTP routes without `retries`. Since Istio 1.24 it no longer retries
+ * 503 answers (a non-idempotent request may have run): `retriable-status-codes` stays with no codes.
+ * Retries prefer hosts not tried yet (Envoy's previous_hosts predicate, up to 5 picks per retry), except on
+ * routes with consistent hashing, whose requests belong to one host.
  */
-const RETRY_OTHER_HOSTS: Pick<RetryPolicy, 'retryHostPredicate' | 'hostSelectionRetryMaxAttempts'> = {
-  retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
-  hostSelectionRetryMaxAttempts: 5,
-};
+export function defaultRetry(hashed: boolean): RetryPolicy & { retryOn: string } {
+  return {
+    retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
+    numRetries: { value: 2 },
+    ...(hashed ? {} : { retryHostPredicate: PREVIOUS_HOSTS }),
+    hostSelectionRetryMaxAttempts: 5,
+  };
+}
 
-/** Istio's default retry policy for HTTP routes without `retries`. */
-export const DEFAULT_RETRY: RetryPolicy & { retryOn: string; retriableStatusCodes: number[] } = {
-  retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
-  numRetries: { value: 2 },
-  retriableStatusCodes: [503],
-  ...RETRY_OTHER_HOSTS,
-};
-
-function retryPolicy(retries: unknown, field: string, proxyless: boolean): RetryPolicy | undefined {
+function retryPolicy(retries: unknown, field: string, proxyless: boolean, hashed: boolean): RetryPolicy | undefined {
   const r = asObject(retries, field);
   // Proxyless gRPC has its own retry semantics (status names); only explicit retries go to it.
-  if (!r) return proxyless ? undefined : DEFAULT_RETRY;
+  if (!r) return proxyless ? undefined : defaultRetry(hashed);
   const attempts = asInt(r.attempts, `${field}.attempts`, 0) ?? 0;
   if (attempts === 0) return undefined;
-  // retryIgnorePreviousHosts (default true) false: a retry may pick any host again.
-  const out: RetryPolicy = { numRetries: { value: attempts }, ...(r.retryIgnorePreviousHosts === false ? {} : RETRY_OTHER_HOSTS) };
+  const out: RetryPolicy = { ...defaultRetry(hashed), numRetries: { value: attempts } };
   const retryOn = asString(r.retryOn, `${field}.retryOn`);
-  const codes: number[] = [];
-  const conditions: string[] = [];
-  for (const token of (retryOn ?? DEFAULT_RETRY.retryOn).split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (/^\d{3}$/.test(token)) codes.push(Number(token));
-    else conditions.push(token);
+  if (retryOn) {
+    // Numbers are status codes; listing one implies retriable-status-codes.
+    const codes: number[] = [];
+    const conditions: string[] = [];
+    for (const token of retryOn.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (/^\d{3}$/.test(token)) codes.push(Number(token));
+      else conditions.push(token);
+    }
+    if (codes.length) {
+      if (!conditions.includes('retriable-status-codes')) conditions.push('retriable-status-codes');
+      out.retriableStatusCodes = codes;
+    }
+    out.retryOn = conditions.join(',');
   }
-  if (codes.length) {
-    if (!conditions.includes('retriable-status-codes')) conditions.push('retriable-status-codes');
-    out.retriableStatusCodes = codes;
-  } else if (!retryOn) out.retriableStatusCodes = DEFAULT_RETRY.retriableStatusCodes;
-  out.retryOn = conditions.join(',');
   const perTry = toDuration(r.perTryTimeout, `${field}.perTryTimeout`);
   if (perTry) out.perTryTimeout = perTry;
+  // An explicit retryIgnorePreviousHosts wins over the default, consistent hashing or not.
+  if (r.retryIgnorePreviousHosts === true) out.retryHostPredicate = PREVIOUS_HOSTS;
+  else if (r.retryIgnorePreviousHosts === false) delete out.retryHostPredicate;
+  const backoff = toDuration(r.backoff, `${field}.backoff`);
+  if (backoff) out.retryBackOff = { baseInterval: backoff };
   return out;
 }
 
@@ -503,7 +511,7 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
     // Istio disables Envoy's 15 s default route timeout unless a timeout is set.
     const timeoutMs = parseDurationMs(route.timeout, `${field}.timeout`);
     action.timeout = msToDuration(timeoutMs ?? 0);
-    const retries = retryPolicy(route.retries, `${field}.retries`, ctx.proxyless);
+    const retries = retryPolicy(route.retries, `${field}.retries`, ctx.proxyless, action.hashPolicy !== undefined);
     if (retries) action.retryPolicy = retries;
     const mirrors: Array<{ dest: unknown; pct: unknown; legacy?: unknown; f: string }> = [];
     // mirrorPercent is the deprecated integer form of mirrorPercentage.
@@ -568,7 +576,7 @@ export function defaultRoute(host: string, port: number, proxyless: boolean, loo
     route: {
       cluster: clusterName(port, undefined, host),
       timeout: { seconds: 0 },
-      ...(proxyless ? {} : { retryPolicy: DEFAULT_RETRY }),
+      ...(proxyless ? {} : { retryPolicy: defaultRetry(hashPolicy !== undefined) }),
       ...(hashPolicy ? { hashPolicy } : {}),
     },
   };

@@ -309,10 +309,14 @@ export class RetryPolicy {
     return false;
   }
 
-  /** Whether a failure without a response may be retried: connect failure, reset or per-try timeout. */
-  retriableFailure(kind: 'connect' | 'reset' | 'timeout'): boolean {
+  /**
+   * Whether a failure without a response may be retried: connect failure, reset, an HTTP/2 stream the
+   * upstream refused (RST_STREAM REFUSED_STREAM, or above a GOAWAY's last stream) or per-try timeout.
+   */
+  retriableFailure(kind: 'connect' | 'reset' | 'refused' | 'timeout'): boolean {
     const on = this.retryOn;
     if (kind === 'connect') return (on & (RETRY_CONNECT_FAILURE | RETRY_5XX | RETRY_GATEWAY_ERROR | RETRY_RESET | RETRY_RESET_BEFORE_REQUEST)) !== 0;
+    if (kind === 'refused') return (on & (RETRY_REFUSED_STREAM | RETRY_RESET | RETRY_5XX | RETRY_GATEWAY_ERROR)) !== 0;
     if (kind === 'reset') return (on & (RETRY_RESET | RETRY_5XX | RETRY_GATEWAY_ERROR)) !== 0;
     return (on & (RETRY_5XX | RETRY_GATEWAY_ERROR)) !== 0;
   }

@@ -87,7 +87,7 @@ const pilotListeners: Listener[] = [
 ];
 
 const fault = (f: object) => ({ 'envoy.filters.http.fault': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault', ...f } as never });
-const DEFAULT_RETRY = { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: { value: 2 }, retriableStatusCodes: [503] };
+const DEFAULT_RETRY = { retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes', numRetries: { value: 2 } };
 
 const pilotRoutes: Route[] = [
   {

@@ -72,8 +72,9 @@ const SKIP_REQUEST: Record<string, 1> = Object.assign(Object.create(null), {
   'x-forwarded-for': 1,
   'x-forwarded-proto': 1,
   'x-request-id': 1,
-  // Consumed by this hop's router, as Envoy does: the next proxy must not apply it again.
+  // Consumed by this hop's router, as Envoy does: the next proxy must not apply them again.
   'x-envoy-upstream-rq-timeout-ms': 1,
+  'x-envoy-upstream-rq-per-try-timeout-ms': 1,
 });
 // A Connection header may name hop-by-hop headers to drop, but never these: the
 // request's authority and framing are not the client's to remove ("Connection: host").
@@ -156,8 +157,13 @@ class Attempt implements UpgradeHandler {
   }
 
   onRequestStart(controller: H1Controller): void {
+    // undici's HTTP/2 client re-sends, once and by itself, a bodiless stream the upstream refused
+    // (REFUSED_STREAM, or a stream above a GOAWAY's last id): a second start is that replay. Whether a
+    // refused stream is retried is the route's retry policy's decision, as in Envoy, so it is stopped here.
+    const replay = this.controller !== undefined;
     this.controller = controller;
     if (this.state !== ACTIVE) controller.abort(new Error('attempt abandoned'));
+    else if (replay) controller.abort(Object.assign(new Error('upstream refused the stream'), { code: REFUSED_STREAM }));
   }
 
   onResponseStart(_controller: H1Controller, status: number, headers: Record<string, string | string[]>): void {
@@ -212,10 +218,16 @@ function onFaultDelay(ex: Exchange): void {
   ex.faultDelayDone();
 }
 
-type AttemptFailure = 'connect' | 'reset' | 'protocol' | 'timeout';
+type AttemptFailure = 'connect' | 'reset' | 'refused' | 'protocol' | 'timeout';
 
-function classify(err: Error & { code?: string }): AttemptFailure {
+const REFUSED_STREAM = 'UPSTREAM_REFUSED_STREAM';
+const NGHTTP2_REFUSED_STREAM = 7;
+
+function classify(err: Error & { code?: string; http2ErrorCode?: number }): AttemptFailure {
+  if (err.http2ErrorCode === NGHTTP2_REFUSED_STREAM) return 'refused';
   switch (err.code) {
+    case REFUSED_STREAM:
+      return 'refused';
     case 'UND_ERR_RES_PROTOCOL':
       // A response the upstream codec refused (both Transfer-Encoding and Content-Length, bad bytes, ...).
       return 'protocol';
@@ -300,6 +312,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
   upgrade: string | undefined = undefined;
   /** The route's retry policy, or one the request's x-envoy-retry-* headers asked for (internal requests). */
   retry: RetryPolicy | undefined = undefined;
+  /** Each attempt's timeout (0: none): the retry policy's, or an internal client's x-envoy-upstream-rq-per-try-timeout-ms. */
+  perTryTimeoutMs = 0;
   /** An upgraded (101) connection pair. */
   tunnel: Tunnel | undefined = undefined;
   /** Dynamic metadata by filter namespace (jwt_authn's verified payloads, RBAC shadow verdicts), read by later filters. */
@@ -766,6 +780,11 @@ export class Exchange implements RequestHead, DownstreamEvents {
     // An internal client may set its own route timeout (0: none); external requests lost the header in start().
     const rqTimeout = this.internal ? h['x-envoy-upstream-rq-timeout-ms'] : undefined;
     if (typeof rqTimeout === 'string' && /^\d+$/.test(rqTimeout)) timeoutMs = Number(rqTimeout);
+    let perTry = this.retry?.perTryTimeoutMs ?? 0;
+    const perTryHeader = this.internal ? h['x-envoy-upstream-rq-per-try-timeout-ms'] : undefined;
+    if (typeof perTryHeader === 'string' && /^\d+$/.test(perTryHeader)) perTry = Number(perTryHeader);
+    // Envoy ignores a per-try timeout that is not shorter than the route timeout.
+    this.perTryTimeoutMs = timeoutMs > 0 && perTry >= timeoutMs ? 0 : perTry;
     if (timeoutMs > 0) this.routeTimer = setTimeout(onRouteTimeout, timeoutMs, this);
     if (action.mirrors.length > 0) this.mirror(action);
     this.startAttempt();
@@ -983,8 +1002,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
     if (this.virtualHost?.includeRequestAttemptCount) setHeader(headers, 'x-envoy-attempt-count', String(this.attempts));
     const attempt = new Attempt(this, host);
     this.attempt = attempt;
-    const retry = this.retry;
-    if (retry !== undefined && retry.perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, retry.perTryTimeoutMs, attempt);
+    if (this.perTryTimeoutMs > 0) attempt.timer = setTimeout(onPerTryTimeout, this.perTryTimeoutMs, attempt);
     const body = this.body;
     if (this.upgrade !== undefined) {
       dispatchUpgrade(host, cluster.spec.connectTimeoutMs, this.method, this.upstreamPath, headers, attempt);
@@ -1044,8 +1062,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
     this.res.writeHead(status, out);
   }
 
-  /** Response header mutations, request id echo and drain signalling, shared by proxied and local responses. */
-  finishResponseHeaders(out: string[], mutations: boolean): void {
+  /** Response header mutations, request id echo and drain signalling, shared by proxied, upgraded and local responses. */
+  finishResponseHeaders(out: string[], mutations: boolean, upgraded = false): void {
     if (mutations) {
       const route = this.route;
       const ctx = this.needsHeaderContext() ? this.headerContext() : undefined;
@@ -1062,7 +1080,7 @@ export class Exchange implements RequestHead, DownstreamEvents {
       out.push('x-request-id', this.requestId);
     }
     // A request body left half-read would stall the next request on this connection: close it instead.
-    if (this.ctx.draining || (this.body !== null && !this.req.complete)) out.push('connection', 'close');
+    if (!upgraded && (this.ctx.draining || (this.body !== null && !this.req.complete))) out.push('connection', 'close');
   }
 
   upstreamData(controller: H1Controller, chunk: Buffer): void {
@@ -1106,9 +1124,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
     out.push('connection', 'upgrade', 'upgrade', typeof upgradeTo === 'string' ? upgradeTo : this.upgrade!);
     const hcm = this.cfg.hcm;
     if (hcm.serverHeader !== 'PASS_THROUGH' && headers.server === undefined) out.push('server', hcm.serverName);
-    const ctx = this.needsHeaderContext() ? this.headerContext() : undefined;
-    this.route?.responseMutation?.apply(out, ctx);
-    this.virtualHost?.responseMutation?.apply(out, ctx);
+    // A 101 passes the response filters as any answer does (header mutations, CORS, ext_authz headers).
+    this.finishResponseHeaders(out, true, true);
     const taken = this.res.upgrade?.(out);
     if (taken === undefined) {
       upstream.destroy();
@@ -1153,9 +1170,9 @@ export class Exchange implements RequestHead, DownstreamEvents {
     if (kind === 'connect') {
       cluster.stats.cxConnectFail++;
       attempt.host.cxConnectFail++;
-    } else if (kind === 'reset' || kind === 'protocol') cluster.stats.rqReset++;
+    } else if (kind === 'reset' || kind === 'refused' || kind === 'protocol') cluster.stats.rqReset++;
     attempt.host.rqError++;
-    const localOrigin = kind === 'protocol' ? 'reset' : kind;
+    const localOrigin = kind === 'protocol' || kind === 'refused' ? 'reset' : kind;
     if (this.res.headersSent) {
       // Mid-response: nothing to retry or report; the client sees the connection cut, as with Envoy.
       cluster.recordOutcome(attempt.host, 0, localOrigin);
@@ -1165,7 +1182,8 @@ export class Exchange implements RequestHead, DownstreamEvents {
       return;
     }
     const retry = this.retry;
-    if (retry !== undefined && this.attempts <= retry.numRetries && retry.retriableFailure(localOrigin) && this.scheduleRetry(attempt, 0, localOrigin)) return;
+    const retriable = retry !== undefined && this.attempts <= retry.numRetries && retry.retriableFailure(kind === 'refused' ? kind : localOrigin);
+    if (retriable && this.scheduleRetry(attempt, 0, localOrigin)) return;
     cluster.recordOutcome(attempt.host, 0, localOrigin);
     const retried = this.attempts > 1;
     if (kind === 'timeout') {
@@ -1179,8 +1197,9 @@ export class Exchange implements RequestHead, DownstreamEvents {
       this.localReply(502, upstreamResetBody('protocol error', retried), flag, false);
       return;
     }
-    const flag = kind === 'connect' ? FLAGS.UPSTREAM_CONNECT_FAILURE : FLAGS.UPSTREAM_CONNECTION_TERMINATION;
-    this.localReply(503, upstreamResetBody(kind === 'connect' ? 'connection failure' : 'connection termination', retried), retried ? `${flag},${FLAGS.RETRY_LIMIT_EXCEEDED}` : flag, false);
+    const flag = kind === 'connect' ? FLAGS.UPSTREAM_CONNECT_FAILURE : kind === 'refused' ? FLAGS.UPSTREAM_REMOTE_RESET : FLAGS.UPSTREAM_CONNECTION_TERMINATION;
+    const reason = kind === 'connect' ? 'connection failure' : kind === 'refused' ? 'remote refused stream reset' : 'connection termination';
+    this.localReply(503, upstreamResetBody(reason, retried), retried ? `${flag},${FLAGS.RETRY_LIMIT_EXCEEDED}` : flag, false);
   }
 
   /** Starts the back-off before the next attempt; false when the request cannot be retried. */

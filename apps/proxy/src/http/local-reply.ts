@@ -6,7 +6,7 @@ export const UPSTREAM_TIMEOUT = 'upstream request timeout';
 export const FAULT_ABORT = 'fault filter abort';
 export const STREAM_TIMEOUT = 'stream timeout';
 
-export function upstreamResetBody(reason: 'connection failure' | 'connection termination' | 'overflow' | 'remote reset' | 'protocol error', retried: boolean): string {
+export function upstreamResetBody(reason: 'connection failure' | 'connection termination' | 'overflow' | 'remote reset' | 'remote refused stream reset' | 'protocol error', retried: boolean): string {
   return `upstream connect error or disconnect/reset before headers. ${retried ? 'retried and the latest ' : ''}reset reason: ${reason}`;
 }
 

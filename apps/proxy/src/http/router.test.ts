@@ -268,12 +268,13 @@ describe('timeouts and retries', () => {
             { match: { prefix: '/connect' }, route: { cluster: 'dead-then-healthy', retryPolicy: retry('connect-failure') } },
             { match: { prefix: '/exhausted' }, route: { cluster: 'flaky', retryPolicy: retry('5xx') } },
             { match: { prefix: '/rq-timeout' }, route: { cluster: 'slow' } },
+            { match: { prefix: '/retry-5xx' }, route: { cluster: 'per-try-header', timeout: { seconds: 5 }, retryPolicy: retry('5xx') } },
             { match: { prefix: '/full' }, route: { cluster: 'full' } },
           ], { includeRequestAttemptCount: true }),
         ]),
       ],
       clusters: [
-        ...['slow', 'slow-then-healthy', 'flaky-then-healthy', 'dead-then-healthy', 'flaky'].map((n) => edsCluster(n)),
+        ...['slow', 'slow-then-healthy', 'per-try-header', 'flaky-then-healthy', 'dead-then-healthy', 'flaky'].map((n) => edsCluster(n)),
         // A circuit breaker that lets nothing through.
         edsCluster('full', { circuitBreakers: { thresholds: [{ maxRequests: { value: 0 } }] } }),
       ],
@@ -281,6 +282,7 @@ describe('timeouts and retries', () => {
         endpoints('slow', [slow.port]),
         // random() = 0 starts round robin at the first endpoint, so the first try hits the bad one.
         endpoints('slow-then-healthy', [slow.port, healthy.port]),
+        endpoints('per-try-header', [slow.port, healthy.port]),
         endpoints('flaky-then-healthy', [flaky.port, healthy.port]),
         endpoints('dead-then-healthy', [deadPort, healthy.port]),
         endpoints('flaky', [flaky.port]),
@@ -354,6 +356,23 @@ describe('timeouts and retries', () => {
     // An external request (a forwarded chain of two) loses the header: the upstream's late answer arrives.
     const external = await request(port, { path: '/rq-timeout', headers: { 'x-envoy-upstream-rq-timeout-ms': '150', 'x-forwarded-for': '203.0.113.1,203.0.113.2' } });
     assert.equal(external.status, 200);
+    assert.equal(external.body, 'late');
+  });
+
+  it('takes the per-try timeout from x-envoy-upstream-rq-per-try-timeout-ms of an internal request: retried on the next host, not forwarded', async () => {
+    // The route retries 5xx with no per-try timeout of its own: only the header makes the slow host's try time out.
+    const r = await request(port, { path: '/retry-5xx', headers: { 'x-envoy-upstream-rq-per-try-timeout-ms': '150' } });
+    assert.equal(r.status, 200);
+    assert.equal(r.json().upstream, 'healthy');
+    assert.equal(r.json().headers['x-envoy-attempt-count'], '2');
+    assert.equal(r.json().headers['x-envoy-upstream-rq-per-try-timeout-ms'], undefined);
+    // Without retries the timed-out try is the answer: 504 well before the slow host's 1 s.
+    const started = Date.now();
+    const single = await request(port, { path: '/rq-timeout', headers: { 'x-envoy-upstream-rq-per-try-timeout-ms': '150' } });
+    assert.equal(single.status, 504);
+    assert.ok(Date.now() - started < 900);
+    // From an external client the header is dropped: the slow host (next in round robin) answers.
+    const external = await request(port, { path: '/retry-5xx', headers: { 'x-envoy-upstream-rq-per-try-timeout-ms': '150', 'x-forwarded-for': '203.0.113.1,203.0.113.2' } });
     assert.equal(external.body, 'late');
   });
 

@@ -10,7 +10,8 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { waitFor } from '@mesh/testing';
-import { edsCluster, endpoints, httpListener, routeConfig, startTestProxy, vhost, type TestProxy } from '../test-fixtures.ts';
+import { normalize } from '@mesh/xds';
+import { ROUTER, edsCluster, endpoints, httpListener, routeConfig, startTestProxy, vhost, type TestProxy } from '../test-fixtures.ts';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -119,8 +120,27 @@ describe('WebSocket upgrades through the proxy', () => {
         httpListener('ws', 0, 'ws-routes', { upgradeConfigs: [{ upgradeType: 'websocket' }] }),
         httpListener('plain', 0, 'plain-routes'),
         httpListener('idle', 0, 'ws-routes', { upgradeConfigs: [{ upgradeType: 'websocket' }], streamIdleTimeout: { nanos: 300_000_000 } }),
+        normalize(
+          'envoy.config.listener.v3.Listener',
+          httpListener('cors', 0, 'cors-routes', { upgradeConfigs: [{ upgradeType: 'websocket' }], httpFilters: [{ name: 'envoy.filters.http.cors', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' } }, ROUTER] }),
+        ),
       ],
-      routes: [routes('ws-routes'), routeConfig('plain-routes', [vhost('all', ['*'], [{ match: { prefix: '/x' }, route: { cluster: 'ws' } }, { match: { prefix: '/' }, route: { cluster: 'ws', upgradeConfigs: [{ upgradeType: 'websocket' }] } }])])],
+      routes: [
+        routes('ws-routes'),
+        normalize(
+          'envoy.config.route.v3.RouteConfiguration',
+          routeConfig('cors-routes', [
+            vhost('all', ['*'], [
+              {
+                match: { prefix: '/' },
+                route: { cluster: 'ws' },
+                responseHeadersToAdd: [{ header: { key: 'x-route', value: 'ws' } }],
+                typedPerFilterConfig: { 'envoy.filters.http.cors': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy', allowOriginStringMatch: [{ exact: 'https://app.example' }], exposeHeaders: 'x-route' } },
+              },
+            ]),
+          ]),
+        ),
+        routeConfig('plain-routes', [vhost('all', ['*'], [{ match: { prefix: '/x' }, route: { cluster: 'ws' } }, { match: { prefix: '/' }, route: { cluster: 'ws', upgradeConfigs: [{ upgradeType: 'websocket' }] } }])])],
       clusters: [edsCluster('ws')],
       endpoints: [endpoints('ws', [upstreamPort])],
     });
@@ -150,6 +170,30 @@ describe('WebSocket upgrades through the proxy', () => {
       ws.close();
       await closed;
     }
+  });
+
+  it('the 101 passes the response filters: CORS headers for an allowed origin, route response headers', async () => {
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(proxy.port('cors'), '127.0.0.1', () =>
+        socket.write('GET /chat HTTP/1.1\r\nHost: app\r\nOrigin: https://app.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+      );
+      let data = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => {
+        data += d;
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        socket.destroy();
+        resolve(data.slice(0, end + 2).toLowerCase());
+      });
+      socket.on('error', reject);
+    });
+    assert.match(head, /^http\/1\.1 101 /);
+    assert.match(head, /\r\naccess-control-allow-origin: https:\/\/app\.example\r\n/);
+    assert.match(head, /\r\naccess-control-expose-headers: x-route\r\n/);
+    assert.match(head, /\r\nx-route: ws\r\n/);
+    assert.match(head, /\r\nupgrade: websocket\r\n/);
+    assert.doesNotMatch(head, /connection: close/);
   });
 
   it('the access log and stats see a 101', async () => {

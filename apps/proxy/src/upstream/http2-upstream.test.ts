@@ -111,3 +111,82 @@ describe("use_downstream_protocol_config (Istio's sniffed ports, DestinationRule
     }
   });
 });
+
+describe('an HTTP/2 upstream that refuses a stream (RST_STREAM REFUSED_STREAM): the retry policy decides', () => {
+  let proxy: TestProxy;
+  let server: http2.Http2Server;
+  // Streams the upstream saw, by the test's request id; the first of each id is refused.
+  const seen = new Map<string, number>();
+
+  before(async () => {
+    server = http2.createServer();
+    server.on('stream', (stream, headers) => {
+      const id = String(headers['x-test-id']);
+      const n = (seen.get(id) ?? 0) + 1;
+      seen.set(id, n);
+      if (n === 1) {
+        // Node reports a stream closed with an error code as an 'error' on the server's own stream too.
+        stream.on('error', () => {});
+        stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      stream.respond({ ':status': 200 });
+      stream.end(`served on stream ${n}`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    proxy = await startTestProxy({ random: () => 0 });
+    const h2 = {
+      typedExtensionProtocolOptions: {
+        'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+          '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+          explicitHttpConfig: { http2ProtocolOptions: {} },
+        },
+      },
+    };
+    const retry = (on: string) => ({ retryOn: on, numRetries: { value: 2 }, retryBackOff: { baseInterval: { nanos: 1_000_000 } } });
+    await proxy.apply({
+      listeners: [httpListener('main', 0, 'routes')],
+      routes: [
+        routeConfig('routes', [
+          vhost('all', ['*'], [
+            { match: { prefix: '/refused-stream' }, route: { cluster: 'h2', retryPolicy: retry('refused-stream') } },
+            { match: { prefix: '/reset' }, route: { cluster: 'h2', retryPolicy: retry('reset') } },
+            { match: { prefix: '/retriable-4xx' }, route: { cluster: 'h2', retryPolicy: retry('retriable-4xx') } },
+            { match: { prefix: '/none' }, route: { cluster: 'h2' } },
+          ]),
+        ]),
+      ],
+      clusters: [edsCluster('h2', h2)],
+      endpoints: [endpoints('h2', [(server.address() as AddressInfo).port])],
+    });
+  });
+
+  after(async () => {
+    await proxy.close();
+    server.close();
+  });
+
+  for (const [path, method] of [
+    ['/refused-stream', 'GET'],
+    ['/refused-stream', 'POST'],
+    ['/reset', 'GET'],
+  ] as const) {
+    it(`retryOn ${path.slice(1)}: a ${method} refused once is retried and answered 200`, async () => {
+      const id = `${path}-${method}`;
+      const r = await request(proxy.port('main'), { path, method, headers: { 'x-test-id': id }, body: method === 'POST' ? 'payload' : undefined });
+      assert.equal(r.status, 200);
+      assert.equal(r.body, 'served on stream 2');
+      assert.equal(seen.get(id), 2);
+    });
+  }
+
+  it('retryOn retriable-4xx or no retry policy: the refused stream is not re-sent; 503 "remote refused stream reset" with flag UR', async () => {
+    for (const path of ['/retriable-4xx', '/none']) {
+      const r = await request(proxy.port('main'), { path, headers: { 'x-test-id': path } });
+      assert.equal(r.status, 503, path);
+      assert.equal(r.body, 'upstream connect error or disconnect/reset before headers. reset reason: remote refused stream reset', path);
+      assert.equal(seen.get(path), 1, `${path}: the upstream saw the request once`);
+    }
+    assert.equal(proxy.proxy.stats.cluster('h2').rqRetry, 3, 'only the three retriable refusals were retried');
+  });
+});
