@@ -90,13 +90,18 @@ describe('main.ts', () => {
     });
     const pp = await launch('productpage', ['--drain-timeout', '10'], { REVIEWS_HOSTNAME: '127.0.0.1', REVIEWS_PORT: String(reviews.port), DETAILS_HOSTNAME: '127.0.0.1', DETAILS_PORT: '1' });
     try {
-      const inFlight = request(pp.port, '/productpage');
+      // Settled, not raw: an answer cut off early must fail this test by name, not as an unhandled rejection.
+      const inFlight = request(pp.port, '/productpage').then(
+        (res) => ({ res, err: undefined }),
+        (err: Error) => ({ res: undefined, err }),
+      );
       await reviews.nth(1);
       pp.proc.child.kill('SIGTERM');
       await pp.proc.waitForLine((l) => l.msg === 'shutting down');
       await assert.rejects(request(pp.port, '/health'), /ECONNREFUSED/);
       held.shift()!();
-      const res = await inFlight;
+      const { res, err } = await inFlight;
+      assert.ok(res, `the request in flight was cut off: ${err?.message} (${(err as { code?: string } | undefined)?.code})`);
       assert.equal(res.status, 200);
       assert.match(res.body, /late but here/);
       assert.equal(await pp.proc.exited, 0);
