@@ -197,7 +197,7 @@ describe('pilot with real NATS and ADS', () => {
     const pilot = pilots[0];
     const statusKv = await bus.kv<ProxyStatus>(BUCKETS.proxyStatus, ProxyStatusSchema);
     const id = 'sidecar~127.0.0.1~status-probe.default~default.svc.cluster.local';
-    const c = new AdsClient({ target: `127.0.0.1:${pilot.xdsPort}`, node: { id, metadata: { CLUSTER_ID: 'local' } }, log: testLog });
+    const c = new AdsClient({ target: `127.0.0.1:${pilot.xdsPort}`, node: { id, metadata: { CLUSTER_ID: 'local', ISTIO_VERSION: '1.24.0', PROXY_CONFIG: { proxyAdminPort: 15400 } } }, log: testLog });
     c.start();
     const snap = await nextSnapshot(c, () => true);
     const entry = await waitFor('proxy status with ACKed versions', async () => {
@@ -208,7 +208,10 @@ describe('pilot with real NATS and ADS', () => {
     assert.equal(entry.clusterId, 'local');
     assert.equal(entry.types.CDS.ackedVersion, snap.versions[TYPE_URLS.cluster]);
     const syncz = debug.get('/debug/syncz')!(new URL('http://x/')) as any[];
-    assert.ok(syncz.some((s) => s.proxy === id && s.types.LDS.ackedVersion));
+    const mine = syncz.find((s) => s.proxy === id && s.types.LDS.ackedVersion);
+    assert.ok(mine, JSON.stringify(syncz));
+    // What istioctl proxy-status and proxy-config read.
+    assert.deepEqual([mine.pilot, mine.clusterId, mine.version, mine.proxyAdminPort], [entry.pilot, 'local', '1.24.0', 15400]);
     await c.stop();
     await waitFor('proxy status deleted', async () => !(await statusKv.get(proxyStatusKey(id))));
   });

@@ -98,6 +98,12 @@ export async function startPilot(options: PilotOptions): Promise<Pilot> {
   options.addDebug?.('/debug/syncz', () =>
     discovery.server.streams().map((s) => ({
       proxy: s.node.id,
+      // What istioctl proxy-status shows: the replica serving the stream, the proxy's cluster and version, and
+      // where its admin endpoint is (ProxyConfig.proxyAdminPort) for proxy-config.
+      pilot: pilotId,
+      clusterId: s.node.metadata?.CLUSTER_ID,
+      version: s.node.metadata?.ISTIO_VERSION ?? (s.node.userAgentName ? `${s.node.userAgentName} ${s.node.userAgentVersion ?? ''}`.trim() : undefined),
+      proxyAdminPort: (s.node.metadata?.PROXY_CONFIG as { proxyAdminPort?: unknown } | undefined)?.proxyAdminPort,
       protocol: s.protocol,
       peer: s.peer,
       peerIdentity: s.peerIdentity,

@@ -203,6 +203,16 @@ describe('sidecars with traffic capture (INTERCEPTION_MODE REDIRECT)', () => {
     for (const c of vi.filterChains.slice(1)) assert.equal(tcpCluster(c.filters[0]), 'InboundPassthroughClusterIpv4');
   });
 
+  it("gives inbound HTTP routes Istio's inbound retry policy (reset-before-request, 2 retries), except on gRPC ports", () => {
+    const echo = wire(p, capturedSidecar('10.1.0.8', { app: 'echo' }));
+    const routeOf = (port: number) => {
+      const chain = echo.listeners.get('virtualInbound').filterChains.find((c: any) => c.filterChainMatch?.destinationPort?.value === port && !c.name.endsWith('-mtls') && c.filters[0].name === 'envoy.filters.network.http_connection_manager');
+      return chain.filters[0].typedConfig.routeConfig.virtualHosts[0].routes[0].route;
+    };
+    assert.deepEqual(routeOf(8000).retryPolicy, { retryOn: 'reset-before-request', numRetries: { value: 2 } }, 'a sniffed port');
+    assert.equal(routeOf(7070).retryPolicy, undefined, 'grpc-echo');
+  });
+
   it("builds inbound chains for the proxy's own instances (WorkloadEntry address = its IP) on the instance ports, to inbound|<port>|| clusters", () => {
     const own = wire(p, capturedSidecar('10.1.0.7', { app: 'reviews', version: 'v1' }));
     const vi = own.listeners.get('virtualInbound');
@@ -222,7 +232,7 @@ describe('sidecars with traffic capture (INTERCEPTION_MODE REDIRECT)', () => {
     assert.equal(http.statPrefix, 'inbound_0.0.0.0_9081');
     assert.deepEqual(http.upgradeConfigs, [{ upgradeType: 'websocket' }]);
     assert.equal(http.rds, undefined);
-    assert.deepEqual(http.routeConfig.virtualHosts, [{ name: 'inbound|http|9081', domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster: 'inbound|9081||', timeout: { seconds: '0' } } }] }]);
+    assert.deepEqual(http.routeConfig.virtualHosts, [{ name: 'inbound|http|9081', domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster: 'inbound|9081||', timeout: { seconds: '0' }, retryPolicy: { retryOn: 'reset-before-request', numRetries: { value: 2 } } } }] }]);
     assert.equal(tcpCluster(vi.filterChains[3].filters[0]), 'inbound|3306||');
     // Istio >= 1.10: on to the original destination (the instance IP), from 127.0.0.6.
     assert.deepEqual(own.clusters.get('inbound|9081||'), {

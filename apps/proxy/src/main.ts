@@ -102,6 +102,7 @@ async function run(): Promise<void> {
       inboundPort: mode === 'sidecar' ? flags.inboundPort : undefined,
       interceptionMode: flags.interceptionMode,
       bindAddress: flags.bindAddress,
+      adminPort: flags.adminPort,
     });
     // Istio's node metadata: pilot checks it against the client certificate on its mTLS port.
     if (flags.serviceAccount) node.metadata.SERVICE_ACCOUNT = flags.serviceAccount;

@@ -25,6 +25,9 @@ describe('node identity', () => {
     const node = buildNode({ mode: 'gateway', labels: ['istio=ingressgateway'], env: { PROXY_CONFIG: '{"gatewayTopology":{"numTrustedProxies":2}}' } });
     assert.deepEqual(node.metadata.PROXY_CONFIG, { gatewayTopology: { numTrustedProxies: 2 } });
     assert.throws(() => buildNode({ mode: 'gateway', labels: [], env: { PROXY_CONFIG: '{gatewayTopology' } }), /PROXY_CONFIG is not valid JSON/);
+    // The admin port goes with it as ProxyConfig.proxyAdminPort (istioctl proxy-config reads it).
+    assert.deepEqual(buildNode({ mode: 'gateway', labels: [], adminPort: 15400, env: { PROXY_CONFIG: '{"gatewayTopology":{"numTrustedProxies":2}}' } }).metadata.PROXY_CONFIG, { gatewayTopology: { numTrustedProxies: 2 }, proxyAdminPort: 15400 });
+    assert.deepEqual(buildNode({ mode: 'sidecar', labels: [], adminPort: 15000, env: {} }).metadata.PROXY_CONFIG, { proxyAdminPort: 15000 });
   });
 
   it('rejects labels that are not key=value', () => {

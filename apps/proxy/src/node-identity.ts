@@ -21,6 +21,8 @@ export interface NodeOptions {
   inboundPort?: number;
   interceptionMode?: string;
   bindAddress?: string;
+  /** The admin port, sent as PROXY_CONFIG.proxyAdminPort as Istio's agent does (istioctl proxy-config finds it there). */
+  adminPort?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -85,13 +87,16 @@ export function buildNode(options: NodeOptions): XdsNodeIdentity {
   if (options.bindAddress) metadata.BIND_ADDRESS = options.bindAddress;
   // Istio's agent sends its ProxyConfig (PROXY_CONFIG, the mesh defaultConfig merged with the pod's
   // proxy.istio.io/config annotation) as node metadata; pilot reads gatewayTopology from it.
+  let proxyConfig: Record<string, unknown> = {};
   if (env.PROXY_CONFIG) {
     try {
-      metadata.PROXY_CONFIG = JSON.parse(env.PROXY_CONFIG);
+      proxyConfig = JSON.parse(env.PROXY_CONFIG);
     } catch {
       throw new Error('PROXY_CONFIG is not valid JSON; it should hold a ProxyConfig, e.g. {"gatewayTopology":{"numTrustedProxies":1}}');
     }
   }
+  if (options.adminPort) proxyConfig = { ...proxyConfig, proxyAdminPort: options.adminPort };
+  if (Object.keys(proxyConfig).length > 0) metadata.PROXY_CONFIG = proxyConfig;
   const cluster = options.serviceCluster || (options.mode === 'gateway' ? workload : `${workload}.${namespace}`);
   return { id, cluster, metadata };
 }

@@ -463,10 +463,17 @@ function instancePorts(push: PushContext, proxy: Proxy): InboundPort[] {
   return [...out.values()].sort((a, b) => a.port - b.port);
 }
 
-function inboundRoute(port: number, cluster: string): RouteConfiguration {
+/**
+ * Istio's inbound retry policy (1.24+): a request the local application's connection dropped before it was sent is
+ * sent again, at most twice; one that was sent is never replayed. Not for gRPC ports, as in Istio.
+ */
+const INBOUND_RETRY = { retryOn: 'reset-before-request', numRetries: { value: 2 } };
+
+function inboundRoute(port: number, cluster: string, protocol: string): RouteConfiguration {
+  const grpc = protocol === 'GRPC' || protocol === 'GRPC-WEB';
   return {
     name: inboundClusterName(port),
-    virtualHosts: [{ name: `inbound|http|${port}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: { seconds: 0 } } }] }],
+    virtualHosts: [{ name: `inbound|http|${port}`, domains: ['*'], routes: [{ name: 'default', match: { prefix: '/' }, route: { cluster, timeout: { seconds: 0 }, ...(grpc ? {} : { retryPolicy: INBOUND_RETRY }) } }] }],
     validateClusters: { value: false },
   };
 }
@@ -478,7 +485,7 @@ function inboundChains(push: PushContext, proxy: Proxy, ip: InboundPort, bind: s
   const name = `${bind}_${ip.port}`;
   // AuthorizationPolicy: RBAC filters in front of the workload's HTTP connection managers and TCP proxies.
   const authz = authorizationFilters(push, { namespace: proxy.namespace, labels: proxy.labels });
-  const http = () => hcmFilter(hcm(`inbound_${bind}_${ip.port}`, cluster, { pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, routeConfig: inboundRoute(ip.port, cluster), forwardClientCert: true, rbac: authz.http }));
+  const http = () => hcmFilter(hcm(`inbound_${bind}_${ip.port}`, cluster, { pathNormalization: push.pathNormalization, acceptHttp10: proxy.http10, routeConfig: inboundRoute(ip.port, cluster, ip.protocol), forwardClientCert: true, rbac: authz.http }));
   const tcp = () => [...authz.tcp, clusterFilter(cluster)];
   switch (cls) {
     case 'http':

@@ -239,10 +239,16 @@ describe('timeouts and retries', () => {
   let slow: Upstream;
   let flaky: Upstream;
   let healthy: Upstream;
+  let resetting: Upstream;
   let port: number;
   let deadPort: number;
 
   before(async () => {
+    // Reads the request, then drops the connection without an answer.
+    resetting = await startUpstream('resetting', (req) => {
+      req.socket.destroy();
+      return true;
+    });
     slow = await startUpstream('slow', (_req, res) => {
       setTimeout(() => res.end('late'), 1_000).unref();
       return true;
@@ -268,13 +274,16 @@ describe('timeouts and retries', () => {
             { match: { prefix: '/connect' }, route: { cluster: 'dead-then-healthy', retryPolicy: retry('connect-failure') } },
             { match: { prefix: '/exhausted' }, route: { cluster: 'flaky', retryPolicy: retry('5xx') } },
             { match: { prefix: '/rq-timeout' }, route: { cluster: 'slow' } },
+            { match: { prefix: '/before-request/connect' }, route: { cluster: 'dead-then-healthy-2', retryPolicy: retry('reset-before-request') } },
+            { match: { prefix: '/before-request/sent' }, route: { cluster: 'resetting-then-healthy', retryPolicy: retry('reset-before-request') } },
+            { match: { prefix: '/reset/sent' }, route: { cluster: 'resetting-then-healthy-2', retryPolicy: retry('reset') } },
             { match: { prefix: '/retry-5xx' }, route: { cluster: 'per-try-header', timeout: { seconds: 5 }, retryPolicy: retry('5xx') } },
             { match: { prefix: '/full' }, route: { cluster: 'full' } },
           ], { includeRequestAttemptCount: true }),
         ]),
       ],
       clusters: [
-        ...['slow', 'slow-then-healthy', 'per-try-header', 'flaky-then-healthy', 'dead-then-healthy', 'flaky'].map((n) => edsCluster(n)),
+        ...['slow', 'slow-then-healthy', 'per-try-header', 'flaky-then-healthy', 'dead-then-healthy', 'dead-then-healthy-2', 'resetting-then-healthy', 'resetting-then-healthy-2', 'flaky'].map((n) => edsCluster(n)),
         // A circuit breaker that lets nothing through.
         edsCluster('full', { circuitBreakers: { thresholds: [{ maxRequests: { value: 0 } }] } }),
       ],
@@ -285,6 +294,9 @@ describe('timeouts and retries', () => {
         endpoints('per-try-header', [slow.port, healthy.port]),
         endpoints('flaky-then-healthy', [flaky.port, healthy.port]),
         endpoints('dead-then-healthy', [deadPort, healthy.port]),
+        endpoints('dead-then-healthy-2', [deadPort, healthy.port]),
+        endpoints('resetting-then-healthy', [resetting.port, healthy.port]),
+        endpoints('resetting-then-healthy-2', [resetting.port, healthy.port]),
         endpoints('flaky', [flaky.port]),
         endpoints('full', [healthy.port]),
       ],
@@ -294,7 +306,7 @@ describe('timeouts and retries', () => {
 
   after(async () => {
     await proxy.close();
-    await Promise.all([slow.close(), flaky.close(), healthy.close()]);
+    await Promise.all([slow.close(), flaky.close(), healthy.close(), resetting.close()]);
   });
 
   it('answers 504 "upstream request timeout" when the route timeout expires', async () => {
@@ -374,6 +386,21 @@ describe('timeouts and retries', () => {
     // From an external client the header is dropped: the slow host (next in round robin) answers.
     const external = await request(port, { path: '/retry-5xx', headers: { 'x-envoy-upstream-rq-per-try-timeout-ms': '150', 'x-forwarded-for': '203.0.113.1,203.0.113.2' } });
     assert.equal(external.body, 'late');
+  });
+
+  it('reset-before-request (Istio\'s inbound policy) retries a connect failure, never a request the upstream received', async () => {
+    const connect = await request(port, { path: '/before-request/connect' });
+    assert.equal(connect.status, 200);
+    assert.equal(connect.json().upstream, 'healthy');
+    const seen = resetting.seen.length;
+    const sent = await request(port, { path: '/before-request/sent', method: 'POST', body: 'once' });
+    assert.equal(sent.status, 503);
+    assert.match(sent.body, /reset reason: connection termination$/);
+    assert.equal(resetting.seen.length, seen + 1, 'the upstream saw the request once');
+    // retryOn reset does send it again (to the healthy host).
+    const reset = await request(port, { path: '/reset/sent', method: 'POST', body: 'twice' });
+    assert.equal(reset.status, 200);
+    assert.equal(reset.json().upstream, 'healthy');
   });
 
   it('sheds a request over the circuit breaker with 503 and x-envoy-overloaded: true', async () => {
