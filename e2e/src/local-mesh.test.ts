@@ -10,9 +10,13 @@ import { tmpdir } from 'node:os';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { freePort, startProcess, waitFor } from '@mesh/testing';
+import { freePort, startProcess, waitFor, WORKSPACE_ROOT } from '@mesh/testing';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { expandArgs, kubeInject, podIdentityEnv, resolveEnv } from './injected-sidecar.ts';
 import { sidecarStats, startMeshFixture, type MeshFixture } from './mesh-fixture.ts';
+
+const execFileAsync = promisify(execFile);
 
 async function tally(fx: MeshFixture, n: number, headers: Record<string, string> = {}, concurrency = 8) {
   const counts: Record<string, number> = {};
@@ -278,5 +282,47 @@ spec:
     assert.match(text, /spec\.http\[1\]\.route\[1\]\.weight/, 'names the field');
     // The previous routing (all to v2) stays in effect.
     assert.deepEqual(await tally(fx, 100), { v2: 100 });
+  });
+
+  it('istioctl proxy-status lists every proxy SYNCED; proxy-config shows a sidecar\'s clusters, listeners, routes, endpoints and certificates', async () => {
+    const pilot = `http://127.0.0.1:${fx.mesh.ports.pilotMonitoring}`;
+    const istioctl = async (...args: string[]) => {
+      const { stdout } = await execFileAsync(process.execPath, [path.join(WORKSPACE_ROOT, 'tools/istioctl/src/main.ts'), ...args, '--pilot', pilot]);
+      return stdout;
+    };
+    const rows = (out: string) => out.trimEnd().split('\n').slice(1).map((l) => l.split(/\s{3,}/));
+    // Every proxy ACKs what it was sent; a sidecar gets EDS and RDS, ECDS is never sent.
+    const status = await waitFor('every proxy SYNCED', async () => {
+      const r = rows(await istioctl('proxy-status'));
+      return r.length >= 4 && r.every((row) => row.slice(2, 7).every((s) => s === 'SYNCED' || s === 'NOT SENT')) ? r : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+    const names = status.map((r) => r[0]);
+    for (const name of ['istio-ingressgateway.istio-system', 'hello-v1.default', 'hello-v2.default', 'sleep.default']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
+    const sleep = status.find((r) => r[0] === 'sleep.default')!;
+    assert.deepEqual(sleep.slice(2, 7), ['SYNCED', 'SYNCED', 'SYNCED', 'SYNCED', 'NOT SENT']);
+
+    // proxy-config finds sleep's admin port through pilot (its ProxyConfig.proxyAdminPort).
+    const clusters = rows(await istioctl('proxy-config', 'cluster', 'sleep.default', '--fqdn', 'hello.default.svc.cluster.local'));
+    // DESTINATION RULE: examples/local's DestinationRule hello (pilot's istio.config metadata).
+    assert.deepEqual(clusters, [
+      ['hello.default.svc.cluster.local', '80', '-', 'outbound', 'EDS', 'hello.default'],
+      ['hello.default.svc.cluster.local', '80', 'v1', 'outbound', 'EDS', 'hello.default'],
+      ['hello.default.svc.cluster.local', '80', 'v2', 'outbound', 'EDS', 'hello.default'],
+    ]);
+    const endpoints = rows(await istioctl('pc', 'endpoint', 'sleep', '--cluster', 'outbound|80|v2|hello.default.svc.cluster.local'));
+    assert.deepEqual(endpoints, [[`127.0.0.1:${fx.mesh.ports.helloV2Ingress}`, 'HEALTHY', 'OK', 'outbound|80|v2|hello.default.svc.cluster.local']]);
+    const listeners = rows(await istioctl('pc', 'listener', 'sleep.default', '--port', String(fx.mesh.ports.sidecarOutbound)));
+    assert.ok(listeners.length >= 1 && listeners.every((r) => r[1] === String(fx.mesh.ports.sidecarOutbound)), JSON.stringify(listeners));
+    const routes = JSON.parse(await istioctl('pc', 'route', 'sleep.default', '-o', 'json')) as Array<{ name: string; virtualHosts: Array<{ domains: string[] }> }>;
+    assert.ok(routes.some((rc) => rc.virtualHosts.some((vh) => vh.domains.includes('hello.default.svc.cluster.local'))), JSON.stringify(routes.map((r) => r.name)));
+    // VIRTUAL SERVICE: both routes of examples/local's VirtualService hello (canary-header, weighted).
+    const helloRoutes = rows(await istioctl('pc', 'route', 'sleep.default')).filter((r) => r[1] === 'hello.default.svc.cluster.local:80');
+    assert.deepEqual(helloRoutes.map((r) => r[4]), ['hello.default', 'hello.default']);
+    // Citadel's certificate and root, as the proxy holds them.
+    const certs = rows(await istioctl('pc', 'secret', 'sleep.default'));
+    assert.deepEqual(certs.map((r) => r.slice(0, 4)), [
+      ['default', 'Cert Chain', 'ACTIVE', 'true'],
+      ['ROOTCA', 'CA', 'ACTIVE', 'true'],
+    ]);
   });
 });

@@ -352,6 +352,17 @@ describe('VirtualService HTTP translation', () => {
     });
   });
 
+  it("names the VirtualService a route came from and the DestinationRule a cluster came from (Istio's istio.config metadata, read by istioctl)", () => {
+    const configs = [service(HELLO), res('DestinationRule', 'hello-dr', { host: HELLO, subsets: [{ name: 'v1', labels: { version: 'v1' } }] }), res('VirtualService', 'hello-vs', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO, subset: 'v1' } }] }] })];
+    const routes = sidecarRoutes(configs);
+    assert.deepEqual((routes[0] as any).metadata, { filterMetadata: { istio: { fields: { config: { stringValue: '/apis/networking.istio.io/v1/namespaces/default/virtual-service/hello-vs' } } } } });
+    const g = generate(push(configs), sidecar());
+    const cluster = (g.clusters as any[]).find((c) => c.name === `outbound|80|v1|${HELLO}`);
+    assert.deepEqual(cluster.metadata, { filterMetadata: { istio: { fields: { config: { stringValue: '/apis/networking.istio.io/v1/namespaces/default/destination-rule/hello-dr' } } } } });
+    // Without a DestinationRule there is nothing to name.
+    assert.equal((generate(push([service(HELLO)]), sidecar()).clusters as any[]).find((c) => c.name === `outbound|80||${HELLO}`).metadata, undefined);
+  });
+
   it('consistent hashing: retries keep to the hashed host (no previous_hosts) unless retryIgnorePreviousHosts is true', () => {
     const hashed = { trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user' } } } };
     const defaults = sidecarRoutes([service(HELLO), res('DestinationRule', 'dr', { host: HELLO, ...hashed })]);

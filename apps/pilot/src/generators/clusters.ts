@@ -7,6 +7,7 @@ import type { PushContext } from '../model/push-context.ts';
 import type { ProxyScope } from '../model/scope.ts';
 import { policyToCluster, type ClusterPolicy, type SubsetModel } from '../model/destination-rules.ts';
 import { clusterName } from '../model/virtual-services.ts';
+import { istioConfigMetadata } from '../model/istio-metadata.ts';
 import { loadAssignment } from './endpoints.ts';
 import { autoMtlsMatches, istioMutualUpstream, istioSni, upstreamTlsSocket } from './mtls.ts';
 import { credentialUpstreamTls } from './gateway-tls.ts';
@@ -68,6 +69,7 @@ function buildCluster(push: PushContext, scope: ProxyScope, svc: Service, port: 
   // Who to name when this cluster cannot be served: the DestinationRule for the fields its policy set, else the ServiceEntry.
   const dr = scope.destinationRule(svc.hostname);
   push.attribute(cluster, [...(dr ? [{ ...dr.ref, field: subset?.field ?? 'spec', fields: policy.fields }] : []), { ...svc.source, field: 'spec' }]);
+  if (dr && !proxyless) cluster.metadata = istioConfigMetadata(dr.ref);
   switch (svc.resolution) {
     case 'STATIC':
       cluster.type = 'EDS';

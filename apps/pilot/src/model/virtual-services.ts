@@ -26,6 +26,7 @@ import { parseDurationMs, msToDuration, toDuration } from './duration.ts';
 import { intersectHosts, resolveHost } from './hosts.ts';
 import type { HTTPMatchRequest, HTTPRoute, TCPRoute } from './istio.ts';
 import type { ClusterPolicy } from './destination-rules.ts';
+import { istioConfigMetadata } from './istio-metadata.ts';
 import type { Service } from './services.ts';
 
 export const MESH_GATEWAY = 'mesh';
@@ -440,7 +441,7 @@ function translateHttpRoute(vs: VirtualServiceModel, route: HTTPRoute, i: number
   });
   if (applicable.length === 0) return [];
 
-  const base: Omit<Route, 'match'> = {};
+  const base: Omit<Route, 'match'> = ctx.proxyless ? {} : { metadata: istioConfigMetadata(vs.ref) };
   const kinds = (['route', 'redirect', 'directResponse'] as const).filter((k) => route[k] !== undefined && !(k === 'route' && asArray(route.route, `${field}.route`).length === 0));
   if (kinds.length !== 1) throw new FieldError(field, 'exactly one of route, redirect or directResponse is required');
 

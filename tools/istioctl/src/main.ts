@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// istioctl for this mesh: Istio's debugging commands over what pilot and the
+// proxies already serve. proxy-status reads pilot's /debug/syncz (one
+// --pilot per replica); proxy-config reads a proxy's admin endpoint, found
+// through pilot (the proxy's ProxyConfig.proxyAdminPort) or given with --admin.
+import { parseArgs } from 'node:util';
+import { CliError } from './fetch-json.ts';
+import { fetchStreams, findStream, proxyStatusTable, type SyncStream } from './proxy-status.ts';
+import { CONFIG_TYPES, configType, fetchConfig, render, type ConfigFilters } from './proxy-config.ts';
+
+const DEFAULT_PILOT = 'http://127.0.0.1:15014';
+
+export const USAGE = `istioctl: Istio's debugging commands for this mesh
+
+usage:
+  istioctl proxy-status [<proxy>] [--pilot URL ...]
+      every proxy connected to pilot and whether it has ACKed the latest CDS, LDS, EDS, RDS
+      (SYNCED, STALE, STALE (Never Acknowledged), NOT SENT); with <proxy>, only that one
+  istioctl proxy-config <type> <proxy> [--admin HOST:PORT] [--pilot URL ...] [-o json] [filters]
+      one proxy's configuration from its admin endpoint; <type> is cluster, listener, route,
+      endpoint, secret or all (short: c, l, r, ep, s)
+
+<proxy> is a pod name with its namespace (productpage-v1.default), a pod name with -n, or a
+node id. Aliases: ps (proxy-status), pc (proxy-config).
+
+flags:
+  --pilot URL        pilot's monitoring endpoint; repeat it for each replica (default ${DEFAULT_PILOT},
+                     env PILOT_MONITORING_URL)
+  --admin HOST:PORT  the proxy's admin endpoint (e.g. after kubectl port-forward); without it the
+                     proxy is looked up in pilot and its admin port read from its node metadata
+  -n, --namespace NS the proxy's namespace when <proxy> is a bare pod name
+  -o, --output FMT   table (default) or json
+  --fqdn, --port, --subset, --direction   cluster filters (--port also for listeners, endpoints)
+  --address          listener or endpoint address filter
+  --name             route configuration name filter
+  --cluster, --status  endpoint filters (status HEALTHY or UNHEALTHY)
+  -h, --help         this text
+`;
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        pilot: { type: 'string', multiple: true },
+        admin: { type: 'string' },
+        namespace: { type: 'string', short: 'n' },
+        output: { type: 'string', short: 'o' },
+        fqdn: { type: 'string' },
+        port: { type: 'string' },
+        subset: { type: 'string' },
+        direction: { type: 'string' },
+        address: { type: 'string' },
+        name: { type: 'string' },
+        cluster: { type: 'string' },
+        status: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    return { code: 2, stdout: '', stderr: `istioctl: ${(err as Error).message}\nsee istioctl --help\n` };
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') return { code: values.help || command === 'help' ? 0 : 2, stdout: values.help || command === 'help' ? USAGE : '', stderr: values.help || command === 'help' ? '' : USAGE };
+  const pilots = values.pilot ?? (env.PILOT_MONITORING_URL ? env.PILOT_MONITORING_URL.split(',') : [DEFAULT_PILOT]);
+  try {
+    switch (command) {
+      case 'proxy-status':
+      case 'ps': {
+        const streams = await fetchStreams(pilots);
+        const shown: SyncStream[] = rest[0] === undefined ? streams : [findStream(streams, rest[0], values.namespace)];
+        return { code: 0, stdout: proxyStatusTable(shown), stderr: '' };
+      }
+      case 'proxy-config':
+      case 'pc': {
+        const [typeName, proxy] = rest;
+        if (typeName === undefined) throw usage('proxy-config needs a type: cluster, listener, route, endpoint, secret or all');
+        const type = configType(typeName);
+        if (type === undefined) throw usage(`unknown proxy-config type "${typeName}"; one of ${CONFIG_TYPES.join(', ')}`);
+        if (proxy === undefined && values.admin === undefined) throw usage(`proxy-config ${typeName} needs a proxy (pod.namespace) or --admin HOST:PORT`);
+        const output = values.output ?? 'table';
+        if (output !== 'table' && output !== 'json') throw usage(`-o ${output}: one of table, json`);
+        const port = values.port === undefined ? undefined : Number(values.port);
+        if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw usage(`--port ${values.port}: not a port number`);
+        const filters: ConfigFilters = { fqdn: values.fqdn, port, subset: values.subset, direction: values.direction, address: values.address, name: values.name, cluster: values.cluster, status: values.status };
+        const admin = values.admin ?? (await adminOf(pilots, proxy!, values.namespace));
+        const dump = await fetchConfig(admin.includes('://') ? admin : `http://${admin}`);
+        return { code: 0, stdout: render(dump, type, output, filters), stderr: '' };
+      }
+      default:
+        throw usage(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) return { code: 2, stdout: '', stderr: `istioctl: ${err.message}\nsee istioctl --help\n` };
+    if (err instanceof CliError) return { code: 1, stdout: '', stderr: `istioctl: ${err.message}\n` };
+    throw err;
+  }
+}
+
+class UsageError extends Error {}
+const usage = (message: string) => new UsageError(message);
+
+/** The admin endpoint of a proxy pilot knows: loopback (the admin port is local only), at its ProxyConfig.proxyAdminPort. */
+async function adminOf(pilots: readonly string[], proxy: string, namespace: string | undefined): Promise<string> {
+  const stream = findStream(await fetchStreams(pilots), proxy, namespace);
+  const port = typeof stream.proxyAdminPort === 'number' ? stream.proxyAdminPort : 15000;
+  return `127.0.0.1:${port}`;
+}
+
+if (import.meta.main) {
+  run(process.argv.slice(2)).then(
+    (r) => {
+      process.stdout.write(r.stdout);
+      process.stderr.write(r.stderr);
+      process.exitCode = r.code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`istioctl: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
