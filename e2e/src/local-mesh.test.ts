@@ -300,6 +300,13 @@ spec:
     for (const name of ['istio-ingressgateway.istio-system', 'hello-v1.default', 'hello-v2.default', 'sleep.default']) assert.ok(names.includes(name), `${name} in ${names.join(', ')}`);
     const sleep = status.find((r) => r[0] === 'sleep.default')!;
     assert.deepEqual(sleep.slice(2, 7), ['SYNCED', 'SYNCED', 'SYNCED', 'SYNCED', 'NOT SENT']);
+    // One proxy: its row, and what it runs against what pilot generated for it.
+    const one = await istioctl('proxy-status', 'sleep.default');
+    assert.match(one, /\nsleep\.default {3,}Kubernetes {3,}SYNCED/);
+    assert.match(one, /\n\nClusters Match\nListeners Match\nRoutes Match\n$/);
+    // The same from NATS, where every pilot replica writes the proxies it serves.
+    const { stdout: fromNats } = await execFileAsync(process.execPath, [path.join(WORKSPACE_ROOT, 'tools/istioctl/src/main.ts'), 'ps', '--nats', `nats://127.0.0.1:${fx.mesh.ports.nats}`]);
+    assert.deepEqual(rows(fromNats).map((r) => r.slice(0, 7)), status.map((r) => r.slice(0, 7)));
 
     // proxy-config finds sleep's admin port through pilot (its ProxyConfig.proxyAdminPort).
     const clusters = rows(await istioctl('proxy-config', 'cluster', 'sleep.default', '--fqdn', 'hello.default.svc.cluster.local'));

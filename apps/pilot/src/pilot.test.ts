@@ -212,6 +212,8 @@ describe('pilot with real NATS and ADS', () => {
     assert.ok(mine, JSON.stringify(syncz));
     // What istioctl proxy-status and proxy-config read.
     assert.deepEqual([mine.pilot, mine.clusterId, mine.version, mine.proxyAdminPort], [entry.pilot, 'local', '1.24.0', 15400]);
+    // The bucket holds the same for istioctl proxy-status --nats (every replica at once).
+    assert.deepEqual([entry.version, entry.proxyAdminPort, entry.types.LDS.ackedNonce], ['1.24.0', 15400, entry.types.LDS.sentNonce]);
     await c.stop();
     await waitFor('proxy status deleted', async () => !(await statusKv.get(proxyStatusKey(id))));
   });

@@ -8,7 +8,7 @@ import { protoRoot, shortTypeName } from '@mesh/xds';
 import { ConfigStore } from './config-store.ts';
 import { DiscoveryService } from './discovery.ts';
 import { startNatsSource, type NatsConfigSource } from './nats-source.ts';
-import { ProxyStatusReporter } from './proxy-status.ts';
+import { nodeSummary, ProxyStatusReporter } from './proxy-status.ts';
 import { startSecureXds, type SecureXds, type SecureXdsOptions } from './secure-xds.ts';
 
 export interface PilotOptions {
@@ -101,9 +101,7 @@ export async function startPilot(options: PilotOptions): Promise<Pilot> {
       // What istioctl proxy-status shows: the replica serving the stream, the proxy's cluster and version, and
       // where its admin endpoint is (ProxyConfig.proxyAdminPort) for proxy-config.
       pilot: pilotId,
-      clusterId: s.node.metadata?.CLUSTER_ID,
-      version: s.node.metadata?.ISTIO_VERSION ?? (s.node.userAgentName ? `${s.node.userAgentName} ${s.node.userAgentVersion ?? ''}`.trim() : undefined),
-      proxyAdminPort: (s.node.metadata?.PROXY_CONFIG as { proxyAdminPort?: unknown } | undefined)?.proxyAdminPort,
+      ...nodeSummary(s.node),
       protocol: s.protocol,
       peer: s.peer,
       peerIdentity: s.peerIdentity,

@@ -13,6 +13,18 @@ export interface ProxyStatusOptions {
   heartbeatMs?: number;
 }
 
+/** What istioctl shows of a proxy besides its sync state: its cluster, its version and where its admin endpoint is. */
+export function nodeSummary(node: StreamInfo['node']): Pick<ProxyStatus, 'clusterId' | 'version' | 'proxyAdminPort'> {
+  const meta = node.metadata ?? {};
+  const version = typeof meta.ISTIO_VERSION === 'string' ? meta.ISTIO_VERSION : node.userAgentName ? `${node.userAgentName} ${node.userAgentVersion ?? ''}`.trim() : undefined;
+  const adminPort = (meta.PROXY_CONFIG as { proxyAdminPort?: unknown } | undefined)?.proxyAdminPort;
+  return {
+    ...(typeof meta.CLUSTER_ID === 'string' ? { clusterId: meta.CLUSTER_ID } : {}),
+    ...(version ? { version } : {}),
+    ...(typeof adminPort === 'number' && Number.isInteger(adminPort) && adminPort > 0 ? { proxyAdminPort: adminPort } : {}),
+  };
+}
+
 export function toProxyStatus(stream: StreamInfo, pilotId: string): ProxyStatus {
   const types: ProxyStatus['types'] = {};
   for (const [typeUrl, t] of stream.types) {
@@ -20,6 +32,7 @@ export function toProxyStatus(stream: StreamInfo, pilotId: string): ProxyStatus 
       ...(t.sentVersion !== undefined ? { sentVersion: t.sentVersion } : {}),
       ...(t.sentNonce !== undefined ? { sentNonce: t.sentNonce } : {}),
       ...(t.ackedVersion !== undefined ? { ackedVersion: t.ackedVersion } : {}),
+      ...(t.ackedNonce !== undefined ? { ackedNonce: t.ackedNonce } : {}),
       ...(t.lastError ? { lastError: t.lastError } : {}),
       resources: t.resources,
     };
@@ -29,7 +42,7 @@ export function toProxyStatus(stream: StreamInfo, pilotId: string): ProxyStatus 
     pilot: pilotId,
     connectedAt: stream.connectedAt,
     updatedAt: new Date().toISOString(),
-    ...(typeof stream.node.metadata?.CLUSTER_ID === 'string' ? { clusterId: stream.node.metadata.CLUSTER_ID } : {}),
+    ...nodeSummary(stream.node),
     types,
   };
 }

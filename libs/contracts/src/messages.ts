@@ -86,6 +86,8 @@ export const TypeSyncSchema = z.object({
   sentVersion: z.string().optional(),
   sentNonce: z.string().optional(),
   ackedVersion: z.string().optional(),
+  /** The nonce of the last ACKed response: equal to sentNonce when the proxy has ACKed the latest. */
+  ackedNonce: z.string().optional(),
   /** Last NACK's error detail, cleared by the next ACK. */
   lastError: z.string().optional(),
   resources: z.number().int().nonnegative().optional(),
@@ -98,6 +100,10 @@ export const ProxyStatusSchema = z.object({
   connectedAt: z.string(),
   updatedAt: z.string(),
   clusterId: z.string().optional(),
+  /** The proxy's version (node metadata ISTIO_VERSION, or its xDS user agent). */
+  version: z.string().optional(),
+  /** Its admin port (node metadata PROXY_CONFIG.proxyAdminPort), where istioctl proxy-config reads it. */
+  proxyAdminPort: z.number().int().positive().optional(),
   types: z.record(z.string(), TypeSyncSchema),
 });
 export type ProxyStatus = z.infer<typeof ProxyStatusSchema>;

@@ -25,6 +25,7 @@ describe('istioctl command line', () => {
       [['proxy-config', 'cluster', 'a.default', '--port', 'http'], /--port http: not a port number/],
       [['proxy-stats'], /unknown command "proxy-stats"/],
       [['ps', '--colour'], /Unknown option '--colour'/],
+      [['ps', '--nats', 'nats://127.0.0.1:4222', '--pilot', 'http://127.0.0.1:15014'], /--nats and --pilot are two sources/],
     ];
     for (const [argv, message] of cases) {
       const r = await run(argv);
@@ -38,6 +39,9 @@ describe('istioctl command line', () => {
     const status = await run(['proxy-status', '--pilot', `http://127.0.0.1:${port}`]);
     assert.equal(status.code, 1);
     assert.equal(status.stderr, `istioctl: cannot reach pilot at http://127.0.0.1:${port}/debug/syncz (ECONNREFUSED)\n`);
+    const nats = await run(['ps', '--nats', `nats://127.0.0.1:${port}`]);
+    assert.equal(nats.code, 1);
+    assert.match(nats.stderr, new RegExp(`^istioctl: cannot reach NATS at nats://127\\.0\\.0\\.1:${port} `));
     const config = await run(['pc', 'cluster', '--admin', `127.0.0.1:${port}`]);
     assert.equal(config.code, 1);
     assert.match(config.stderr, new RegExp(`cannot reach the proxy admin endpoint at http://127\\.0\\.0\\.1:${port}/`));

@@ -1,21 +1,24 @@
 #!/usr/bin/env node
 // istioctl for this mesh: Istio's debugging commands over what pilot and the
 // proxies already serve. proxy-status reads pilot's /debug/syncz (one
-// --pilot per replica); proxy-config reads a proxy's admin endpoint, found
-// through pilot (the proxy's ProxyConfig.proxyAdminPort) or given with --admin.
+// --pilot per replica) or, with --nats, the proxy-status bucket every replica
+// writes; proxy-config reads a proxy's admin endpoint, found the same way (the
+// proxy's ProxyConfig.proxyAdminPort) or given with --admin.
 import { parseArgs } from 'node:util';
 import { CliError } from './fetch-json.ts';
-import { fetchStreams, findStream, proxyStatusTable, type SyncStream } from './proxy-status.ts';
-import { CONFIG_TYPES, configType, fetchConfig, render, type ConfigFilters } from './proxy-config.ts';
+import { configComparison, fetchStreams, findStream, pilotVersions, proxyStatusTable, type SyncStream } from './proxy-status.ts';
+import { fetchStreamsFromNats } from './proxy-status-kv.ts';
+import { appliedVersions, CONFIG_TYPES, configType, fetchConfig, render, type ConfigFilters } from './proxy-config.ts';
 
 const DEFAULT_PILOT = 'http://127.0.0.1:15014';
 
 export const USAGE = `istioctl: Istio's debugging commands for this mesh
 
 usage:
-  istioctl proxy-status [<proxy>] [--pilot URL ...]
+  istioctl proxy-status [<proxy>] [--pilot URL ... | --nats URL]
       every proxy connected to pilot and whether it has ACKed the latest CDS, LDS, EDS, RDS
-      (SYNCED, STALE, STALE (Never Acknowledged), NOT SENT); with <proxy>, only that one
+      (SYNCED, STALE, STALE (Never Acknowledged), NOT SENT); with <proxy>, that one and whether
+      its clusters, listeners and routes are the versions its pilot generated (Match / Don't Match)
   istioctl proxy-config <type> <proxy> [--admin HOST:PORT] [--pilot URL ...] [-o json] [filters]
       one proxy's configuration from its admin endpoint; <type> is cluster, listener, route,
       endpoint, secret or all (short: c, l, r, ep, s)
@@ -26,6 +29,8 @@ node id. Aliases: ps (proxy-status), pc (proxy-config).
 flags:
   --pilot URL        pilot's monitoring endpoint; repeat it for each replica (default ${DEFAULT_PILOT},
                      env PILOT_MONITORING_URL)
+  --nats URL         read the proxy status every pilot replica writes to NATS instead: all replicas at
+                     once (e.g. nats://127.0.0.1:4222)
   --admin HOST:PORT  the proxy's admin endpoint (e.g. after kubectl port-forward); without it the
                      proxy is looked up in pilot and its admin port read from its node metadata
   -n, --namespace NS the proxy's namespace when <proxy> is a bare pod name
@@ -51,6 +56,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       allowPositionals: true,
       options: {
         pilot: { type: 'string', multiple: true },
+        nats: { type: 'string' },
         admin: { type: 'string' },
         namespace: { type: 'string', short: 'n' },
         output: { type: 'string', short: 'o' },
@@ -72,13 +78,22 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || command === 'help') return { code: values.help || command === 'help' ? 0 : 2, stdout: values.help || command === 'help' ? USAGE : '', stderr: values.help || command === 'help' ? '' : USAGE };
   const pilots = values.pilot ?? (env.PILOT_MONITORING_URL ? env.PILOT_MONITORING_URL.split(',') : [DEFAULT_PILOT]);
+  if (values.nats !== undefined && values.pilot !== undefined) return { code: 2, stdout: '', stderr: 'istioctl: --nats and --pilot are two sources of the same status; give one\nsee istioctl --help\n' };
+  const streams = () => (values.nats !== undefined ? fetchStreamsFromNats(values.nats) : fetchStreams(pilots));
   try {
     switch (command) {
       case 'proxy-status':
       case 'ps': {
-        const streams = await fetchStreams(pilots);
-        const shown: SyncStream[] = rest[0] === undefined ? streams : [findStream(streams, rest[0], values.namespace)];
-        return { code: 0, stdout: proxyStatusTable(shown), stderr: '' };
+        const all = await streams();
+        if (rest[0] === undefined) return { code: 0, stdout: proxyStatusTable(all), stderr: '' };
+        // One proxy: its row, then whether what it runs is what its pilot generated for it (by version).
+        const one = findStream(all, rest[0], values.namespace);
+        let out = proxyStatusTable([one]);
+        if (one.pilotUrl !== undefined) {
+          const [want, dump] = await Promise.all([pilotVersions(one), fetchConfig(adminUrl(values.admin ?? adminOf(one)))]);
+          out += '\n' + configComparison(want, appliedVersions(dump));
+        }
+        return { code: 0, stdout: out, stderr: '' };
       }
       case 'proxy-config':
       case 'pc': {
@@ -92,8 +107,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
         const port = values.port === undefined ? undefined : Number(values.port);
         if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) throw usage(`--port ${values.port}: not a port number`);
         const filters: ConfigFilters = { fqdn: values.fqdn, port, subset: values.subset, direction: values.direction, address: values.address, name: values.name, cluster: values.cluster, status: values.status };
-        const admin = values.admin ?? (await adminOf(pilots, proxy!, values.namespace));
-        const dump = await fetchConfig(admin.includes('://') ? admin : `http://${admin}`);
+        const admin = values.admin ?? adminOf(findStream(await streams(), proxy!, values.namespace));
+        const dump = await fetchConfig(adminUrl(admin));
         return { code: 0, stdout: render(dump, type, output, filters), stderr: '' };
       }
       default:
@@ -109,9 +124,10 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 class UsageError extends Error {}
 const usage = (message: string) => new UsageError(message);
 
-/** The admin endpoint of a proxy pilot knows: loopback (the admin port is local only), at its ProxyConfig.proxyAdminPort. */
-async function adminOf(pilots: readonly string[], proxy: string, namespace: string | undefined): Promise<string> {
-  const stream = findStream(await fetchStreams(pilots), proxy, namespace);
+/** The admin endpoint of a connected proxy: loopback (the admin port is local only), at its ProxyConfig.proxyAdminPort. */
+const adminUrl = (admin: string) => (admin.includes('://') ? admin : `http://${admin}`);
+
+function adminOf(stream: SyncStream): string {
   const port = typeof stream.proxyAdminPort === 'number' ? stream.proxyAdminPort : 15000;
   return `127.0.0.1:${port}`;
 }

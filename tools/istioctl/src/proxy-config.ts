@@ -62,6 +62,12 @@ export async function fetchConfig(admin: string): Promise<ProxyConfigDump> {
 
 const section = (dump: ProxyConfigDump, type: string): Record<string, any> => dump.configs.find((c) => String(c['@type']).endsWith(`.${type}`)) ?? {};
 
+/** The version of each type the proxy last applied (Envoy's versionInfo), keyed CDS/LDS/RDS. */
+export function appliedVersions(dump: ProxyConfigDump): Record<string, string | undefined> {
+  const firstRoute = section(dump, 'RoutesConfigDump').dynamicRouteConfigs?.[0];
+  return { CDS: section(dump, 'ClustersConfigDump').versionInfo || undefined, LDS: section(dump, 'ListenersConfigDump').versionInfo || undefined, RDS: firstRoute?.versionInfo || undefined };
+}
+
 export function clusters(dump: ProxyConfigDump): any[] {
   const s = section(dump, 'ClustersConfigDump');
   return [...(s.staticClusters ?? []), ...(s.dynamicActiveClusters ?? [])].map((c: any) => c.cluster);

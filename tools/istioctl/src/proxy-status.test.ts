@@ -2,7 +2,7 @@
 // prints, the NAME column, finding one proxy, and a NACK named under the table.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { findStream, proxyName, proxyStatusTable, syncState, type SyncStream } from './proxy-status.ts';
+import { configComparison, findStream, proxyName, proxyStatusTable, syncState, type SyncStream } from './proxy-status.ts';
 import { CliError } from './fetch-json.ts';
 
 const stream = (proxy: string, types: SyncStream['types'], extra: Partial<SyncStream> = {}): SyncStream => ({ proxy, pilot: 'pilot-a', clusterId: 'Kubernetes', types, ...extra });
@@ -47,5 +47,11 @@ describe('istioctl proxy-status', () => {
     assert.equal(findStream(streams, streams[2].proxy, undefined).proxy, streams[2].proxy);
     assert.throws(() => findStream(streams, 'productpage-v1', undefined), (e: Error) => e instanceof CliError && /several namespaces \(productpage-v1\.default, productpage-v1\.prod\)/.test(e.message));
     assert.throws(() => findStream(streams, 'details-v1.default', undefined), /no proxy "details-v1\.default" is connected to the pilots asked; connected: productpage-v1\.default, productpage-v1\.prod, ratings-v1\.default/);
+  });
+
+  it("compares the versions a proxy runs with what its pilot generated: istioctl's Match / Don't Match lines", () => {
+    assert.equal(configComparison({ CDS: 'a', LDS: 'b', RDS: 'c', EDS: 'x' }, { CDS: 'a', LDS: 'b', RDS: 'c' }), 'Clusters Match\nListeners Match\nRoutes Match\n');
+    assert.equal(configComparison({ CDS: 'a2', LDS: 'b' }, { CDS: 'a', LDS: 'b' }), "Clusters Don't Match (pilot version a2, proxy version a)\nListeners Match\n");
+    assert.equal(configComparison({ CDS: 'a', RDS: 'c' }, { CDS: 'a' }), "Clusters Match\nRoutes Don't Match (pilot version c, proxy version none)\n");
   });
 });

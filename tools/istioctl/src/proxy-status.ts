@@ -18,6 +18,8 @@ export interface TypeSync {
 export interface SyncStream {
   proxy: string;
   pilot?: string;
+  /** The monitoring URL of the replica this came from (unknown when read from NATS). */
+  pilotUrl?: string;
   clusterId?: unknown;
   version?: unknown;
   proxyAdminPort?: unknown;
@@ -41,10 +43,11 @@ export function proxyName(id: string): string {
 
 /** The streams of every pilot asked (one monitoring URL per replica). */
 export async function fetchStreams(pilots: readonly string[]): Promise<SyncStream[]> {
-  const answers = await Promise.all(pilots.map((p) => getJson(`${p.replace(/\/$/, '')}/debug/syncz`, 'pilot')));
+  const urls = pilots.map((p) => p.replace(/\/$/, ''));
+  const answers = await Promise.all(urls.map((u) => getJson(`${u}/debug/syncz`, 'pilot')));
   return answers.flatMap((a, i) => {
-    if (!Array.isArray(a)) throw new CliError(`pilot at ${pilots[i]}: /debug/syncz is not a list of streams`);
-    return a as SyncStream[];
+    if (!Array.isArray(a)) throw new CliError(`pilot at ${urls[i]}: /debug/syncz is not a list of streams`);
+    return (a as SyncStream[]).map((s) => ({ ...s, pilotUrl: urls[i] }));
   });
 }
 
@@ -82,4 +85,24 @@ export function proxyStatusTable(streams: readonly SyncStream[]): string {
     }
   }
   return out;
+}
+
+/** The versions the proxy runs (its /config_dump) against what its pilot generated for it (/debug/configz?proxy=). */
+export function configComparison(pilotVersions: Record<string, string | undefined>, proxyVersions: Record<string, string | undefined>): string {
+  const lines: string[] = [];
+  for (const [type, label] of [['CDS', 'Clusters'], ['LDS', 'Listeners'], ['RDS', 'Routes']] as const) {
+    const want = pilotVersions[type];
+    const have = proxyVersions[type];
+    if (want === undefined && have === undefined) continue;
+    lines.push(want === have ? `${label} Match` : `${label} Don't Match (pilot version ${want ?? 'none'}, proxy version ${have ?? 'none'})`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Pilot's versions of the resources it generated for one connected proxy. */
+export async function pilotVersions(stream: SyncStream): Promise<Record<string, string>> {
+  if (stream.pilotUrl === undefined) throw new CliError('comparing a proxy\'s config with pilot\'s needs --pilot (NATS holds the sync state, not the config)');
+  const configz = (await getJson(`${stream.pilotUrl}/debug/configz?proxy=${encodeURIComponent(stream.proxy)}`, 'pilot')) as { versions?: Record<string, string>; error?: string };
+  if (configz.error !== undefined) throw new CliError(`pilot at ${stream.pilotUrl}: ${configz.error}`);
+  return configz.versions ?? {};
 }
