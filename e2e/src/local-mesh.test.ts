@@ -325,6 +325,10 @@ spec:
     // VIRTUAL SERVICE: both routes of examples/local's VirtualService hello (canary-header, weighted).
     const helloRoutes = rows(await istioctl('pc', 'route', 'sleep.default')).filter((r) => r[1] === 'hello.default.svc.cluster.local:80');
     assert.deepEqual(helloRoutes.map((r) => r[4]), ['hello.default', 'hello.default']);
+    // The node sleep's sidecar presents to pilot, with the admin port istioctl found it by.
+    const bootstrap = JSON.parse(await istioctl('pc', 'bootstrap', 'sleep.default')) as { bootstrap: { node: { id: string; metadata: { PROXY_CONFIG?: { proxyAdminPort?: number } } } } };
+    assert.match(bootstrap.bootstrap.node.id, /^sidecar~[^~]+~sleep\.default~/);
+    assert.equal(bootstrap.bootstrap.node.metadata.PROXY_CONFIG?.proxyAdminPort, fx.mesh.ports.sidecarAdmin);
     // Citadel's certificate and root, as the proxy holds them.
     const certs = rows(await istioctl('pc', 'secret', 'sleep.default'));
     assert.deepEqual(certs.map((r) => r.slice(0, 4)), [

@@ -21,7 +21,8 @@ usage:
       its clusters, listeners and routes are the versions its pilot generated (Match / Don't Match)
   istioctl proxy-config <type> <proxy> [--admin HOST:PORT] [--pilot URL ...] [-o json] [filters]
       one proxy's configuration from its admin endpoint; <type> is cluster, listener, route,
-      endpoint, secret or all (short: c, l, r, ep, s)
+      endpoint, secret, bootstrap (JSON: the node the proxy presents to pilot) or all (short: c, l, r,
+      ep, s, b)
 
 <proxy> is a pod name with its namespace (productpage-v1.default), a pod name with -n, or a
 node id. Aliases: ps (proxy-status), pc (proxy-config).
@@ -76,7 +77,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
-  if (values.help || command === undefined || command === 'help') return { code: values.help || command === 'help' ? 0 : 2, stdout: values.help || command === 'help' ? USAGE : '', stderr: values.help || command === 'help' ? '' : USAGE };
+  if (values.help || command === 'help') return { code: 0, stdout: USAGE, stderr: '' };
+  if (command === undefined) return { code: 2, stdout: '', stderr: USAGE };
   const pilots = values.pilot ?? (env.PILOT_MONITORING_URL ? env.PILOT_MONITORING_URL.split(',') : [DEFAULT_PILOT]);
   if (values.nats !== undefined && values.pilot !== undefined) return { code: 2, stdout: '', stderr: 'istioctl: --nats and --pilot are two sources of the same status; give one\nsee istioctl --help\n' };
   const streams = () => (values.nats !== undefined ? fetchStreamsFromNats(values.nats) : fetchStreams(pilots));
@@ -98,7 +100,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       case 'proxy-config':
       case 'pc': {
         const [typeName, proxy] = rest;
-        if (typeName === undefined) throw usage('proxy-config needs a type: cluster, listener, route, endpoint, secret or all');
+        if (typeName === undefined) throw usage(`proxy-config needs a type: one of ${CONFIG_TYPES.join(', ')}`);
         const type = configType(typeName);
         if (type === undefined) throw usage(`unknown proxy-config type "${typeName}"; one of ${CONFIG_TYPES.join(', ')}`);
         if (proxy === undefined && values.admin === undefined) throw usage(`proxy-config ${typeName} needs a proxy (pod.namespace) or --admin HOST:PORT`);

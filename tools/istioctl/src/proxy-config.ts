@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { CliError, getJson } from './fetch-json.ts';
 import { table } from './table.ts';
 
-export const CONFIG_TYPES = ['cluster', 'listener', 'route', 'endpoint', 'secret', 'all'] as const;
+export const CONFIG_TYPES = ['cluster', 'listener', 'route', 'endpoint', 'secret', 'bootstrap', 'all'] as const;
 export type ConfigType = (typeof CONFIG_TYPES)[number];
 
 /** istioctl's names and short forms for each section. */
@@ -26,6 +26,8 @@ const ALIASES: Record<string, ConfigType> = {
   secret: 'secret',
   secrets: 'secret',
   s: 'secret',
+  bootstrap: 'bootstrap',
+  b: 'bootstrap',
   all: 'all',
 };
 
@@ -286,6 +288,8 @@ export function render(dump: ProxyConfigDump, type: ConfigType, output: 'table' 
         return json(selectEndpoints(dump, f));
       case 'secret':
         return json(secrets(dump).map((s) => ({ name: s.name, state: s.state, secret: s.secret })));
+      case 'bootstrap':
+        return json(section(dump, 'BootstrapConfigDump'));
       case 'all':
         return json({ configs: dump.configs });
     }
@@ -301,6 +305,9 @@ export function render(dump: ProxyConfigDump, type: ConfigType, output: 'table' 
       return endpointTable(dump, f);
     case 'secret':
       return secretTable(dump);
+    case 'bootstrap':
+      // As istioctl: the bootstrap has no table.
+      return render(dump, 'bootstrap', 'json', f);
     case 'all':
       return [clusterTable(dump, f), listenerTable(dump, f), routeTable(dump, f), endpointTable(dump, f), secretTable(dump)].join('\n');
   }
