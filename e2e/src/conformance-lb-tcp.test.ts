@@ -162,7 +162,7 @@ describe('conformance: load balancing, TCP traffic shifting, ServiceEntry and ou
     mkdirSync(configDir);
     mkdirSync(stateDir);
     // The three lb instances; /slow on lb-1 takes 1 s (a busy instance, for LEAST_REQUEST: far slower than even a loaded
-    // machine makes the others; at 500 ms a clean-clone run beside other load measured 22 % on it).
+    // machine makes the others).
     const lbPorts: number[] = [];
     for (const name of INSTANCES) {
       const server = createHttpServer((req, res) => {
@@ -371,21 +371,27 @@ ${subsets}`;
     for (const name of INSTANCES) assert.ok(counts[name] >= 32 && counts[name] <= 68, `${name}: ${counts[name]} of 150 (${JSON.stringify(counts)})`);
   });
 
-  it('load balancing: LEAST_REQUEST keeps a busy instance (1 s per request) under a fifth of 120 requests from 2 concurrent clients (a load-blind policy gives it a third)', async () => {
+  // Envoy's LEAST_REQUEST compares two hosts drawn at random, with replacement: a busy instance drawn twice is still
+  // picked, so it keeps about 15 % of 240 requests from 3 clients (a simulation of this setup: 99.9th percentile 22 %
+  // at 50 ms per fast request, 25 % at 150 ms), where a load-blind policy gives it a third (0.1th percentile 24 %).
+  const busyShare = async (): Promise<{ share: number; counts: Record<string, number> }> => {
+    const counts = await tally(240, 3, async () => instanceOf(await lb('/slow')));
+    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 240);
+    return { share: (counts['lb-1'] ?? 0) / 240, counts };
+  };
+
+  it('load balancing: LEAST_REQUEST keeps a busy instance (1 s per request) under a quarter of 240 requests from 3 concurrent clients (a load-blind policy gives it a third)', async () => {
     stage('lb-dr.yaml', destinationRule('loadBalancer: {simple: LEAST_REQUEST}'));
     await lbPolicyIs('LEAST_REQUEST');
-    const counts = await tally(120, 2, async () => instanceOf(await lb('/slow')));
-    const share = (counts['lb-1'] ?? 0) / 120;
-    assert.equal(Object.values(counts).reduce((a, b) => a + b, 0), 120);
-    assert.ok(share <= 0.2, `least-request avoids the busy instance: it got ${(share * 100).toFixed(0)} % (${JSON.stringify(counts)})`);
+    const { share, counts } = await busyShare();
+    assert.ok(share <= 0.25, `least-request avoids the busy instance: it got ${(share * 100).toFixed(0)} % (${JSON.stringify(counts)})`);
   });
 
   it("load balancing: without a loadBalancer the sidecar balances LEAST_REQUEST (Istio's default since 1.14) and avoids the busy instance", async () => {
     stage('lb-dr.yaml', destinationRule('connectionPool: {http: {idleTimeout: 60s}}'));
     await lbPolicyIs('LEAST_REQUEST');
-    const counts = await tally(120, 2, async () => instanceOf(await lb('/slow')));
-    const share = (counts['lb-1'] ?? 0) / 120;
-    assert.ok(share <= 0.2, `the default avoids the busy instance: it got ${(share * 100).toFixed(0)} % (${JSON.stringify(counts)})`);
+    const { share, counts } = await busyShare();
+    assert.ok(share <= 0.25, `the default avoids the busy instance: it got ${(share * 100).toFixed(0)} % (${JSON.stringify(counts)})`);
   });
 
   it('load balancing: consistentHash on httpHeaderName: the same x-user always reaches the same instance, different users spread', async () => {

@@ -417,12 +417,31 @@ describe('load balancing', () => {
   let port: number;
 
   before(async () => {
-    ups = await Promise.all(['e1', 'e2', 'e3'].map((n) => startUpstream(n)));
+    // A first attempt (x-envoy-attempt-count: 1, sent on the retry.example virtual host only) gets a 503.
+    ups = await Promise.all(
+      ['e1', 'e2', 'e3'].map((n) =>
+        startUpstream(n, (req, res) => {
+          if (req.headers['x-envoy-attempt-count'] !== '1') return false;
+          res.writeHead(503);
+          res.end();
+          return true;
+        }),
+      ),
+    );
     proxy = await startTestProxy();
+    const hashedRetry = (predicate: boolean) => ({
+      cluster: 'ring',
+      hashPolicy: [{ header: { headerName: 'x-user' } }],
+      retryPolicy: { retryOn: '5xx', numRetries: { value: 1 }, retryBackOff: { baseInterval: { nanos: 1_000_000 } }, ...(predicate ? { retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts' }], hostSelectionRetryMaxAttempts: '5' } : {}) },
+    });
     await proxy.apply({
       listeners: [httpListener('main', 0, 'routes')],
       routes: [
         routeConfig('routes', [
+          vhost('retry', ['retry.example'], [
+            { match: { prefix: '/same' }, route: hashedRetry(false) },
+            { match: { prefix: '/other' }, route: hashedRetry(true) },
+          ], { includeRequestAttemptCount: true }),
           vhost('all', ['*'], [
             { match: { prefix: '/weighted' }, route: { cluster: 'weighted' } },
             { match: { prefix: '/unhealthy' }, route: { cluster: 'mixed-health' } },
@@ -446,6 +465,18 @@ describe('load balancing', () => {
   after(async () => {
     await proxy.close();
     await Promise.all(ups.map((u) => u.close()));
+  });
+
+  it('a retry on a consistent-hash route goes back to the hashed host without previous_hosts (as Istio sends it), elsewhere with it', async () => {
+    for (const user of ['ann', 'bob', 'cyd', 'dan']) {
+      const firstTry = (path: string) => ups.find((u) => u.seen.some((r) => r.url === path && r.headers['x-user'] === user && r.headers['x-envoy-attempt-count'] === '1'))!.name;
+      const same = await request(port, { path: '/same', headers: { host: 'retry.example', 'x-user': user } });
+      assert.equal(same.status, 200);
+      assert.equal(same.json().upstream, firstTry('/same'), `${user}: the retry stayed on the hashed host`);
+      const other = await request(port, { path: '/other', headers: { host: 'retry.example', 'x-user': user } });
+      assert.equal(other.status, 200);
+      assert.notEqual(other.json().upstream, firstTry('/other'), `${user}: previous_hosts moved the retry`);
+    }
   });
 
   async function spread(path: string, n: number): Promise<Record<string, number>> {

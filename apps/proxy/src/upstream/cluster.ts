@@ -175,7 +175,7 @@ export class Cluster {
     if (this.spec.type === 'ORIGINAL_DST') return originalDst === undefined ? undefined : this.#originalDstHost(originalDst.address, originalDst.port);
     let host = this.#lb.pick(hash);
     if (avoid !== undefined && host !== undefined) {
-      for (let i = 1; i < attempts && avoid.includes(host!); i++) host = this.#lb.pick(hash);
+      for (let i = 1; i < attempts && avoid.includes(host!); i++) host = this.#lb.pick(hash, i);
     }
     return host;
   }

@@ -11,8 +11,16 @@ export interface Balanced {
 }
 
 export interface LoadBalancer<H extends Balanced> {
-  /** `hash` is used by RING_HASH/MAGLEV; others ignore it. */
-  pick(hash: number | undefined): H | undefined;
+  /**
+   * `hash` is used by RING_HASH/MAGLEV; others ignore it. `attempt` counts the picks a retry host predicate
+   * (previous_hosts) has refused for this request: the hash balancers then look elsewhere, as Envoy does.
+   */
+  pick(hash: number | undefined, attempt?: number): H | undefined;
+}
+
+/** Envoy's alternate hash for a host-selection retry: most bits flipped, so the next pick lands far from the last. */
+function retryHash(hash: number, attempt: number | undefined): number {
+  return attempt ? (hash ^ (0xffffffff - attempt + 1)) >>> 0 : hash;
 }
 
 class Empty<H extends Balanced> implements LoadBalancer<H> {
@@ -145,8 +153,9 @@ export class RingHash<H extends Balanced> implements LoadBalancer<H> {
     this.#fallback = new WeightedRandom(hosts, random);
   }
 
-  pick(hash: number | undefined): H | undefined {
-    if (hash === undefined) return this.#fallback.pick(undefined);
+  pick(key: number | undefined, attempt?: number): H | undefined {
+    if (key === undefined) return this.#fallback.pick(undefined);
+    const hash = retryHash(key, attempt);
     const p = this.#points;
     let lo = 0;
     let hi = p.length;
@@ -202,9 +211,9 @@ export class Maglev<H extends Balanced> implements LoadBalancer<H> {
     this.#fallback = new WeightedRandom(hosts, random);
   }
 
-  pick(hash: number | undefined): H | undefined {
+  pick(hash: number | undefined, attempt?: number): H | undefined {
     if (hash === undefined) return this.#fallback.pick(undefined);
-    return this.#table[hash % this.#table.length];
+    return this.#table[retryHash(hash, attempt) % this.#table.length];
   }
 }
 
