@@ -475,8 +475,8 @@ describe('load balancing', () => {
       assert.equal(same.status, 200);
       assert.equal(same.json().upstream, firstTry('/same', user), `${user}: the retry stayed on the hashed host`);
     }
-    // Envoy's alternate hash for a host-selection retry lands on another ring entry, which may belong to the same
-    // host (one time in three here): over ten users, retries move (all ten staying is a 1-in-59,000 chance).
+    // A host-selection retry walks on to the ring's next entries (as Envoy's ring does), which may belong to the same
+    // host: over ten users, retries move (all ten staying would take every walk of four entries to stay on one host).
     let moved = 0;
     for (const user of users) {
       const other = await request(port, { path: '/other', headers: { host: 'retry.example', 'x-user': user } });

@@ -13,12 +13,13 @@ export interface Balanced {
 export interface LoadBalancer<H extends Balanced> {
   /**
    * `hash` is used by RING_HASH/MAGLEV; others ignore it. `attempt` counts the picks a retry host predicate
-   * (previous_hosts) has refused for this request: the hash balancers then look elsewhere, as Envoy does.
+   * (previous_hosts) has refused for this request: the hash balancers then look elsewhere, each the way Envoy's does
+   * (the ring's next entries; maglev, a hash with most bits flipped).
    */
   pick(hash: number | undefined, attempt?: number): H | undefined;
 }
 
-/** Envoy's alternate hash for a host-selection retry: most bits flipped, so the next pick lands far from the last. */
+/** Envoy's alternate hash for a maglev host-selection retry: most bits flipped, so the pick lands far from the last. */
 function retryHash(hash: number, attempt: number | undefined): number {
   return attempt ? (hash ^ (0xffffffff - attempt + 1)) >>> 0 : hash;
 }
@@ -153,9 +154,8 @@ export class RingHash<H extends Balanced> implements LoadBalancer<H> {
     this.#fallback = new WeightedRandom(hosts, random);
   }
 
-  pick(key: number | undefined, attempt?: number): H | undefined {
-    if (key === undefined) return this.#fallback.pick(undefined);
-    const hash = retryHash(key, attempt);
+  pick(hash: number | undefined, attempt?: number): H | undefined {
+    if (hash === undefined) return this.#fallback.pick(undefined);
     const p = this.#points;
     let lo = 0;
     let hi = p.length;
@@ -164,7 +164,8 @@ export class RingHash<H extends Balanced> implements LoadBalancer<H> {
       if (p[mid] < hash) lo = mid + 1;
       else hi = mid;
     }
-    return this.#owners[lo === p.length ? 0 : lo];
+    // A host-selection retry takes the entries after the hash's, as Envoy's ring does: usually another host.
+    return this.#owners[((lo === p.length ? 0 : lo) + (attempt ?? 0)) % p.length];
   }
 }
 
