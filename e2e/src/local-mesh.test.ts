@@ -286,10 +286,8 @@ spec:
 
   it('istioctl proxy-status lists every proxy SYNCED; proxy-config shows a sidecar\'s clusters, listeners, routes, endpoints and certificates', async () => {
     const pilot = `http://127.0.0.1:${fx.mesh.ports.pilotMonitoring}`;
-    const istioctl = async (...args: string[]) => {
-      const { stdout } = await execFileAsync(process.execPath, [path.join(WORKSPACE_ROOT, 'tools/istioctl/src/main.ts'), ...args, '--pilot', pilot]);
-      return stdout;
-    };
+    const cli = path.join(WORKSPACE_ROOT, 'tools/istioctl/src/main.ts');
+    const istioctl = async (...args: string[]) => (await execFileAsync(process.execPath, [cli, ...args, '--pilot', pilot])).stdout;
     const rows = (out: string) => out.trimEnd().split('\n').slice(1).map((l) => l.split(/\s{3,}/));
     // Every proxy ACKs what it was sent; a sidecar gets EDS and RDS, ECDS is never sent.
     const status = await waitFor('every proxy SYNCED', async () => {
@@ -305,7 +303,7 @@ spec:
     assert.match(one, /\nsleep\.default {3,}Kubernetes {3,}SYNCED/);
     assert.match(one, /\n\nClusters Match\nListeners Match\nRoutes Match\n$/);
     // The same from NATS, where every pilot replica writes the proxies it serves.
-    const { stdout: fromNats } = await execFileAsync(process.execPath, [path.join(WORKSPACE_ROOT, 'tools/istioctl/src/main.ts'), 'ps', '--nats', `nats://127.0.0.1:${fx.mesh.ports.nats}`]);
+    const { stdout: fromNats } = await execFileAsync(process.execPath, [cli, 'ps', '--nats', `nats://127.0.0.1:${fx.mesh.ports.nats}`]);
     assert.deepEqual(rows(fromNats).map((r) => r.slice(0, 7)), status.map((r) => r.slice(0, 7)));
 
     // proxy-config finds sleep's admin port through pilot (its ProxyConfig.proxyAdminPort).

@@ -335,7 +335,7 @@ describe('VirtualService HTTP translation', () => {
       service(HELLO),
       res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries: { attempts: 2, retryOn: '5xx', retryIgnorePreviousHosts: false } }] }),
     ]);
-    assert.deepEqual((routes[0] as any).route.retryPolicy, { numRetries: { value: 2 }, retryOn: '5xx', hostSelectionRetryMaxAttempts: 5 });
+    assert.deepEqual(routes[0].route.retryPolicy, { numRetries: { value: 2 }, retryOn: '5xx', hostSelectionRetryMaxAttempts: 5 });
   });
 
   it("as Istio 1.24+: the default policy retries no status code; attempts without retryOn keep the default conditions; backoff is the base interval", () => {
@@ -343,7 +343,7 @@ describe('VirtualService HTTP translation', () => {
       service(HELLO),
       res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries: { attempts: 4, backoff: '250ms' } }] }),
     ]);
-    assert.deepEqual((routes[0] as any).route.retryPolicy, {
+    assert.deepEqual(routes[0].route.retryPolicy, {
       retryOn: 'connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes',
       numRetries: { value: 4 },
       retryHostPredicate: [{ name: 'envoy.retry_host_predicates.previous_hosts', typedConfig: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' } }],
@@ -355,21 +355,21 @@ describe('VirtualService HTTP translation', () => {
   it("names the VirtualService a route came from and the DestinationRule a cluster came from (Istio's istio.config metadata, read by istioctl)", () => {
     const configs = [service(HELLO), res('DestinationRule', 'hello-dr', { host: HELLO, subsets: [{ name: 'v1', labels: { version: 'v1' } }] }), res('VirtualService', 'hello-vs', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO, subset: 'v1' } }] }] })];
     const routes = sidecarRoutes(configs);
-    assert.deepEqual((routes[0] as any).metadata, { filterMetadata: { istio: { fields: { config: { stringValue: '/apis/networking.istio.io/v1/namespaces/default/virtual-service/hello-vs' } } } } });
+    assert.deepEqual(routes[0].metadata, { filterMetadata: { istio: { fields: { config: { stringValue: '/apis/networking.istio.io/v1/namespaces/default/virtual-service/hello-vs' } } } } });
     const g = generate(push(configs), sidecar());
-    const cluster = (g.clusters as any[]).find((c) => c.name === `outbound|80|v1|${HELLO}`);
-    assert.deepEqual(cluster.metadata, { filterMetadata: { istio: { fields: { config: { stringValue: '/apis/networking.istio.io/v1/namespaces/default/destination-rule/hello-dr' } } } } });
+    const cluster = g.clusters.find((c) => c.name === `outbound|80|v1|${HELLO}`);
+    assert.deepEqual(cluster?.metadata, { filterMetadata: { istio: { fields: { config: { stringValue: '/apis/networking.istio.io/v1/namespaces/default/destination-rule/hello-dr' } } } } });
     // Without a DestinationRule there is nothing to name.
-    assert.equal((generate(push([service(HELLO)]), sidecar()).clusters as any[]).find((c) => c.name === `outbound|80||${HELLO}`).metadata, undefined);
+    assert.equal(generate(push([service(HELLO)]), sidecar()).clusters.find((c) => c.name === `outbound|80||${HELLO}`)?.metadata, undefined);
   });
 
   it('consistent hashing: retries keep to the hashed host (no previous_hosts) unless retryIgnorePreviousHosts is true', () => {
     const hashed = { trafficPolicy: { loadBalancer: { consistentHash: { httpHeaderName: 'x-user' } } } };
     const defaults = sidecarRoutes([service(HELLO), res('DestinationRule', 'dr', { host: HELLO, ...hashed })]);
-    assert.equal((defaults[0] as any).route.retryPolicy.retryHostPredicate, undefined);
-    assert.equal((defaults[0] as any).route.retryPolicy.numRetries.value, 2);
+    assert.equal(defaults[0].route.retryPolicy.retryHostPredicate, undefined);
+    assert.equal(defaults[0].route.retryPolicy.numRetries.value, 2);
     const explicit = (retries: Record<string, unknown>) =>
-      (sidecarRoutes([service(HELLO), res('DestinationRule', 'dr', { host: HELLO, ...hashed }), res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries }] })])[0] as any).route.retryPolicy;
+      sidecarRoutes([service(HELLO), res('DestinationRule', 'dr', { host: HELLO, ...hashed }), res('VirtualService', 'hello', { hosts: [HELLO], http: [{ route: [{ destination: { host: HELLO } }], retries }] })])[0].route.retryPolicy;
     assert.equal(explicit({ attempts: 3, retryOn: '5xx' }).retryHostPredicate, undefined);
     assert.equal(explicit({ attempts: 3, retryOn: '5xx', retryIgnorePreviousHosts: true }).retryHostPredicate[0].name, 'envoy.retry_host_predicates.previous_hosts');
   });

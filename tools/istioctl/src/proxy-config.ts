@@ -3,6 +3,7 @@
 // The columns are istioctl's; the DESTINATION RULE and VIRTUAL SERVICE
 // columns read Istio's `istio.config` filter metadata where pilot sets it.
 import { X509Certificate } from 'node:crypto';
+import type { Cluster, FilterChain, FilterChainMatch, HttpConnectionManager, Listener, Metadata, RouteConfiguration, RouteMatch, Secret, TcpProxy } from '@mesh/xds';
 import { CliError, getJson } from './fetch-json.ts';
 import { table } from './table.ts';
 
@@ -48,9 +49,27 @@ export interface ConfigFilters {
   status?: string;
 }
 
+/**
+ * The sections of Envoy's admin ConfigDump istioctl reads (envoy.admin.v3.*ConfigDump), holding Envoy's messages
+ * in the typed form the mesh uses everywhere, so a misspelt field fails tsc.
+ */
+interface DumpSections {
+  versionInfo?: string;
+  staticClusters?: Array<{ cluster: Cluster }>;
+  dynamicActiveClusters?: Array<{ cluster: Cluster }>;
+  staticListeners?: Array<{ listener: Listener }>;
+  dynamicListeners?: Array<{ activeState?: { listener?: Listener } }>;
+  staticRouteConfigs?: Array<{ routeConfig: RouteConfiguration }>;
+  dynamicRouteConfigs?: Array<{ versionInfo?: string; routeConfig: RouteConfiguration }>;
+  staticSecrets?: Array<{ name: string; secret: Secret }>;
+  dynamicActiveSecrets?: Array<{ name: string; secret: Secret }>;
+  dynamicWarmingSecrets?: Array<{ name: string; secret: Secret }>;
+}
+type DumpSection = DumpSections & { '@type'?: string; [field: string]: unknown };
+
 /** What one proxy's admin endpoint holds. */
 export interface ProxyConfigDump {
-  configs: Array<Record<string, any>>;
+  configs: DumpSection[];
   clusterStatuses: Array<{ name: string; hosts: Array<{ address: string; health: string }> }>;
 }
 
@@ -59,10 +78,10 @@ export async function fetchConfig(admin: string): Promise<ProxyConfigDump> {
   const [dump, clusters] = await Promise.all([getJson(`${base}/config_dump`, 'the proxy admin endpoint'), getJson(`${base}/clusters?format=json`, 'the proxy admin endpoint')]);
   const configs = (dump as { configs?: unknown }).configs;
   if (!Array.isArray(configs)) throw new CliError(`${base}/config_dump has no configs`);
-  return { configs, clusterStatuses: ((clusters as { cluster_statuses?: ProxyConfigDump['clusterStatuses'] }).cluster_statuses ?? []) as ProxyConfigDump['clusterStatuses'] };
+  return { configs, clusterStatuses: (clusters as { cluster_statuses?: ProxyConfigDump['clusterStatuses'] }).cluster_statuses ?? [] };
 }
 
-const section = (dump: ProxyConfigDump, type: string): Record<string, any> => dump.configs.find((c) => String(c['@type']).endsWith(`.${type}`)) ?? {};
+const section = (dump: ProxyConfigDump, type: string): DumpSection => dump.configs.find((c) => String(c['@type']).endsWith(`.${type}`)) ?? {};
 
 /** The version of each type the proxy last applied (Envoy's versionInfo), keyed CDS/LDS/RDS. */
 export function appliedVersions(dump: ProxyConfigDump): Record<string, string | undefined> {
@@ -70,26 +89,26 @@ export function appliedVersions(dump: ProxyConfigDump): Record<string, string | 
   return { CDS: section(dump, 'ClustersConfigDump').versionInfo || undefined, LDS: section(dump, 'ListenersConfigDump').versionInfo || undefined, RDS: firstRoute?.versionInfo || undefined };
 }
 
-export function clusters(dump: ProxyConfigDump): any[] {
+export function clusters(dump: ProxyConfigDump): Cluster[] {
   const s = section(dump, 'ClustersConfigDump');
-  return [...(s.staticClusters ?? []), ...(s.dynamicActiveClusters ?? [])].map((c: any) => c.cluster);
+  return [...(s.staticClusters ?? []), ...(s.dynamicActiveClusters ?? [])].map((c) => c.cluster);
 }
 
-export function listeners(dump: ProxyConfigDump): any[] {
+export function listeners(dump: ProxyConfigDump): Listener[] {
   const s = section(dump, 'ListenersConfigDump');
-  return [...(s.staticListeners ?? []).map((l: any) => l.listener), ...(s.dynamicListeners ?? []).map((l: any) => l.activeState?.listener).filter(Boolean)];
+  return [...(s.staticListeners ?? []).map((l) => l.listener), ...(s.dynamicListeners ?? []).flatMap((l) => (l.activeState?.listener ? [l.activeState.listener] : []))];
 }
 
-export function routeConfigs(dump: ProxyConfigDump): any[] {
+export function routeConfigs(dump: ProxyConfigDump): RouteConfiguration[] {
   const s = section(dump, 'RoutesConfigDump');
-  return [...(s.staticRouteConfigs ?? []), ...(s.dynamicRouteConfigs ?? [])].map((r: any) => r.routeConfig);
+  return [...(s.staticRouteConfigs ?? []), ...(s.dynamicRouteConfigs ?? [])].map((r) => r.routeConfig);
 }
 
 /** `name.namespace` of the Istio resource in `istio.config` metadata (`/apis/<group>/<v>/namespaces/<ns>/<kind>/<name>`), or '-'. */
-export function istioConfigName(metadata: any): string {
-  // A Struct as JSON (`{config: ...}`) or in its proto form (`{fields: {config: {stringValue: ...}}}`).
+export function istioConfigName(metadata: Metadata | null | undefined): string {
+  // A Struct in its proto form (`{fields: {config: {stringValue: ...}}}`), or as JSON (`{config: ...}`, Envoy's dump).
   const istio = metadata?.filterMetadata?.istio;
-  const ref = istio?.config ?? istio?.fields?.config?.stringValue;
+  const ref = istio?.fields?.config?.stringValue ?? (istio as { config?: unknown } | undefined)?.config;
   const m = typeof ref === 'string' ? /\/namespaces\/([^/]+)\/[^/]+\/([^/]+)$/.exec(ref) : null;
   return m ? `${m[2]}.${m[1]}` : '-';
 }
@@ -103,19 +122,19 @@ function clusterParts(name: string): { fqdn: string; port: string; subset: strin
 
 export function clusterTable(dump: ProxyConfigDump, f: ConfigFilters = {}): string {
   const rows = selectClusters(dump, f).map((c) => {
-    const p = clusterParts(c.name);
-    return [p.fqdn, p.port, p.subset, p.direction, c.type ?? (c.clusterType ? c.clusterType.name : 'STATIC'), istioConfigName(c.metadata)];
+    const p = clusterParts(c.name ?? '');
+    return [p.fqdn, p.port, p.subset, p.direction, String(c.type ?? (c.clusterType ? c.clusterType.name : 'STATIC')), istioConfigName(c.metadata)];
   });
   return table(['SERVICE FQDN', 'PORT', 'SUBSET', 'DIRECTION', 'TYPE', 'DESTINATION RULE'], rows);
 }
 
-export function selectClusters(dump: ProxyConfigDump, f: ConfigFilters): any[] {
+export function selectClusters(dump: ProxyConfigDump, f: ConfigFilters): Cluster[] {
   return clusters(dump)
     .filter((c) => {
-      const p = clusterParts(c.name);
+      const p = clusterParts(c.name ?? '');
       return (f.fqdn === undefined || p.fqdn === f.fqdn || p.fqdn.startsWith(`${f.fqdn}.`)) && (f.port === undefined || p.port === String(f.port)) && (f.subset === undefined || p.subset === f.subset) && (f.direction === undefined || p.direction === f.direction);
     })
-    .sort((a, b) => clusterSortKey(a.name).localeCompare(clusterSortKey(b.name)));
+    .sort((a, b) => clusterSortKey(a.name ?? '').localeCompare(clusterSortKey(b.name ?? '')));
 }
 
 const clusterSortKey = (name: string) => {
@@ -124,37 +143,37 @@ const clusterSortKey = (name: string) => {
 };
 
 /** istioctl's MATCH column: what a filter chain matches on, or ALL. */
-function chainMatch(m: any): string {
+function chainMatch(m: FilterChainMatch | null | undefined): string {
   if (!m) return 'ALL';
   const parts: string[] = [];
   if (m.serverNames?.length) parts.push(`SNI: ${m.serverNames.join(',')}`);
   if (m.transportProtocol) parts.push(`Trans: ${m.transportProtocol}`);
   if (m.applicationProtocols?.length) parts.push(`App: ${m.applicationProtocols.join(',')}`);
-  if (m.prefixRanges?.length) parts.push(`Addr: ${m.prefixRanges.map((r: any) => `${r.addressPrefix}/${r.prefixLen?.value ?? 32}`).join(',')}`);
+  if (m.prefixRanges?.length) parts.push(`Addr: ${m.prefixRanges.map((r) => `${r.addressPrefix}/${r.prefixLen?.value ?? 32}`).join(',')}`);
   if (m.destinationPort?.value !== undefined) parts.push(`DstPort: ${m.destinationPort.value}`);
   return parts.length ? parts.join('; ') : 'ALL';
 }
 
 /** istioctl's DESTINATION column: where a filter chain sends traffic. */
-function chainDestination(chain: any): string {
+function chainDestination(chain: FilterChain): string {
   for (const filter of chain.filters ?? []) {
-    const c = filter.typedConfig ?? {};
     if (filter.name === 'envoy.filters.network.http_connection_manager') {
+      const c = (filter.typedConfig ?? {}) as HttpConnectionManager;
       if (c.rds?.routeConfigName) return `Route: ${c.rds.routeConfigName}`;
-      const route = c.routeConfig?.virtualHosts?.[0]?.routes?.[0];
-      const cluster = route?.route?.cluster;
-      return cluster ? `Inline Route: ${cluster}` : 'Inline Route';
+      const action = c.routeConfig?.virtualHosts?.[0]?.routes?.[0]?.route;
+      return action?.cluster ? `Inline Route: ${action.cluster}` : 'Inline Route';
     }
     if (filter.name === 'envoy.filters.network.tcp_proxy') {
+      const c = (filter.typedConfig ?? {}) as TcpProxy;
       if (c.cluster) return `Cluster: ${c.cluster}`;
       const weighted = c.weightedClusters?.clusters ?? [];
-      return `Clusters: ${weighted.map((w: any) => `${w.name}(${w.weight})`).join(',')}`;
+      return `Clusters: ${weighted.map((w) => `${w.name}(${w.weight})`).join(',')}`;
     }
   }
   return 'Non-HTTP/Non-TCP';
 }
 
-export function selectListeners(dump: ProxyConfigDump, f: ConfigFilters): any[] {
+export function selectListeners(dump: ProxyConfigDump, f: ConfigFilters): Listener[] {
   return listeners(dump)
     .filter((l) => {
       const a = l.address?.socketAddress ?? {};
@@ -175,7 +194,7 @@ export function listenerTable(dump: ProxyConfigDump, f: ConfigFilters = {}): str
 }
 
 /** istioctl's MATCH column for a route. */
-function routeMatch(m: any): string {
+function routeMatch(m: RouteMatch | null | undefined): string {
   if (!m) return '/*';
   if (m.prefix !== undefined) return `${m.prefix}*`;
   if (m.path !== undefined) return m.path;
@@ -184,7 +203,7 @@ function routeMatch(m: any): string {
   return '/*';
 }
 
-export function selectRoutes(dump: ProxyConfigDump, f: ConfigFilters): any[] {
+export function selectRoutes(dump: ProxyConfigDump, f: ConfigFilters): RouteConfiguration[] {
   return routeConfigs(dump)
     .filter((r) => f.name === undefined || r.name === f.name)
     .sort((a, b) => String(a.name).localeCompare(String(b.name)));
@@ -233,12 +252,12 @@ export function endpointTable(dump: ProxyConfigDump, f: ConfigFilters = {}): str
   );
 }
 
-export function secrets(dump: ProxyConfigDump): Array<{ name: string; state: 'ACTIVE' | 'WARMING'; secret: any }> {
+export function secrets(dump: ProxyConfigDump): Array<{ name: string; state: 'ACTIVE' | 'WARMING'; secret: Secret }> {
   const s = section(dump, 'SecretsConfigDump');
   return [
-    ...(s.staticSecrets ?? []).map((x: any) => ({ name: x.name, state: 'ACTIVE' as const, secret: x.secret })),
-    ...(s.dynamicActiveSecrets ?? []).map((x: any) => ({ name: x.name, state: 'ACTIVE' as const, secret: x.secret })),
-    ...(s.dynamicWarmingSecrets ?? []).map((x: any) => ({ name: x.name, state: 'WARMING' as const, secret: x.secret })),
+    ...(s.staticSecrets ?? []).map((x) => ({ name: x.name, state: 'ACTIVE' as const, secret: x.secret })),
+    ...(s.dynamicActiveSecrets ?? []).map((x) => ({ name: x.name, state: 'ACTIVE' as const, secret: x.secret })),
+    ...(s.dynamicWarmingSecrets ?? []).map((x) => ({ name: x.name, state: 'WARMING' as const, secret: x.secret })),
   ];
 }
 
